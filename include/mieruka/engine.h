@@ -1,0 +1,51 @@
+/* engine.h - the packet path, end to end: decode -> flow -> stream -> proto ->
+ * facts -> inventory and conversations.  One engine per analysis; not thread
+ * safe (one packet thread; the store writer runs beside it). */
+#ifndef MIERUKA_ENGINE_H
+#define MIERUKA_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mieruka/decode.h"
+#include "mieruka/flow.h"
+#include "mieruka/inventory.h"
+#include "mieruka/model.h"
+#include "mieruka/pkt.h"
+#include "mieruka/store.h"
+#include "mieruka/stream.h"
+
+struct mk_engine_config {
+	struct mk_decode_limits decode;
+	struct mk_flow_limits flow;
+	struct mk_stream_limits stream;
+	struct mk_inventory_limits inventory;
+	size_t max_conversations;
+	unsigned max_probe_packets; /* payload packets a flow may take to be identified */
+};
+void mk_engine_config_default(struct mk_engine_config *cfg);
+
+struct mk_engine;
+
+/* Loads data files (ports, OUI, fingerprints) and validates the plug-ins.
+ * NULL with a message in err on failure. */
+struct mk_engine *mk_engine_new(const struct mk_engine_config *cfg, char *err, size_t errlen);
+void mk_engine_free(struct mk_engine *eng);
+
+/* Seeds from an earlier run (the database): callbacks for mk_store_ops.each_*. */
+int mk_engine_load_asset(void *eng, const struct mk_asset_rec *rec);
+int mk_engine_load_conv(void *eng, const struct mk_conv_rec *rec);
+
+/* One captured packet (capture fields filled). */
+void mk_engine_packet(struct mk_engine *eng, struct mk_pkt *pkt);
+
+/* Ends every flow (end of input). */
+void mk_engine_finish(struct mk_engine *eng);
+
+/* Fills b with the assets, conversations and the counters accumulated since the
+ * previous snapshot (counters are deltas: the store adds them).  0 or -1. */
+int mk_engine_snapshot(struct mk_engine *eng, struct mk_store_batch *b);
+
+uint64_t mk_engine_packets(const struct mk_engine *eng);
+
+#endif /* MIERUKA_ENGINE_H */

@@ -1,0 +1,89 @@
+/* store.h - persistence behind one interface.
+ *
+ * SQLite is the embedded default (src/store/sqlite.c: WAL, batched transactions,
+ * versioned schema with migrations).  A PostgreSQL back end implements the same
+ * struct mk_store_ops.  Records are written with "replace" semantics: the caller
+ * loads what the database holds, merges, and writes whole records back, so a
+ * periodic flush during monitoring never double counts.
+ *
+ * Writes happen off the packet path: mk_store_writer_* runs a thread that drains
+ * a bounded queue of batches into one transaction each.
+ */
+#ifndef MIERUKA_STORE_H
+#define MIERUKA_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mieruka/model.h"
+
+struct mk_store;
+
+/* each_* callbacks: the record is borrowed for the call only; return 0 to go
+ * on, anything else stops the iteration and is returned by each_* (which
+ * returns -1 on a store error).  A callback must not use the same handle.
+ * Order: assets by id, conversations by (client, server, port, transport,
+ * proto) with addresses compared numerically, captures in insertion order,
+ * counters by name.  put_capture replaces the record with the same file name
+ * (it keeps its place in the order).  A handle is used by one thread at a
+ * time; other threads open their own handle on the same file. */
+typedef int (*mk_asset_cb)(void *ctx, const struct mk_asset_rec *rec);
+typedef int (*mk_conv_cb)(void *ctx, const struct mk_conv_rec *rec);
+typedef int (*mk_capture_cb)(void *ctx, const struct mk_capture_rec *rec);
+typedef int (*mk_counter_cb)(void *ctx, const char *name, uint64_t value);
+
+struct mk_store_ops {
+	const char *name; /* "sqlite" */
+	int (*open)(struct mk_store **out, const char *where, char *err, size_t errlen);
+	void (*close)(struct mk_store *st);
+	int (*begin)(struct mk_store *st);
+	int (*commit)(struct mk_store *st);
+	int (*rollback)(struct mk_store *st);
+	int (*put_asset)(struct mk_store *st, const struct mk_asset_rec *rec);
+	int (*put_conv)(struct mk_store *st, const struct mk_conv_rec *rec);
+	int (*put_capture)(struct mk_store *st, const struct mk_capture_rec *rec);
+	int (*put_counter)(struct mk_store *st, const char *name, uint64_t value); /* adds */
+	int (*each_asset)(struct mk_store *st, mk_asset_cb cb, void *ctx);
+	int (*each_conv)(struct mk_store *st, mk_conv_cb cb, void *ctx);
+	int (*each_capture)(struct mk_store *st, mk_capture_cb cb, void *ctx);
+	int (*each_counter)(struct mk_store *st, mk_counter_cb cb, void *ctx);
+	const char *(*error)(struct mk_store *st);
+};
+
+extern const struct mk_store_ops mk_store_sqlite;
+
+/* A store handle remembers its ops: every back end's struct starts with this. */
+struct mk_store_base {
+	const struct mk_store_ops *ops;
+};
+
+int mk_store_schema_version(void); /* the version this build writes */
+
+/* ---- the writer thread ---- */
+
+/* One unit of work: arrays of records, owned by the batch once submitted. */
+struct mk_store_batch {
+	struct mk_asset_rec *assets;
+	size_t n_assets;
+	struct mk_conv_rec *convs;
+	size_t n_convs;
+	struct mk_capture_rec *captures;
+	size_t n_captures;
+	struct mk_counter_rec *counters;
+	size_t n_counters;
+};
+void mk_store_batch_clear(struct mk_store_batch *b);
+
+struct mk_store_writer;
+
+struct mk_store_writer *mk_store_writer_start(struct mk_store *st, size_t max_queued_batches);
+/* Hands the batch over (its contents become the writer's; *b is zeroed).
+ * Blocks while the queue is full. Returns 0, or -1 if the writer has failed. */
+int mk_store_writer_submit(struct mk_store_writer *w, struct mk_store_batch *b);
+/* Waits until everything submitted is committed; returns 0 or -1 (with message). */
+int mk_store_writer_sync(struct mk_store_writer *w, char *err, size_t errlen);
+/* Syncs, stops the thread, frees the writer (not the store). */
+int mk_store_writer_stop(struct mk_store_writer *w, char *err, size_t errlen);
+
+#endif /* MIERUKA_STORE_H */
