@@ -1,0 +1,151 @@
+/* roles.c - loads data/rules/roles.tsv: which protocol, spoken as server or
+ * client, suggests which asset role (with a confidence and an English reason),
+ * plus the router-rule parameters.  The knowledge is in the data file; this is
+ * only its reader.
+ * specification: our own TSV format, described at the top of data/rules/roles.tsv. */
+#include "roles_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mieruka/facts.h"
+#include "mieruka/util.h"
+
+#define ROLES_MAX_RULES 1024
+#define ROLES_MAX_LINE 1024
+
+void mk_role_rules_free(struct mk_role_rules *rr)
+{
+	if (rr == NULL)
+		return;
+	for (size_t i = 0; i < rr->n; i++)
+		free(rr->rules[i].reason);
+	free(rr->rules);
+	free(rr);
+}
+
+static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return false;
+	v = strtoul(s, &end, 10);
+	if (*end != '\0' || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Splits line at TABs into at most max fields; returns the count. */
+static size_t split_tabs(char *line, char **f, size_t max)
+{
+	size_t n = 0;
+	char *p = line;
+
+	while (n < max) {
+		char *tab = strchr(p, '\t');
+
+		f[n++] = p;
+		if (tab == NULL)
+			break;
+		*tab = '\0';
+		p = tab + 1;
+	}
+	return n;
+}
+
+static bool add_rule(struct mk_role_rules *rr, char **f)
+{
+	struct mk_role_rule r;
+	unsigned long conf;
+	int proto = mk_proto_id_from_name(f[1]);
+	int role = mk_role_from_name(f[2]);
+
+	if ((strcmp(f[0], "server") != 0 && strcmp(f[0], "client") != 0) || proto < 0 ||
+	    role < 0 || !parse_uint(f[3], 100, &conf) || f[4][0] == '\0')
+		return false;
+	if (rr->n == rr->cap) {
+		size_t ncap = rr->cap ? rr->cap * 2 : 64;
+		struct mk_role_rule *nr;
+
+		if (ncap > ROLES_MAX_RULES)
+			return false;
+		nr = realloc(rr->rules, ncap * sizeof(*nr));
+		if (nr == NULL)
+			return false;
+		rr->rules = nr;
+		rr->cap = ncap;
+	}
+	r.server = strcmp(f[0], "server") == 0;
+	r.proto = (uint16_t)proto;
+	r.role = (uint8_t)role;
+	r.confidence = (uint8_t)conf;
+	r.reason = mk_text_dup(f[4], strlen(f[4]));
+	if (r.reason == NULL)
+		return false;
+	rr->rules[rr->n++] = r;
+	return true;
+}
+
+struct mk_role_rules *mk_role_rules_load(const char *path, char *err, size_t errlen)
+{
+	struct mk_role_rules *rr = calloc(1, sizeof(*rr));
+	char pbuf[4096], line[ROLES_MAX_LINE];
+	int bad = 0;
+	FILE *f;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (rr == NULL)
+		return NULL;
+	if (path == NULL) {
+		if (!mk_data_path("rules/roles.tsv", pbuf, sizeof(pbuf))) {
+			if (err != NULL && errlen > 0)
+				snprintf(err, errlen, "roles: data/rules/roles.tsv not found: no protocol roles");
+			return rr;
+		}
+		path = pbuf;
+	}
+	if ((f = fopen(path, "r")) == NULL) {
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "roles: cannot read %s: no protocol roles", path);
+		return rr;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *fld[6];
+		size_t n, len = strlen(line);
+		unsigned long v;
+
+		if (len > 0 && line[len - 1] != '\n' && !feof(f)) {
+			int c;
+
+			while ((c = fgetc(f)) != EOF && c != '\n')
+				;
+			bad++;
+			continue;
+		}
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (len == 0 || line[0] == '#')
+			continue;
+		n = split_tabs(line, fld, 6);
+		if (n == 3 && strcmp(fld[0], "set") == 0) {
+			if (strcmp(fld[1], "router_min_ips") == 0 && parse_uint(fld[2], 100000, &v) && v > 0)
+				rr->router_min_ips = (uint32_t)v;
+			else if (strcmp(fld[1], "router_confidence") == 0 && parse_uint(fld[2], 100, &v))
+				rr->router_confidence = (uint8_t)v;
+			else
+				bad++;
+			continue;
+		}
+		if (n != 5 || !add_rule(rr, fld))
+			bad++;
+	}
+	fclose(f);
+	if (bad > 0 && err != NULL && errlen > 0)
+		snprintf(err, errlen, "roles: %d malformed lines skipped in %s", bad, path);
+	return rr;
+}
