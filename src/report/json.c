@@ -1,0 +1,286 @@
+/* json.c - the JSON document of interface.md ("schema": "mieruka/1").
+ *
+ * Keys appear in the order interface.md lists them.  Extensions (allowed by
+ * interface.md: "extend it freely") come after the fixed keys of their object:
+ *   asset:          "hostname_sources": [{"name", "source"}], "attributes":
+ *                   [{"key", "value", "source"}]
+ *   communication:  "flows": connections/flows folded into the record
+ *   top level:      "statistics": {counter name: value}
+ * All text goes through the escaping JSON writer (util.h), which also turns
+ * invalid UTF-8 into U+FFFD, so names from the network cannot break the
+ * document.
+ */
+#include "mieruka/report.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "mieruka/facts.h"
+#include "mieruka/pkt.h"
+#include "mieruka/util.h"
+
+static void json_addr(struct mk_json *j, const struct mk_addr *a)
+{
+	char buf[MK_ADDR_STRLEN];
+
+	if (a->family == MK_AF_NONE) {
+		mk_json_null(j);
+		return;
+	}
+	mk_addr_str(a, buf);
+	/* interface.md: MAC addresses in lower case, whatever the formatter does. */
+	for (char *p = buf; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'F')
+			*p = (char)(*p - 'A' + 'a');
+	mk_json_string(j, buf);
+}
+
+static void json_proto_set(struct mk_json *j, const struct mk_proto_set *set)
+{
+	mk_json_begin_array(j);
+	for (unsigned id = 0; id < MK_PROTO_COUNT; id++)
+		if (mk_proto_set_has(set, id))
+			mk_json_string(j, mk_proto_id_name(id));
+	mk_json_end_array(j);
+}
+
+static void json_capture(struct mk_json *j, const struct mk_capture_rec *c)
+{
+	unsigned n = c->n_linktypes <= 8 ? c->n_linktypes : 8;
+
+	mk_json_begin_object(j);
+	mk_json_key(j, "file");
+	mk_json_string(j, c->file != NULL ? c->file : "");
+	mk_json_key(j, "packets");
+	mk_json_uint(j, c->packets);
+	mk_json_key(j, "bytes");
+	mk_json_uint(j, c->bytes);
+	mk_json_key(j, "first");
+	mk_json_time(j, c->first_ns);
+	mk_json_key(j, "last");
+	mk_json_time(j, c->last_ns);
+	mk_json_key(j, "link_types");
+	mk_json_begin_array(j);
+	for (unsigned i = 0; i < n; i++) {
+		const char *name = mk_link_name(c->linktypes[i]);
+		char buf[24];
+
+		if (name == NULL) {
+			/* A link type this build cannot name: keep the registry number. */
+			snprintf(buf, sizeof(buf), "linktype_%u", c->linktypes[i]);
+			name = buf;
+		}
+		mk_json_string(j, name);
+	}
+	mk_json_end_array(j);
+	mk_json_key(j, "warnings");
+	mk_json_begin_array(j);
+	for (size_t i = 0; i < c->n_warnings; i++)
+		mk_json_string(j, c->warnings[i] != NULL ? c->warnings[i] : "");
+	mk_json_end_array(j);
+	mk_json_end_object(j);
+}
+
+static void json_identity(struct mk_json *j, const struct mk_identity_rec *id)
+{
+	if (id == NULL) {
+		mk_json_null(j);
+		return;
+	}
+	mk_json_begin_object(j);
+	mk_json_key(j, "vendor");
+	mk_json_string(j, id->vendor);
+	mk_json_key(j, "product");
+	mk_json_string(j, id->product);
+	mk_json_key(j, "model");
+	mk_json_string(j, id->model);
+	mk_json_key(j, "firmware");
+	mk_json_string(j, id->firmware);
+	mk_json_key(j, "serial");
+	mk_json_string(j, id->serial);
+	mk_json_key(j, "source");
+	mk_json_string(j, mk_proto_id_name(id->source));
+	mk_json_end_object(j);
+}
+
+static void json_asset(struct mk_json *j, const struct mk_asset_rec *a)
+{
+	mk_json_begin_object(j);
+	mk_json_key(j, "id");
+	mk_json_stringn(j, a->id, strnlen(a->id, sizeof(a->id)));
+	mk_json_key(j, "mac");
+	json_addr(j, a->mac.family == MK_AF_MAC ? &a->mac : &(struct mk_addr){0});
+	mk_json_key(j, "ips");
+	mk_json_begin_array(j);
+	for (size_t i = 0; i < a->n_ips; i++)
+		json_addr(j, &a->ips[i]);
+	mk_json_end_array(j);
+	mk_json_key(j, "vendor");
+	mk_json_string(j, a->vendor);
+	mk_json_key(j, "hostnames");
+	mk_json_begin_array(j);
+	for (size_t i = 0; i < a->n_names; i++)
+		mk_json_string(j, a->names[i].name != NULL ? a->names[i].name : "");
+	mk_json_end_array(j);
+	mk_json_key(j, "roles");
+	mk_json_begin_array(j);
+	for (size_t i = 0; i < a->n_roles; i++) {
+		const struct mk_role_rec *r = &a->roles[i];
+
+		mk_json_begin_object(j);
+		mk_json_key(j, "role");
+		mk_json_string(j, mk_role_name(r->role));
+		mk_json_key(j, "confidence");
+		mk_json_uint(j, r->confidence <= 100 ? r->confidence : 100);
+		mk_json_key(j, "reasons");
+		mk_json_begin_array(j);
+		for (size_t k = 0; k < r->n_reasons; k++)
+			mk_json_string(j, r->reasons[k] != NULL ? r->reasons[k] : "");
+		mk_json_end_array(j);
+		mk_json_end_object(j);
+	}
+	mk_json_end_array(j);
+	mk_json_key(j, "protocols");
+	mk_json_begin_object(j);
+	mk_json_key(j, "server");
+	json_proto_set(j, &a->server);
+	mk_json_key(j, "client");
+	json_proto_set(j, &a->client);
+	mk_json_end_object(j);
+	mk_json_key(j, "identity");
+	json_identity(j, a->identity);
+	mk_json_key(j, "os");
+	mk_json_string(j, a->os);
+	mk_json_key(j, "first_seen");
+	mk_json_time(j, a->first_ns);
+	mk_json_key(j, "last_seen");
+	mk_json_time(j, a->last_ns);
+	mk_json_key(j, "packets");
+	mk_json_uint(j, a->packets);
+	mk_json_key(j, "bytes");
+	mk_json_uint(j, a->bytes);
+	/* extensions */
+	mk_json_key(j, "hostname_sources");
+	mk_json_begin_array(j);
+	for (size_t i = 0; i < a->n_names; i++) {
+		mk_json_begin_object(j);
+		mk_json_key(j, "name");
+		mk_json_string(j, a->names[i].name != NULL ? a->names[i].name : "");
+		mk_json_key(j, "source");
+		mk_json_string(j, mk_proto_id_name(a->names[i].source));
+		mk_json_end_object(j);
+	}
+	mk_json_end_array(j);
+	mk_json_key(j, "attributes");
+	mk_json_begin_array(j);
+	for (size_t i = 0; i < a->n_attrs; i++) {
+		mk_json_begin_object(j);
+		mk_json_key(j, "key");
+		mk_json_string(j, a->attrs[i].key != NULL ? a->attrs[i].key : "");
+		mk_json_key(j, "value");
+		mk_json_string(j, a->attrs[i].value);
+		mk_json_key(j, "source");
+		mk_json_string(j, mk_proto_id_name(a->attrs[i].source));
+		mk_json_end_object(j);
+	}
+	mk_json_end_array(j);
+	mk_json_end_object(j);
+}
+
+static const char *transport_name(uint8_t t)
+{
+	switch (t) {
+	case 6: return "tcp";
+	case 17: return "udp";
+	default: return "l2";
+	}
+}
+
+static void json_conv(struct mk_json *j, const struct mk_conv_rec *c)
+{
+	bool l2 = c->transport != 6 && c->transport != 17;
+
+	mk_json_begin_object(j);
+	mk_json_key(j, "client");
+	json_addr(j, &c->client);
+	mk_json_key(j, "server");
+	json_addr(j, &c->server);
+	mk_json_key(j, "transport");
+	mk_json_string(j, transport_name(c->transport));
+	mk_json_key(j, "port");
+	if (l2)
+		mk_json_null(j);
+	else
+		mk_json_uint(j, c->port);
+	mk_json_key(j, "protocol");
+	mk_json_string(j, mk_proto_id_name(c->proto));
+	mk_json_key(j, "packets");
+	mk_json_uint(j, c->packets);
+	mk_json_key(j, "bytes");
+	mk_json_uint(j, c->bytes);
+	mk_json_key(j, "first_seen");
+	mk_json_time(j, c->first_ns);
+	mk_json_key(j, "last_seen");
+	mk_json_time(j, c->last_ns);
+	mk_json_key(j, "operations");
+	mk_json_begin_object(j);
+	for (unsigned op = 0; op < MK_OP_COUNT; op++) {
+		mk_json_key(j, mk_op_class_name(op));
+		mk_json_uint(j, c->ops[op]);
+	}
+	mk_json_end_object(j);
+	/* extension */
+	mk_json_key(j, "flows");
+	mk_json_uint(j, c->flows);
+	mk_json_end_object(j);
+}
+
+int mk_report_json(FILE *f, const struct mk_report *r)
+{
+	struct mk_json j;
+
+	mk_json_init(&j, f, true);
+	mk_json_begin_object(&j);
+	mk_json_key(&j, "schema");
+	mk_json_string(&j, "mieruka/1");
+	mk_json_key(&j, "generator");
+	mk_json_string(&j, "mieruka " MK_VERSION);
+
+	mk_json_key(&j, "captures");
+	mk_json_begin_array(&j);
+	for (size_t i = 0; i < r->n_captures; i++)
+		json_capture(&j, &r->captures[i]);
+	mk_json_end_array(&j);
+
+	mk_json_key(&j, "assets");
+	mk_json_begin_array(&j);
+	for (size_t i = 0; i < r->n_assets; i++)
+		json_asset(&j, &r->assets[i]);
+	mk_json_end_array(&j);
+
+	mk_json_key(&j, "communications");
+	mk_json_begin_array(&j);
+	for (size_t i = 0; i < r->n_convs; i++)
+		json_conv(&j, &r->convs[i]);
+	mk_json_end_array(&j);
+
+	/* Detection comes later: the key is there so consumers can rely on it. */
+	mk_json_key(&j, "alerts");
+	mk_json_begin_array(&j);
+	mk_json_end_array(&j);
+
+	mk_json_key(&j, "statistics");
+	mk_json_begin_object(&j);
+	for (size_t i = 0; i < r->n_counters; i++) {
+		if (r->counters[i].name == NULL)
+			continue;
+		mk_json_key(&j, r->counters[i].name);
+		mk_json_uint(&j, r->counters[i].value);
+	}
+	mk_json_end_object(&j);
+	mk_json_end_object(&j);
+
+	if (fflush(f) != 0 || ferror(f))
+		return -1;
+	return 0;
+}

@@ -1,0 +1,492 @@
+/* text.c - the terminal summary of `mieruka analyze`, in the current language.
+ *
+ * Three parts: a totals block (captures, packets, data, time span, capture
+ * warnings), the asset ledger, and the conversations with the most data.
+ * Tables are aligned by display width (a Japanese character takes two
+ * columns), long cells are cut with an ellipsis, and each table stops after
+ * max_rows with a pointer to the complete --json / --csv output.
+ *
+ * Every cell is sanitized again before printing: the records already hold
+ * sanitized text, but a terminal must never receive control characters (an
+ * escape sequence in a host name could rewrite the screen).
+ */
+#include "mieruka/report.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "mieruka/facts.h"
+#include "mieruka/util.h"
+
+#define MAX_COLS 8
+#define CELL_MAX 512
+#define GAP 2 /* spaces between columns */
+
+struct table {
+	size_t ncols, nrows, cap;
+	const char *title[MAX_COLS];
+	size_t maxw[MAX_COLS];  /* cut cells wider than this */
+	bool right[MAX_COLS];   /* numbers: right-aligned */
+	char **cells;           /* nrows * ncols, heap strings */
+};
+
+/* ---- text helpers ---- */
+
+/* Bytes of the UTF-8 sequence starting with lead byte c (text is valid UTF-8
+ * after mk_text_sanitize). */
+static size_t seq_len(unsigned char c)
+{
+	return c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+}
+
+/* Sanitizes src into dst and cuts it to maxw display columns, ending with an
+ * ellipsis when cut. */
+static void cell_fit(char *dst, size_t dstlen, const char *src, size_t maxw)
+{
+	size_t n, i = 0, w = 0;
+
+	mk_text_sanitize(dst, dstlen, src != NULL ? src : "", src != NULL ? strlen(src) : 0);
+	if (maxw == 0 || mk_text_width(dst) <= maxw)
+		return;
+	n = strlen(dst);
+	while (i < n) {
+		size_t len = seq_len((unsigned char)dst[i]);
+		char one[5];
+		size_t cw;
+
+		if (len > n - i)
+			len = n - i;
+		memcpy(one, dst + i, len);
+		one[len] = '\0';
+		cw = mk_text_width(one);
+		if (w + cw > maxw - 1) /* keep one column for the ellipsis */
+			break;
+		w += cw;
+		i += len;
+	}
+	if (i + 4 > dstlen)
+		i = dstlen - 4; /* cannot happen with sane widths; stay in bounds */
+	memcpy(dst + i, "\xe2\x80\xa6", 4); /* U+2026 and NUL */
+}
+
+static void fmt_count(uint64_t v, char *buf, size_t len)
+{
+	char digits[32];
+	int n = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)v);
+	size_t o = 0;
+
+	for (int i = 0; i < n && o + 2 < len; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = digits[i];
+	}
+	buf[o] = '\0';
+}
+
+static void fmt_bytes(uint64_t v, char *buf, size_t len)
+{
+	static const char *const units[] = {"kB", "MB", "GB", "TB", "PB"};
+	double d = (double)v;
+	int u = -1;
+
+	if (v < 1000) {
+		snprintf(buf, len, "%llu B", (unsigned long long)v);
+		return;
+	}
+	while (d >= 1000.0 && u < 4) {
+		d /= 1000.0;
+		u++;
+	}
+	if (d < 10.0)
+		snprintf(buf, len, "%.1f %s", d, units[u]);
+	else
+		snprintf(buf, len, "%.0f %s", d, units[u]);
+}
+
+static void fmt_local_time(uint64_t ts_ns, char *buf, size_t len)
+{
+	time_t secs = (time_t)(ts_ns / 1000000000u);
+	struct tm tm;
+
+	/* Local time: the people reading this think in their plant's clock. */
+	if (localtime_r(&secs, &tm) == NULL || strftime(buf, len, "%Y-%m-%d %H:%M:%S %Z", &tm) == 0)
+		snprintf(buf, len, "?");
+}
+
+static void fmt_duration(uint64_t ns, char *buf, size_t len)
+{
+	uint64_t s = ns / 1000000000u;
+
+	if (s < 60)
+		snprintf(buf, len, "%llu %s", (unsigned long long)s, mk_msg("report.unit_s"));
+	else if (s < 3600)
+		snprintf(buf, len, "%llu %s %llu %s", (unsigned long long)(s / 60),
+		         mk_msg("report.unit_m"), (unsigned long long)(s % 60), mk_msg("report.unit_s"));
+	else
+		snprintf(buf, len, "%llu %s %llu %s", (unsigned long long)(s / 3600),
+		         mk_msg("report.unit_h"), (unsigned long long)(s % 3600 / 60),
+		         mk_msg("report.unit_m"));
+}
+
+/* ---- tables ---- */
+
+static void table_init(struct table *t)
+{
+	memset(t, 0, sizeof(*t));
+}
+
+static void table_col(struct table *t, const char *title, size_t maxw, bool right)
+{
+	if (t->ncols >= MAX_COLS)
+		return;
+	t->title[t->ncols] = title;
+	t->maxw[t->ncols] = maxw;
+	t->right[t->ncols] = right;
+	t->ncols++;
+}
+
+/* Adds a row of ncols cells; false when out of memory (the row is dropped). */
+static bool table_row(struct table *t, const char *const *cells)
+{
+	char buf[CELL_MAX];
+	char **row;
+
+	if (t->nrows == t->cap) {
+		size_t ncap = t->cap != 0 ? t->cap * 2 : 16;
+		char **nc = realloc(t->cells, ncap * t->ncols * sizeof(*nc));
+
+		if (nc == NULL)
+			return false;
+		t->cells = nc;
+		t->cap = ncap;
+	}
+	row = t->cells + t->nrows * t->ncols;
+	for (size_t c = 0; c < t->ncols; c++) {
+		cell_fit(buf, sizeof(buf), cells[c], t->maxw[c]);
+		row[c] = mk_strdup(buf);
+		if (row[c] == NULL) {
+			for (size_t k = 0; k < c; k++)
+				free(row[k]);
+			return false;
+		}
+	}
+	t->nrows++;
+	return true;
+}
+
+/* Prints a line cell by cell.  Padding is held back until something
+ * visible follows, so lines never end in spaces. */
+struct line_out {
+	FILE *f;
+	size_t pending;
+};
+
+static void line_text(struct line_out *o, const char *s)
+{
+	if (s[0] == '\0')
+		return;
+	for (; o->pending > 0; o->pending--)
+		fputc(' ', o->f);
+	fputs(s, o->f);
+}
+
+static void table_print(FILE *f, struct table *t)
+{
+	size_t width[MAX_COLS];
+	char head[MAX_COLS][CELL_MAX];
+
+	for (size_t c = 0; c < t->ncols; c++) {
+		cell_fit(head[c], sizeof(head[c]), t->title[c], t->maxw[c]);
+		width[c] = mk_text_width(head[c]);
+	}
+	for (size_t r = 0; r < t->nrows; r++)
+		for (size_t c = 0; c < t->ncols; c++) {
+			size_t w = mk_text_width(t->cells[r * t->ncols + c]);
+
+			if (w > width[c])
+				width[c] = w;
+		}
+	for (size_t r = 0; r <= t->nrows; r++) {
+		struct line_out o = {f, 0};
+
+		fputs("  ", f); /* indent */
+		for (size_t c = 0; c < t->ncols; c++) {
+			const char *s = r == 0 ? head[c] : t->cells[(r - 1) * t->ncols + c];
+			size_t w = mk_text_width(s);
+
+			if (t->right[c])
+				o.pending += width[c] - w;
+			line_text(&o, s);
+			if (!t->right[c])
+				o.pending += width[c] - w;
+			o.pending += GAP;
+		}
+		fputc('\n', f);
+	}
+}
+
+static void table_free(struct table *t)
+{
+	for (size_t i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	t->cells = NULL;
+	t->nrows = t->cap = 0;
+}
+
+static void print_more(FILE *f, size_t shown, size_t total)
+{
+	if (total > shown)
+		fprintf(f, "  %s %zu %s\n", mk_msg("report.more_prefix"), total - shown,
+		        mk_msg("report.more_suffix"));
+}
+
+/* ---- the three parts ---- */
+
+static void print_totals(FILE *f, const struct mk_report *r)
+{
+	uint64_t packets = 0, bytes = 0, first = 0, last = 0;
+	char a[40], b[40], c[64], d[64];
+
+	for (size_t i = 0; i < r->n_captures; i++) {
+		const struct mk_capture_rec *cap = &r->captures[i];
+
+		packets += cap->packets;
+		bytes += cap->bytes;
+		if (cap->packets == 0)
+			continue;
+		if (first == 0 || cap->first_ns < first)
+			first = cap->first_ns;
+		if (cap->last_ns > last)
+			last = cap->last_ns;
+	}
+	fprintf(f, "== %s ==\n", mk_msg("report.summary"));
+	fmt_count(packets, a, sizeof(a));
+	fmt_bytes(bytes, b, sizeof(b));
+	fprintf(f, "  %s: %zu   %s: %s   %s: %s\n", mk_msg("report.captures"), r->n_captures,
+	        mk_msg("report.packets"), a, mk_msg("report.bytes"), b);
+	if (first != 0 && last >= first) {
+		fmt_local_time(first, c, sizeof(c));
+		fmt_local_time(last, d, sizeof(d));
+		fmt_duration(last - first, a, sizeof(a));
+		fprintf(f, "  %s: %s - %s (%s)\n", mk_msg("report.period"), c, d, a);
+	}
+	for (size_t i = 0; i < r->n_captures; i++)
+		for (size_t k = 0; k < r->captures[i].n_warnings; k++) {
+			char file[256], msg[CELL_MAX];
+
+			cell_fit(file, sizeof(file), r->captures[i].file, 60);
+			cell_fit(msg, sizeof(msg), r->captures[i].warnings[k], 0);
+			fprintf(f, "  %s: %s: %s\n", mk_msg("report.warnings"), file, msg);
+		}
+}
+
+static int asset_cmp(const void *x, const void *y)
+{
+	const struct mk_asset_rec *a = *(const struct mk_asset_rec *const *)x;
+	const struct mk_asset_rec *b = *(const struct mk_asset_rec *const *)y;
+	int c;
+
+	/* Devices with addresses first, in address order; then by MAC, then id. */
+	if ((a->n_ips == 0) != (b->n_ips == 0))
+		return a->n_ips == 0 ? 1 : -1;
+	if (a->n_ips > 0 && (c = mk_addr_cmp(&a->ips[0], &b->ips[0])) != 0)
+		return c;
+	if ((c = mk_addr_cmp(&a->mac, &b->mac)) != 0)
+		return c;
+	return strncmp(a->id, b->id, sizeof(a->id));
+}
+
+static void proto_names(const struct mk_proto_set *set, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	snprintf(buf, len, "-");
+	for (unsigned id = 0; id < MK_PROTO_COUNT; id++) {
+		int n;
+
+		if (!mk_proto_set_has(set, id))
+			continue;
+		n = snprintf(buf + used, len - used, "%s%s", used > 0 ? " " : "", mk_proto_id_name(id));
+		if (n < 0 || (size_t)n >= len - used)
+			break;
+		used += (size_t)n;
+	}
+}
+
+/* "modbus s7comm / dns ntp": what the device serves, then what it uses. */
+static void protocols_cell(const struct mk_asset_rec *a, char *buf, size_t len)
+{
+	char server[256], client[256];
+
+	proto_names(&a->server, server, sizeof(server));
+	proto_names(&a->client, client, sizeof(client));
+	snprintf(buf, len, "%s / %s", server, client);
+}
+
+static void print_assets(FILE *f, const struct mk_report *r, size_t max_rows)
+{
+	const struct mk_asset_rec **v;
+	struct table t;
+	size_t shown;
+
+	fprintf(f, "\n== %s (%s: %zu) ==\n", mk_msg("report.assets"), mk_msg("report.devices"),
+	        r->n_assets);
+	if (r->n_assets == 0) {
+		fprintf(f, "  %s\n", mk_msg("report.none_assets"));
+		return;
+	}
+	v = calloc(r->n_assets, sizeof(*v));
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < r->n_assets; i++)
+		v[i] = &r->assets[i];
+	qsort(v, r->n_assets, sizeof(*v), asset_cmp);
+
+	table_init(&t);
+	table_col(&t, mk_msg("report.col.ip"), 24, false);
+	table_col(&t, mk_msg("report.col.mac"), 17, false);
+	table_col(&t, mk_msg("report.col.vendor"), 20, false);
+	table_col(&t, mk_msg("report.col.hostname"), 20, false);
+	table_col(&t, mk_msg("report.col.role"), 22, false);
+	table_col(&t, mk_msg("report.col.protocols"), 36, false);
+	table_col(&t, mk_msg("report.col.packets"), 0, true);
+	shown = r->n_assets < max_rows ? r->n_assets : max_rows;
+	for (size_t i = 0; i < shown; i++) {
+		const struct mk_asset_rec *a = v[i];
+		char ip[MK_ADDR_STRLEN + 32] = "", mac[MK_ADDR_STRLEN] = "", role[128] = "";
+		char protos[600], pk[32], abuf[MK_ADDR_STRLEN];
+		const char *cells[7];
+
+		if (a->n_ips > 0) {
+			mk_addr_str(&a->ips[0], abuf);
+			if (a->n_ips > 1)
+				snprintf(ip, sizeof(ip), "%s +%zu", abuf, a->n_ips - 1);
+			else
+				snprintf(ip, sizeof(ip), "%s", abuf);
+		}
+		if (a->mac.family == MK_AF_MAC)
+			mk_addr_str(&a->mac, mac);
+		if (a->n_roles > 0) {
+			char key[64];
+
+			snprintf(key, sizeof(key), "role.%s", mk_role_name(a->roles[0].role));
+			snprintf(role, sizeof(role), "%s %u%%", mk_msg(key), a->roles[0].confidence);
+		}
+		protocols_cell(a, protos, sizeof(protos));
+		fmt_count(a->packets, pk, sizeof(pk));
+		cells[0] = ip;
+		cells[1] = mac;
+		cells[2] = a->vendor;
+		cells[3] = a->n_names > 0 ? a->names[0].name : NULL;
+		cells[4] = role;
+		cells[5] = protos;
+		cells[6] = pk;
+		if (!table_row(&t, cells))
+			break;
+	}
+	table_print(f, &t);
+	print_more(f, t.nrows, r->n_assets);
+	table_free(&t);
+	free(v);
+}
+
+static int conv_cmp(const void *x, const void *y)
+{
+	const struct mk_conv_rec *a = *(const struct mk_conv_rec *const *)x;
+	const struct mk_conv_rec *b = *(const struct mk_conv_rec *const *)y;
+	int c;
+
+	if (a->bytes != b->bytes)
+		return a->bytes > b->bytes ? -1 : 1;
+	if (a->packets != b->packets)
+		return a->packets > b->packets ? -1 : 1;
+	if ((c = mk_addr_cmp(&a->client, &b->client)) != 0)
+		return c;
+	if ((c = mk_addr_cmp(&a->server, &b->server)) != 0)
+		return c;
+	if (a->port != b->port)
+		return a->port < b->port ? -1 : 1;
+	return (int)a->proto - (int)b->proto;
+}
+
+static void ops_cell(const struct mk_conv_rec *c, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned op = 0; op < MK_OP_COUNT && used < len; op++) {
+		char key[32], n[32];
+
+		if (c->ops[op] == 0)
+			continue;
+		snprintf(key, sizeof(key), "op.%s", mk_op_class_name(op));
+		fmt_count(c->ops[op], n, sizeof(n));
+		used += (size_t)snprintf(buf + used, len - used, "%s%s %s", used > 0 ? ", " : "",
+		                         mk_msg(key), n);
+	}
+}
+
+static void print_convs(FILE *f, const struct mk_report *r, size_t max_rows)
+{
+	const struct mk_conv_rec **v;
+	struct table t;
+	size_t shown;
+
+	fprintf(f, "\n== %s (%s: %zu) ==\n", mk_msg("report.conversations"),
+	        mk_msg("report.conversations_unit"), r->n_convs);
+	if (r->n_convs == 0) {
+		fprintf(f, "  %s\n", mk_msg("report.none_conversations"));
+		return;
+	}
+	v = calloc(r->n_convs, sizeof(*v));
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < r->n_convs; i++)
+		v[i] = &r->convs[i];
+	qsort(v, r->n_convs, sizeof(*v), conv_cmp);
+
+	table_init(&t);
+	table_col(&t, mk_msg("report.col.client"), 40, false);
+	table_col(&t, mk_msg("report.col.server"), 40, false);
+	table_col(&t, mk_msg("report.col.protocol"), 28, false);
+	table_col(&t, mk_msg("report.col.packets"), 0, true);
+	table_col(&t, mk_msg("report.col.bytes"), 0, true);
+	table_col(&t, mk_msg("report.col.operations"), 60, false);
+	shown = r->n_convs < max_rows ? r->n_convs : max_rows;
+	for (size_t i = 0; i < shown; i++) {
+		const struct mk_conv_rec *c = v[i];
+		char cl[MK_ADDR_STRLEN], sv[MK_ADDR_STRLEN], proto[64], pk[32], by[32], ops[512];
+		const char *cells[6];
+
+		if (c->transport == 6 || c->transport == 17)
+			snprintf(proto, sizeof(proto), "%s %s/%u", mk_proto_id_name(c->proto),
+			         c->transport == 6 ? "tcp" : "udp", c->port);
+		else
+			snprintf(proto, sizeof(proto), "%s (L2)", mk_proto_id_name(c->proto));
+		fmt_count(c->packets, pk, sizeof(pk));
+		fmt_bytes(c->bytes, by, sizeof(by));
+		ops_cell(c, ops, sizeof(ops));
+		cells[0] = mk_addr_str(&c->client, cl);
+		cells[1] = mk_addr_str(&c->server, sv);
+		cells[2] = proto;
+		cells[3] = pk;
+		cells[4] = by;
+		cells[5] = ops;
+		if (!table_row(&t, cells))
+			break;
+	}
+	table_print(f, &t);
+	print_more(f, t.nrows, r->n_convs);
+	table_free(&t);
+	free(v);
+}
+
+void mk_report_text(FILE *f, const struct mk_report *r, size_t max_rows)
+{
+	print_totals(f, r);
+	print_assets(f, r, max_rows);
+	print_convs(f, r, max_rows);
+	fflush(f);
+}

@@ -1,0 +1,129 @@
+/* schema.c - the SQLite schema of a mieruka database, as migrations.
+ *
+ * Each entry of mk_store_migrations takes the database from version i to
+ * version i + 1 (PRAGMA user_version).  sqlite.c applies each one inside its
+ * own transaction together with the new user_version, so a crash mid-migration
+ * leaves the previous version intact.
+ *
+ * APPEND ONLY: a migration that has shipped is never edited, because
+ * databases in the field already went through it.  To change the schema, add
+ * a new entry at the end (ALTER TABLE, new tables, data copies).
+ *
+ * Conventions, chosen so the file is readable with the sqlite3 shell and
+ * stable across builds:
+ * - protocols are PROTO names of interface.md ("modbus"), roles ROLE names,
+ *   never enum numbers (the enums may grow);
+ * - addresses are text: "00:1b:1b:12:34:56", dotted IPv4, RFC 5952 IPv6;
+ * - times are integer nanoseconds since the Unix epoch (UTC);
+ * - 64-bit counters are stored in INTEGER columns (signed 64-bit: values
+ *   above 2^63 read back bit-identical but look negative in the shell);
+ * - sets of PROTO names are comma-separated text ("modbus,s7comm");
+ * - lists keep their order with a seq column.
+ * Child rows reference their parent with ON DELETE CASCADE; the store also
+ * deletes them explicitly on replace, so nothing depends on foreign keys
+ * being enabled by another client.
+ */
+#include "store/schema.h"
+
+const char *const mk_store_migrations[] = {
+	/* ---- version 1: the first schema ---- */
+	"CREATE TABLE assets ("
+	"  id TEXT PRIMARY KEY,"
+	"  mac TEXT,"                         /* NULL when the asset is keyed by IP */
+	"  vendor TEXT,"
+	"  os TEXT,"
+	"  os_confidence INTEGER NOT NULL DEFAULT 0,"
+	"  first_ns INTEGER NOT NULL DEFAULT 0,"
+	"  last_ns INTEGER NOT NULL DEFAULT 0,"
+	"  packets INTEGER NOT NULL DEFAULT 0,"
+	"  bytes INTEGER NOT NULL DEFAULT 0,"
+	"  server_protos TEXT NOT NULL DEFAULT '',"
+	"  client_protos TEXT NOT NULL DEFAULT ''"
+	");"
+	"CREATE TABLE asset_ips ("
+	"  asset_id TEXT NOT NULL REFERENCES assets(id) ON DELETE CASCADE,"
+	"  seq INTEGER NOT NULL,"
+	"  ip TEXT NOT NULL,"
+	"  PRIMARY KEY (asset_id, seq)"
+	");"
+	"CREATE INDEX asset_ips_ip ON asset_ips(ip);"
+	"CREATE TABLE asset_names ("
+	"  asset_id TEXT NOT NULL REFERENCES assets(id) ON DELETE CASCADE,"
+	"  seq INTEGER NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  source TEXT NOT NULL,"             /* PROTO that announced the name */
+	"  PRIMARY KEY (asset_id, seq)"
+	");"
+	"CREATE TABLE asset_roles ("
+	"  asset_id TEXT NOT NULL REFERENCES assets(id) ON DELETE CASCADE,"
+	"  seq INTEGER NOT NULL,"             /* 0 = highest confidence */
+	"  role TEXT NOT NULL,"               /* ROLE name */
+	"  confidence INTEGER NOT NULL,"
+	"  PRIMARY KEY (asset_id, seq)"
+	");"
+	"CREATE TABLE asset_role_reasons ("
+	"  asset_id TEXT NOT NULL REFERENCES assets(id) ON DELETE CASCADE,"
+	"  role_seq INTEGER NOT NULL,"
+	"  seq INTEGER NOT NULL,"
+	"  reason TEXT NOT NULL,"
+	"  PRIMARY KEY (asset_id, role_seq, seq)"
+	");"
+	"CREATE TABLE asset_attrs ("
+	"  asset_id TEXT NOT NULL REFERENCES assets(id) ON DELETE CASCADE,"
+	"  seq INTEGER NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  value TEXT,"
+	"  source TEXT NOT NULL,"
+	"  PRIMARY KEY (asset_id, seq)"
+	");"
+	"CREATE TABLE asset_identity ("
+	"  asset_id TEXT PRIMARY KEY REFERENCES assets(id) ON DELETE CASCADE,"
+	"  vendor TEXT, product TEXT, model TEXT, firmware TEXT, serial TEXT,"
+	"  source TEXT NOT NULL"
+	");"
+	"CREATE TABLE conversations ("
+	"  client TEXT NOT NULL,"
+	"  server TEXT NOT NULL,"
+	"  transport TEXT NOT NULL,"          /* 'tcp', 'udp', 'l2' (or the IP protocol number) */
+	"  port INTEGER NOT NULL,"            /* server port; 0 for l2 */
+	"  proto TEXT NOT NULL,"              /* PROTO */
+	"  client_key BLOB NOT NULL,"         /* family byte + address: numeric sort order */
+	"  server_key BLOB NOT NULL,"
+	"  packets INTEGER NOT NULL DEFAULT 0,"
+	"  bytes INTEGER NOT NULL DEFAULT 0,"
+	"  first_ns INTEGER NOT NULL DEFAULT 0,"
+	"  last_ns INTEGER NOT NULL DEFAULT 0,"
+	"  flows INTEGER NOT NULL DEFAULT 0,"
+	"  op_read INTEGER NOT NULL DEFAULT 0,"
+	"  op_write INTEGER NOT NULL DEFAULT 0,"
+	"  op_program INTEGER NOT NULL DEFAULT 0,"
+	"  op_control INTEGER NOT NULL DEFAULT 0,"
+	"  op_firmware INTEGER NOT NULL DEFAULT 0,"
+	"  op_auth INTEGER NOT NULL DEFAULT 0,"
+	"  op_diagnostic INTEGER NOT NULL DEFAULT 0,"
+	"  op_other INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (client, server, transport, port, proto)"
+	");"
+	"CREATE INDEX conversations_order ON conversations(client_key, server_key, port, transport, proto);"
+	"CREATE TABLE captures ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT," /* insertion order */
+	"  file TEXT NOT NULL UNIQUE,"
+	"  packets INTEGER NOT NULL DEFAULT 0,"
+	"  bytes INTEGER NOT NULL DEFAULT 0,"
+	"  first_ns INTEGER NOT NULL DEFAULT 0,"
+	"  last_ns INTEGER NOT NULL DEFAULT 0,"
+	"  link_types TEXT NOT NULL DEFAULT ''" /* comma-separated link type names */
+	");"
+	"CREATE TABLE capture_warnings ("
+	"  capture_id INTEGER NOT NULL REFERENCES captures(id) ON DELETE CASCADE,"
+	"  seq INTEGER NOT NULL,"
+	"  warning TEXT NOT NULL,"
+	"  PRIMARY KEY (capture_id, seq)"
+	");"
+	"CREATE TABLE counters ("
+	"  name TEXT PRIMARY KEY,"
+	"  value INTEGER NOT NULL DEFAULT 0"
+	");",
+};
+
+const size_t mk_store_n_migrations = sizeof(mk_store_migrations) / sizeof(mk_store_migrations[0]);
