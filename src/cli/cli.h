@@ -1,0 +1,80 @@
+/* cli.h - the command-line front end's internal interface. */
+#ifndef MIERUKA_CLI_H
+#define MIERUKA_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mieruka/engine.h"
+#include "mieruka/report.h"
+
+/* Exit codes of interface.md. */
+enum {
+	MK_EXIT_OK = 0,
+	MK_EXIT_INPUT = 1, /* a capture could not be read at all, or I/O failed */
+	MK_EXIT_USAGE = 2,
+};
+
+/* One analysis: database, engine, writer thread. */
+struct mk_session {
+	const char *db_path;
+	struct mk_store *store;
+	struct mk_store_writer *writer;
+	struct mk_engine *eng;
+	bool progress;          /* draw a progress bar on stderr */
+	bool input_failed;      /* some capture could not be read */
+};
+
+struct mk_session_options {
+	const char *db_path;
+	bool progress;
+	struct mk_engine_config cfg;
+};
+
+int mk_session_open(struct mk_session *s, const struct mk_session_options *opt);
+/* Analyses one capture file into the session; returns 0, or -1 when the file
+ * could not be read at all (message printed). */
+int mk_session_file(struct mk_session *s, const char *path, uint32_t index);
+/* Writes the engine's current state to the database (off the packet path). */
+int mk_session_checkpoint(struct mk_session *s);
+/* Ends all flows, writes everything, stops the writer.  0 or -1. */
+int mk_session_finish(struct mk_session *s);
+void mk_session_close(struct mk_session *s);
+
+/* Reads the whole database into a report (caller frees with mk_report_free). */
+int mk_report_load(struct mk_store *st, struct mk_report *r);
+void mk_report_free(struct mk_report *r);
+
+/* Outputs shared by analyze and demo. */
+struct mk_output_options {
+	const char *json_path;  /* NULL, "-" or a file */
+	const char *csv_dir;
+	bool quiet;
+	size_t max_rows;
+};
+int mk_output_write(struct mk_store *st, const struct mk_output_options *o);
+
+/* Progress bar (stderr, only on a terminal). */
+struct mk_progress {
+	bool enabled;
+	const char *label;
+	uint64_t last_draw_ns, start_ns, packets;
+};
+void mk_progress_start(struct mk_progress *p, bool enabled, const char *label);
+void mk_progress_update(struct mk_progress *p, uint64_t done, uint64_t total, uint64_t packets);
+void mk_progress_end(struct mk_progress *p);
+uint64_t mk_now_ns(void);
+
+int mk_cmd_analyze(int argc, char **argv);
+int mk_cmd_monitor(int argc, char **argv);
+int mk_cmd_demo(int argc, char **argv);
+int mk_cmd_export(int argc, char **argv);
+int mk_cmd_help(int argc, char **argv);
+
+/* Common options (memory caps): returns 1 if it consumed the option, 0 if not
+ * its own, -1 on a bad value (message printed). */
+int mk_parse_limit_option(int opt, const char *arg, struct mk_engine_config *cfg);
+void mk_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif /* MIERUKA_CLI_H */

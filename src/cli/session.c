@@ -1,0 +1,355 @@
+/* session.c - one analysis: capture files -> engine -> database, and the
+ * outputs read back from the database (so what `analyze` prints is exactly
+ * what the database now holds, earlier runs included). */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "mieruka/capture.h"
+#include "mieruka/store.h"
+#include "mieruka/util.h"
+
+#define STORE_QUEUE_BATCHES 4
+
+static const struct mk_store_ops *store_ops(struct mk_store *st)
+{
+	return ((struct mk_store_base *)st)->ops;
+}
+
+int mk_session_open(struct mk_session *s, const struct mk_session_options *opt)
+{
+	char err[512] = "";
+	const struct mk_store_ops *ops = &mk_store_sqlite;
+
+	memset(s, 0, sizeof(*s));
+	s->db_path = opt->db_path;
+	s->progress = opt->progress;
+	if (ops->open(&s->store, opt->db_path, err, sizeof(err)) != 0) {
+		mk_error("%s", err[0] ? err : "cannot open the database");
+		return -1;
+	}
+	s->eng = mk_engine_new(&opt->cfg, err, sizeof(err));
+	if (s->eng == NULL) {
+		mk_error("%s", err);
+		goto fail;
+	}
+	/* Earlier runs: the inventory and the conversations continue from them. */
+	if (ops->each_asset(s->store, mk_engine_load_asset, s->eng) != 0 ||
+	    ops->each_conv(s->store, mk_engine_load_conv, s->eng) != 0) {
+		mk_error("%s: cannot read the earlier analysis: %s", opt->db_path, ops->error(s->store));
+		goto fail;
+	}
+	s->writer = mk_store_writer_start(s->store, STORE_QUEUE_BATCHES);
+	if (s->writer == NULL) {
+		mk_error("cannot start the database writer");
+		goto fail;
+	}
+	return 0;
+fail:
+	mk_session_close(s);
+	return -1;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s != NULL ? strdup(s) : NULL;
+}
+
+int mk_session_file(struct mk_session *s, const char *path, uint32_t index)
+{
+	char err[MK_CAPTURE_ERRLEN] = "";
+	struct mk_capture *cap = mk_capture_open_file(path, index, err);
+	struct mk_progress prog;
+	struct mk_store_batch b;
+	struct mk_capture_rec *rec;
+	const struct mk_capture_stats *st;
+	const char *const *warnings;
+	size_t n_warnings;
+	struct mk_pkt pkt;
+	enum mk_capture_rc rc;
+
+	if (cap == NULL) {
+		mk_error("%s", err);
+		s->input_failed = true;
+		return -1;
+	}
+	mk_progress_start(&prog, s->progress, path);
+	memset(&pkt, 0, sizeof(pkt));
+	while ((rc = mk_capture_next(cap, &pkt)) == MK_CAP_PACKET) {
+		mk_engine_packet(s->eng, &pkt);
+		if ((mk_engine_packets(s->eng) & 0xffff) == 0 && prog.enabled) {
+			uint64_t done, total;
+
+			mk_capture_progress(cap, &done, &total);
+			mk_progress_update(&prog, done, total, mk_capture_stats(cap)->packets);
+		}
+	}
+	mk_progress_end(&prog);
+	if (rc == MK_CAP_ERROR) {
+		mk_error("%s", mk_capture_error(cap));
+		s->input_failed = true;
+	}
+	n_warnings = mk_capture_warnings(cap, &warnings);
+	for (size_t i = 0; i < n_warnings; i++)
+		mk_warn("%s", warnings[i]);
+
+	/* The capture's own record goes to the database with the next batch. */
+	memset(&b, 0, sizeof(b));
+	rec = calloc(1, sizeof(*rec));
+	st = mk_capture_stats(cap);
+	if (rec != NULL) {
+		rec->file = dup_or_null(path);
+		rec->packets = st->packets;
+		rec->bytes = st->bytes;
+		rec->first_ns = st->first_ns;
+		rec->last_ns = st->last_ns;
+		rec->n_linktypes = st->n_linktypes;
+		memcpy(rec->linktypes, st->linktypes, sizeof(rec->linktypes));
+		rec->warnings = n_warnings ? calloc(n_warnings, sizeof(char *)) : NULL;
+		for (size_t i = 0; rec->warnings != NULL && i < n_warnings; i++)
+			if ((rec->warnings[i] = strdup(warnings[i])) != NULL)
+				rec->n_warnings++;
+		b.captures = rec;
+		b.n_captures = 1;
+	}
+	mk_capture_close(cap);
+	if (b.n_captures && mk_store_writer_submit(s->writer, &b) != 0) {
+		mk_store_batch_clear(&b);
+		return -1;
+	}
+	return rc == MK_CAP_ERROR ? -1 : 0;
+}
+
+int mk_session_checkpoint(struct mk_session *s)
+{
+	struct mk_store_batch b;
+
+	if (mk_engine_snapshot(s->eng, &b) != 0) {
+		mk_error("out of memory while preparing the database write");
+		return -1;
+	}
+	if (mk_store_writer_submit(s->writer, &b) != 0) {
+		mk_store_batch_clear(&b);
+		return -1;
+	}
+	return 0;
+}
+
+int mk_session_finish(struct mk_session *s)
+{
+	char err[512] = "";
+	int rc;
+
+	mk_engine_finish(s->eng);
+	rc = mk_session_checkpoint(s);
+	if (mk_store_writer_stop(s->writer, err, sizeof(err)) != 0) {
+		mk_error("%s: writing the database failed: %s", s->db_path, err);
+		rc = -1;
+	}
+	s->writer = NULL;
+	return rc;
+}
+
+void mk_session_close(struct mk_session *s)
+{
+	char err[512];
+
+	if (s->writer != NULL)
+		mk_store_writer_stop(s->writer, err, sizeof(err));
+	mk_engine_free(s->eng);
+	if (s->store != NULL)
+		store_ops(s->store)->close(s->store);
+	memset(s, 0, sizeof(*s));
+}
+
+/* --------------------------------------------------- reading back for output */
+
+#define GROW(arr, n, cap)                                                                        \
+	((n) < (cap) ? 0 : grow_array((void **)&(arr), &(cap), sizeof(*(arr))))
+
+static int grow_array(void **arr, size_t *cap, size_t elem)
+{
+	size_t ncap = *cap ? *cap * 2 : 64;
+	void *nv = realloc(*arr, ncap * elem);
+
+	if (nv == NULL)
+		return -1;
+	*arr = nv;
+	*cap = ncap;
+	return 0;
+}
+
+static char **dup_strv(char *const *v, size_t n)
+{
+	char **out = n ? calloc(n, sizeof(char *)) : NULL;
+
+	for (size_t i = 0; out != NULL && i < n; i++)
+		out[i] = dup_or_null(v[i]);
+	return out;
+}
+
+/* Deep copy: records handed to each_* callbacks belong to the store. */
+static int copy_asset(struct mk_asset_rec *d, const struct mk_asset_rec *s)
+{
+	*d = *s;
+	d->ips = NULL, d->vendor = NULL, d->names = NULL, d->roles = NULL;
+	d->identity = NULL, d->os = NULL, d->attrs = NULL;
+	d->n_ips = d->n_names = d->n_roles = d->n_attrs = 0;
+	if (s->n_ips && (d->ips = malloc(s->n_ips * sizeof(*d->ips))) != NULL) {
+		memcpy(d->ips, s->ips, s->n_ips * sizeof(*d->ips));
+		d->n_ips = s->n_ips;
+	}
+	d->vendor = dup_or_null(s->vendor);
+	d->os = dup_or_null(s->os);
+	if (s->n_names && (d->names = calloc(s->n_names, sizeof(*d->names))) != NULL)
+		for (; d->n_names < s->n_names; d->n_names++) {
+			d->names[d->n_names].name = dup_or_null(s->names[d->n_names].name);
+			d->names[d->n_names].source = s->names[d->n_names].source;
+		}
+	if (s->n_roles && (d->roles = calloc(s->n_roles, sizeof(*d->roles))) != NULL)
+		for (; d->n_roles < s->n_roles; d->n_roles++) {
+			const struct mk_role_rec *r = &s->roles[d->n_roles];
+
+			d->roles[d->n_roles] = *r;
+			d->roles[d->n_roles].reasons = dup_strv(r->reasons, r->n_reasons);
+			if (d->roles[d->n_roles].reasons == NULL)
+				d->roles[d->n_roles].n_reasons = 0;
+		}
+	if (s->n_attrs && (d->attrs = calloc(s->n_attrs, sizeof(*d->attrs))) != NULL)
+		for (; d->n_attrs < s->n_attrs; d->n_attrs++) {
+			d->attrs[d->n_attrs].key = dup_or_null(s->attrs[d->n_attrs].key);
+			d->attrs[d->n_attrs].value = dup_or_null(s->attrs[d->n_attrs].value);
+			d->attrs[d->n_attrs].source = s->attrs[d->n_attrs].source;
+		}
+	if (s->identity != NULL && (d->identity = calloc(1, sizeof(*d->identity))) != NULL) {
+		d->identity->vendor = dup_or_null(s->identity->vendor);
+		d->identity->product = dup_or_null(s->identity->product);
+		d->identity->model = dup_or_null(s->identity->model);
+		d->identity->firmware = dup_or_null(s->identity->firmware);
+		d->identity->serial = dup_or_null(s->identity->serial);
+		d->identity->source = s->identity->source;
+	}
+	return 0;
+}
+
+struct loader {
+	struct mk_report *r;
+	size_t cap_assets, cap_convs, cap_captures, cap_counters;
+};
+
+static int load_asset(void *ctx, const struct mk_asset_rec *rec)
+{
+	struct loader *l = ctx;
+
+	if (GROW(l->r->assets, l->r->n_assets, l->cap_assets) != 0)
+		return -1;
+	copy_asset(&l->r->assets[l->r->n_assets++], rec);
+	return 0;
+}
+
+static int load_conv(void *ctx, const struct mk_conv_rec *rec)
+{
+	struct loader *l = ctx;
+
+	if (GROW(l->r->convs, l->r->n_convs, l->cap_convs) != 0)
+		return -1;
+	l->r->convs[l->r->n_convs++] = *rec;
+	return 0;
+}
+
+static int load_capture(void *ctx, const struct mk_capture_rec *rec)
+{
+	struct loader *l = ctx;
+	struct mk_capture_rec *d;
+
+	if (GROW(l->r->captures, l->r->n_captures, l->cap_captures) != 0)
+		return -1;
+	d = &l->r->captures[l->r->n_captures++];
+	*d = *rec;
+	d->file = dup_or_null(rec->file);
+	d->warnings = dup_strv(rec->warnings, rec->n_warnings);
+	if (d->warnings == NULL)
+		d->n_warnings = 0;
+	return 0;
+}
+
+static int load_counter(void *ctx, const char *name, uint64_t value)
+{
+	struct loader *l = ctx;
+
+	if (GROW(l->r->counters, l->r->n_counters, l->cap_counters) != 0)
+		return -1;
+	l->r->counters[l->r->n_counters].name = dup_or_null(name);
+	l->r->counters[l->r->n_counters++].value = value;
+	return 0;
+}
+
+int mk_report_load(struct mk_store *st, struct mk_report *r)
+{
+	const struct mk_store_ops *ops = store_ops(st);
+	struct loader l = {r, 0, 0, 0, 0};
+
+	memset(r, 0, sizeof(*r));
+	if (ops->each_capture(st, load_capture, &l) != 0 || ops->each_asset(st, load_asset, &l) != 0 ||
+	    ops->each_conv(st, load_conv, &l) != 0 || ops->each_counter(st, load_counter, &l) != 0) {
+		mk_error("cannot read the database back: %s", ops->error(st));
+		return -1;
+	}
+	return 0;
+}
+
+void mk_report_free(struct mk_report *r)
+{
+	for (size_t i = 0; i < r->n_assets; i++)
+		mk_asset_rec_clear(&r->assets[i]);
+	for (size_t i = 0; i < r->n_captures; i++)
+		mk_capture_rec_clear(&r->captures[i]);
+	for (size_t i = 0; i < r->n_counters; i++)
+		free(r->counters[i].name);
+	free(r->assets);
+	free(r->convs);
+	free(r->captures);
+	free(r->counters);
+	memset(r, 0, sizeof(*r));
+}
+
+int mk_output_write(struct mk_store *st, const struct mk_output_options *o)
+{
+	struct mk_report r;
+	int rc = 0;
+
+	if (mk_report_load(st, &r) != 0)
+		return -1;
+	if (o->json_path != NULL) {
+		bool to_stdout = strcmp(o->json_path, "-") == 0;
+		FILE *f = to_stdout ? stdout : fopen(o->json_path, "w");
+
+		if (f == NULL) {
+			mk_error("%s: cannot write the JSON document: %s", o->json_path, strerror(errno));
+			rc = -1;
+		} else {
+			if (mk_report_json(f, &r) != 0 || fflush(f) != 0 || ferror(f)) {
+				mk_error("%s: writing the JSON document failed", o->json_path);
+				rc = -1;
+			}
+			if (!to_stdout && fclose(f) != 0)
+				rc = -1;
+		}
+	}
+	if (o->csv_dir != NULL) {
+		char err[512] = "";
+
+		if (mk_report_csv(o->csv_dir, &r, err, sizeof(err)) != 0) {
+			mk_error("%s", err);
+			rc = -1;
+		}
+	}
+	if (!o->quiet && !(o->json_path != NULL && strcmp(o->json_path, "-") == 0))
+		mk_report_text(stdout, &r, o->max_rows);
+	mk_report_free(&r);
+	return rc;
+}
