@@ -65,7 +65,7 @@ struct mk_host {
 /* Where a host name came from; doubles as the asset ledger's "source". */
 enum mk_fact_kind {
 	MK_FACT_NAME,      /* host name: value */
-	MK_FACT_BINDING,   /* host.mac owns host.ip (ARP reply, DHCP ACK) */
+	MK_FACT_BINDING,   /* host.mac owns host.ip (DHCP ACK: 100; LLDP/CDP: 50) */
 	MK_FACT_IDENTITY,  /* identity */
 	MK_FACT_ATTR,      /* key = value (dhcp_vendor_class, user_agent, ssh_banner, sni...) */
 	MK_FACT_OS,        /* value = OS guess, confidence */
@@ -112,6 +112,12 @@ struct mk_host mk_host_rel(enum mk_host_kind kind);
 struct mk_host mk_host_explicit(const uint8_t *mac6, const struct mk_addr *ip);
 void mk_emit_name(struct mk_emit *out, struct mk_host host, const char *name, size_t len);
 void mk_emit_binding(struct mk_emit *out, const uint8_t mac[6], const struct mk_addr *ip);
+/* A management address a device advertises about itself (LLDP, CDP) from a
+ * MAC that need not be the one its IP traffic uses (a switch sends LLDP from
+ * each port's MAC): a weaker claim (confidence 50) that never takes an IP away
+ * from a MAC that actually sent or ARP-announced it. */
+void mk_emit_advertised_binding(struct mk_emit *out, const uint8_t mac[6],
+                                const struct mk_addr *ip);
 void mk_emit_identity(struct mk_emit *out, struct mk_host host, const struct mk_identity *id);
 void mk_emit_attr(struct mk_emit *out, struct mk_host host, const char *key, const char *value,
                   size_t len);

@@ -56,6 +56,16 @@ void mk_emit_binding(struct mk_emit *out, const uint8_t mac[6], const struct mk_
 {
 	struct mk_fact f = fact_init(out, MK_FACT_BINDING, mk_host_explicit(mac, ip));
 
+	f.confidence = 100;
+	mk_emit(out, &f);
+}
+
+void mk_emit_advertised_binding(struct mk_emit *out, const uint8_t mac[6],
+                                const struct mk_addr *ip)
+{
+	struct mk_fact f = fact_init(out, MK_FACT_BINDING, mk_host_explicit(mac, ip));
+
+	f.confidence = 50;
 	mk_emit(out, &f);
 }
 

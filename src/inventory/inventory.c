@@ -408,9 +408,12 @@ static void count_ttl(struct inv_asset *as, uint8_t ttl)
 		as->ttl[c]++;
 }
 
-/* (MAC, IP) binding from an ARP sender or a BINDING fact. */
+/* (MAC, IP) binding from an ARP sender or a BINDING fact.  An advertised
+ * binding (LLDP/CDP management address, !strong) names the MAC the
+ * advertisement came from, which on a switch is a port's MAC, not the one its
+ * IP traffic uses: it makes the MAC an owner only while no MAC owns the IP. */
 static void bind_addr(struct mk_inventory *inv, const uint8_t mac[6], const struct mk_addr *ip,
-                      uint64_t ts)
+                      uint64_t ts, bool strong)
 {
 	struct mk_addr k;
 	uint32_t m, ia;
@@ -425,7 +428,8 @@ static void bind_addr(struct mk_inventory *inv, const uint8_t mac[6], const stru
 	if ((ia = ip_get(inv, &k, true, true)) == INV_NONE)
 		return;
 	mark_present(inv, &inv->a[ia]);
-	ip_set_owner(&inv->a[ia], m, ts);
+	if (strong || inv->a[ia].u.i.n_owners == 0)
+		ip_set_owner(&inv->a[ia], m, ts);
 }
 
 /* ------------------------------------------------------------------ */
@@ -509,7 +513,7 @@ void mk_inventory_packet(struct mk_inventory *inv, const struct mk_pkt *pkt)
 			struct mk_addr spa;
 
 			mk_addr_set_ip4(&spa, pkt->arp.spa);
-			bind_addr(inv, pkt->arp.sha, &spa, pkt->ts_ns);
+			bind_addr(inv, pkt->arp.sha, &spa, pkt->ts_ns, true);
 		}
 		if (has_mac && mk_mac_is_unicast(pkt->arp.sha) &&
 		    memcmp(pkt->arp.sha, pkt->src_mac, 6) != 0)
@@ -817,7 +821,8 @@ void mk_inventory_fact(struct mk_inventory *inv, const struct mk_fact *fact, uin
 		return;
 	if (fact->kind == MK_FACT_BINDING) {
 		if (fact->host.mac.family == MK_AF_MAC)
-			bind_addr(inv, fact->host.mac.a, &fact->host.ip, ts_ns);
+			bind_addr(inv, fact->host.mac.a, &fact->host.ip, ts_ns,
+			          fact->confidence == 0 || fact->confidence >= 100);
 		return;
 	}
 	if ((x = fact_info(inv, &fact->host, ts_ns, true)) == NULL)
@@ -971,7 +976,7 @@ void mk_inventory_load(struct mk_inventory *inv, const struct mk_asset_rec *rec)
 		/* Its addresses of the earlier run count as announced: they were
 		 * its own then, and a newer packet from another MAC still wins. */
 		for (size_t i = 0; i < rec->n_ips; i++)
-			bind_addr(inv, key.a, &rec->ips[i], rec->last_ns);
+			bind_addr(inv, key.a, &rec->ips[i], rec->last_ns, true);
 	} else {
 		struct mk_addr k;
 

@@ -638,6 +638,48 @@ static void test_roles_from_protocols(void **state)
 	mk_inventory_free(inv);
 }
 
+/* A switch sends LLDP from a port MAC (H3) and advertises its management
+ * address, while its IP traffic comes from its base MAC (H1).  The address
+ * belongs to the MAC that sends it, whichever came first. */
+static void test_advertised_binding_yields_to_sender(void **state)
+{
+	for (int order = 0; order < 2; order++) {
+		struct mk_inventory *inv = new_inv(NULL);
+		struct mk_fact f = fact(MK_FACT_BINDING, MK_PROTO_LLDP, MAC_H3, "192.168.1.2", NULL);
+		struct mk_pkt p = ip_pkt(MAC_H1, MAC_H2, "192.168.1.2", "192.168.1.9", 64, 0);
+		struct snapshot s;
+		const struct mk_asset_rec *r;
+
+		(void)state;
+		f.confidence = 50;
+		p.ts_ns = order == 0 ? 10 : 30;
+		mk_inventory_packet(inv, &p);
+		mk_inventory_fact(inv, &f, 20);
+		mk_inventory_fact(inv, &f, 40); /* LLDP repeats */
+		s = snap(inv);
+		r = find(&s, "m-001b1b000001");
+		assert_non_null(r);
+		assert_true(has_ip(r, "192.168.1.2"));
+		r = find(&s, "m-000c29000003");
+		assert_non_null(r);
+		assert_false(has_ip(r, "192.168.1.2"));
+		snap_free(&s);
+		mk_inventory_free(inv);
+	}
+	/* Alone, an advertised address does make the advertiser its owner. */
+	struct mk_inventory *inv = new_inv(NULL);
+	struct mk_fact f = fact(MK_FACT_BINDING, MK_PROTO_CDP, MAC_H3, "192.168.1.3", NULL);
+	struct snapshot s;
+
+	f.confidence = 50;
+	mk_inventory_fact(inv, &f, 5);
+	s = snap(inv);
+	assert_non_null(find(&s, "m-000c29000003"));
+	assert_true(has_ip(find(&s, "m-000c29000003"), "192.168.1.3"));
+	snap_free(&s);
+	mk_inventory_free(inv);
+}
+
 static void test_role_facts_and_lldp_router(void **state)
 {
 	struct mk_inventory *inv = new_inv(NULL);
@@ -1160,6 +1202,7 @@ int main(void)
 		cmocka_unit_test(test_public_ips_are_not_assets),
 		cmocka_unit_test(test_arp_bindings),
 		cmocka_unit_test(test_dhcp_binding),
+		cmocka_unit_test(test_advertised_binding_yields_to_sender),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_identity_merge),
 		cmocka_unit_test(test_attrs_cap),

@@ -126,7 +126,7 @@ static void cdp_addresses(struct mk_emit *out, struct mk_rd *tlv)
 		else
 			continue;
 		if (!mk_addr_is_special(&ip) && out->pkt != NULL && out->pkt->has_mac)
-			mk_emit_binding(out, out->pkt->src_mac, &ip);
+			mk_emit_advertised_binding(out, out->pkt->src_mac, &ip);
 	}
 }
 

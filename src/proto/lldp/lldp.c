@@ -222,7 +222,7 @@ static void lldp_mgmt(struct mk_emit *out, struct mk_rd *tlv)
 		return;
 	if (mk_addr_is_special(&ip) || out->pkt == NULL || !out->pkt->has_mac)
 		return;
-	mk_emit_binding(out, out->pkt->src_mac, &ip);
+	mk_emit_advertised_binding(out, out->pkt->src_mac, &ip);
 }
 
 static enum mk_verdict mk_lldp_parse(void *state, struct mk_rd *rd, enum mk_dir dir, size_t *consumed,
