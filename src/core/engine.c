@@ -17,6 +17,7 @@
 
 #include "mieruka/conv.h"
 #include "mieruka/oui.h"
+#include "mieruka/fingerprint.h"
 #include "mieruka/ports.h"
 #include "mieruka/proto.h"
 #include "mieruka/util.h"
@@ -46,6 +47,7 @@ struct mk_engine {
 	struct mk_conv_table *convs;
 	struct mk_ports *ports;
 	struct mk_oui *oui;
+	struct mk_fingerprints *fp;
 	uint64_t packets, now_ns;
 	uint64_t ts_backwards;      /* packets older than the newest seen */
 	uint64_t parser_nomem, parser_invalid, no_slot_for_state;
@@ -215,6 +217,12 @@ static bool attach_parser(struct mk_engine *eng, struct mk_flow *flow, const str
 	flow->parser = p;
 	flow->app_proto = p->id;
 	flow->app_state = APP_PARSING;
+	/* Streams opened while probing used the engine-wide cap; from now on
+	 * the parser's own limit on buffered bytes applies. */
+	for (int d = 0; d < 2; d++)
+		if (flow->stream[d] != NULL && p->max_buffer > 0 &&
+		    p->max_buffer < eng->cfg.stream.pending_cap)
+			mk_stream_set_pending_cap(flow->stream[d], p->max_buffer);
 	if (p->state_size > 0) {
 		flow->parser_state = calloc(1, p->state_size);
 		if (flow->parser_state == NULL) {
@@ -495,11 +503,15 @@ struct mk_engine *mk_engine_new(const struct mk_engine_config *cfg, char *err, s
 	eng->oui = mk_oui_load(NULL, msg, sizeof(msg));
 	if (msg[0] != '\0')
 		mk_warn("%s", msg);
+	msg[0] = '\0';
+	eng->fp = mk_fingerprints_load(NULL, msg, sizeof(msg));
+	if (msg[0] != '\0')
+		mk_warn("%s", msg);
 	eng->dec = mk_decoder_new(&cfg->decode);
-	eng->inv = mk_inventory_new(&cfg->inventory, eng->oui, NULL);
+	eng->inv = mk_inventory_new(&cfg->inventory, eng->oui, eng->fp);
 	eng->convs = mk_conv_new(cfg->max_conversations);
 	eng->flows = mk_flow_table_new(&cfg->flow, eng->ports, flow_ended, eng);
-	if (eng->dec == NULL || eng->inv == NULL || eng->convs == NULL || eng->flows == NULL) {
+	if (eng->fp == NULL || eng->dec == NULL || eng->inv == NULL || eng->convs == NULL || eng->flows == NULL) {
 		snprintf(err, errlen, "out of memory while setting up the tables");
 		goto fail;
 	}
@@ -518,6 +530,7 @@ void mk_engine_free(struct mk_engine *eng)
 	mk_conv_free(eng->convs);
 	mk_inventory_free(eng->inv);
 	mk_decoder_free(eng->dec);
+	mk_fingerprints_free(eng->fp);
 	mk_oui_free(eng->oui);
 	mk_ports_free(eng->ports);
 	for (size_t i = 0; i < eng->n_last_counters; i++)

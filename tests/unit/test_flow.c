@@ -252,11 +252,18 @@ static void test_port_hints(void **state)
 	assert_int_equal(f->orient, MK_ORIENT_PORT);
 	assert_int_equal(dir, MK_DIR_TO_CLIENT);
 	assert_int_equal(f->srv.port, 999);
-	/* Both service ports, both low (DHCP 68 -> 67): first sender. */
-	p = udp(9, 68, 10, 67, S);
+	/* Both service ports, both low (SNMP 161 -> NTP 123): first sender. */
+	p = udp(9, 161, 10, 123, S);
 	f = mk_flow_lookup(ft, &p, &dir);
 	assert_int_equal(f->orient, MK_ORIENT_FIRST);
-	assert_int_equal(f->cli.port, 68);
+	assert_int_equal(f->cli.port, 161);
+	/* DHCP: 68 is a weak (client-side) hint, so the server is 67 even when
+	 * the server's reply is the first packet captured. */
+	p = udp(21, 67, 22, 68, S);
+	f = mk_flow_lookup(ft, &p, &dir);
+	assert_int_equal(f->orient, MK_ORIENT_PORT);
+	assert_int_equal(dir, MK_DIR_TO_CLIENT);
+	assert_int_equal(f->srv.port, 67);
 	/* Both service ports, one low (Modbus gateway 502 talking to 20000 DNP3):
 	 * the low port wins. */
 	p = tcp(11, 20000, 12, 502, MK_TCP_ACK, S);
