@@ -110,16 +110,25 @@ static inline uint32_t mk_rd_le32(struct mk_rd *rd)
 	return p != NULL ? ((uint32_t)p[3] << 24) | ((uint32_t)p[2] << 16) | ((uint32_t)p[1] << 8) | p[0] : 0;
 }
 
+/* One 8-byte check, so a short read consumes nothing and returns 0. */
 static inline uint64_t mk_rd_be64(struct mk_rd *rd)
 {
-	uint64_t hi = mk_rd_be32(rd);
-	return (hi << 32) | mk_rd_be32(rd);
+	const uint8_t *p = mk_rd_ptr(rd, 8);
+	uint64_t v = 0;
+
+	for (int i = 0; p != NULL && i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
 }
 
 static inline uint64_t mk_rd_le64(struct mk_rd *rd)
 {
-	uint64_t lo = mk_rd_le32(rd);
-	return lo | ((uint64_t)mk_rd_le32(rd) << 32);
+	const uint8_t *p = mk_rd_ptr(rd, 8);
+	uint64_t v = 0;
+
+	for (int i = 7; p != NULL && i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
 }
 
 /* Carves the next n bytes into *sub and advances rd past them.  On a short
