@@ -67,7 +67,7 @@ void mk_engine_config_default(struct mk_engine_config *cfg)
 	mk_flow_limits_default(&cfg->flow);
 	mk_stream_limits_default(&cfg->stream);
 	mk_inventory_limits_default(&cfg->inventory);
-	cfg->max_conversations = 200000;
+	cfg->max_conversations = 50000;
 	cfg->max_probe_packets = 4;
 }
 

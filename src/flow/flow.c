@@ -89,7 +89,7 @@ bool mk_flow_fault(void)
 
 void mk_flow_limits_default(struct mk_flow_limits *lim)
 {
-	lim->memcap = (size_t)64 << 20;
+	lim->memcap = (size_t)32 << 20; /* ~98,000 flows: a large plant has a few thousand */
 	lim->timeout_tcp_ns = 3600 * NS_PER_S;
 	/* Long enough for the last ACK and a retransmitted FIN, short enough that
 	 * a port reused by the next connection starts a new flow. */

@@ -1001,7 +1001,7 @@ void mk_inventory_load(struct mk_inventory *inv, const struct mk_asset_rec *rec)
 
 void mk_inventory_limits_default(struct mk_inventory_limits *lim)
 {
-	lim->max_assets = 65536;
+	lim->max_assets = 32768;
 	lim->max_ips_per_mac = 32;
 	lim->max_names_per_asset = 16;
 	lim->router_min_ips = 0; /* from data/rules/roles.tsv */
