@@ -42,15 +42,20 @@ static inline bool mk_rd_ok(const struct mk_rd *rd) { return !rd->err; }
 /* Predicate: are n more bytes available?  Never sets err. */
 static inline bool mk_rd_has(const struct mk_rd *rd, size_t n) { return mk_rd_left(rd) >= n; }
 
-/* Returns a pointer to the next n bytes and advances, or NULL (and sets err). */
+/* Returns a pointer to the next n bytes and advances, or NULL (and sets err).
+ * A zero-length read of an empty (NULL) window succeeds with a pointer to no
+ * bytes: NULL + 0 is undefined behaviour in C. */
 static inline const uint8_t *mk_rd_ptr(struct mk_rd *rd, size_t n)
 {
+	static const uint8_t no_bytes[1];
 	const uint8_t *p;
 
 	if (!mk_rd_has(rd, n)) {
 		rd->err = true;
 		return NULL;
 	}
+	if (rd->buf == NULL)
+		return no_bytes;
 	p = rd->buf + rd->off;
 	rd->off += n;
 	return p;

@@ -74,7 +74,7 @@ int mk_cmd_analyze(int argc, char **argv)
 			if (lim == 1)
 				break;
 			if (lim < 0)
-				mk_usage_error("analyze", "bad value '%s' for a memory limit", optarg);
+				mk_usage_error("analyze", "'%s': %s", optarg, mk_msg("cli.bad_limit"));
 			else
 				fprintf(stderr, "%s\n", mk_msg("cli.see_help"));
 			return MK_EXIT_USAGE;
@@ -87,10 +87,16 @@ int mk_cmd_analyze(int argc, char **argv)
 	so.progress = !oo.quiet && isatty(STDERR_FILENO);
 	if (mk_session_open(&s, &so) != 0)
 		return MK_EXIT_INPUT;
+	int files_read = 0;
+
 	for (int i = optind; i < argc; i++)
-		(void)mk_session_file(&s, argv[i], (uint32_t)(i - optind));
+		files_read += mk_session_file(&s, argv[i], (uint32_t)(i - optind)) == 0;
 	if (mk_session_finish(&s) != 0)
 		rc = MK_EXIT_INPUT;
+	/* Nothing could be read: the error said so; a summary of what the
+	 * database held before would only hide it. */
+	if (files_read == 0)
+		oo.quiet = true;
 	if (mk_output_write(s.store, &oo) != 0)
 		rc = MK_EXIT_INPUT;
 	if (s.input_failed)

@@ -15,7 +15,9 @@ struct command {
 
 static int not_yet(int argc, char **argv)
 {
-	(void)argc;
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return mk_cmd_help(2, (char *[]){"help", argv[0], NULL});
 	fprintf(stderr, "mieruka %s: %s\n", argv[0], mk_msg("cli.not_yet"));
 	return MK_EXIT_USAGE;
 }

@@ -72,10 +72,16 @@ int mk_cmd_monitor(int argc, char **argv)
 		case 'h':
 			return mk_cmd_help(2, (char *[]){"help", "monitor", NULL});
 		default:
-			if (mk_parse_limit_option(opt, optarg, &so.cfg) == 1)
-				break;
-			fprintf(stderr, "%s\n", mk_msg("cli.see_help"));
-			return MK_EXIT_USAGE;
+			switch (mk_parse_limit_option(opt, optarg, &so.cfg)) {
+			case 1:
+				continue;
+			case -1:
+				mk_usage_error("monitor", "'%s': %s", optarg, mk_msg("cli.bad_limit"));
+				return MK_EXIT_USAGE;
+			default:
+				fprintf(stderr, "%s\n", mk_msg("cli.see_help"));
+				return MK_EXIT_USAGE;
+			}
 		}
 	}
 	if (iface == NULL || optind != argc) {

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "mieruka/util.h"
 
@@ -19,13 +20,17 @@ void mk_usage_error(const char *cmd, const char *fmt, ...)
 	fprintf(stderr, "\n%s\n", mk_msg("cli.see_help"));
 }
 
-static bool parse_size(const char *arg, uint64_t min, uint64_t max, uint64_t *out)
+/* A decimal number in [min, max]; with megabytes, "64", "64M", "64MB" and
+ * "64MiB" all mean 64 (people type the unit). */
+static bool parse_size(const char *arg, uint64_t min, uint64_t max, bool megabytes, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
 
 	errno = 0;
 	v = strtoull(arg, &end, 10);
+	if (megabytes && (strcmp(end, "M") == 0 || strcmp(end, "MB") == 0 || strcmp(end, "MiB") == 0))
+		end += strlen(end);
 	if (errno != 0 || end == arg || *end != '\0' || v < min || v > max)
 		return false;
 	*out = v;
@@ -39,17 +44,17 @@ int mk_parse_limit_option(int opt, const char *arg, struct mk_engine_config *cfg
 
 	switch (opt) {
 	case 1001: /* --flow-memcap MB */
-		if (!parse_size(arg, 1, 65536, &v))
+		if (!parse_size(arg, 1, 65536, true, &v))
 			return -1;
 		cfg->flow.memcap = (size_t)v << 20;
 		return 1;
 	case 1002: /* --max-assets N */
-		if (!parse_size(arg, 16, 100000000, &v))
+		if (!parse_size(arg, 16, 100000000, false, &v))
 			return -1;
 		cfg->inventory.max_assets = (size_t)v;
 		return 1;
 	case 1003: /* --max-conversations N */
-		if (!parse_size(arg, 16, 100000000, &v))
+		if (!parse_size(arg, 16, 100000000, false, &v))
 			return -1;
 		cfg->max_conversations = (size_t)v;
 		return 1;

@@ -274,11 +274,11 @@ static void print_totals(FILE *f, const struct mk_report *r)
 	}
 	for (size_t i = 0; i < r->n_captures; i++)
 		for (size_t k = 0; k < r->captures[i].n_warnings; k++) {
-			char file[256], msg[CELL_MAX];
+			char msg[CELL_MAX];
 
-			cell_fit(file, sizeof(file), r->captures[i].file, 60);
+			/* The capture reader starts every warning with the file's name. */
 			cell_fit(msg, sizeof(msg), r->captures[i].warnings[k], 0);
-			fprintf(f, "  %s: %s: %s\n", mk_msg("report.warnings"), file, msg);
+			fprintf(f, "  %s: %s\n", mk_msg("report.warnings"), msg);
 		}
 }
 

@@ -163,8 +163,15 @@ static void test_peek_and_skip(void **state)
 	assert_false(mk_rd_peek_u8(&rd, 0, &b));
 	assert_false(mk_rd_skip(&rd, 1));
 	assert_false(mk_rd_ok(&rd));
-	/* A NULL buffer is an empty window whatever the length says. */
+	/* A NULL buffer is an empty window whatever the length says; reading
+	 * zero bytes from it is fine (and must not compute NULL + 0). */
 	mk_rd_init(&rd, NULL, 100);
+	assert_non_null(mk_rd_ptr(&rd, 0));
+	assert_true(mk_rd_skip(&rd, 0));
+	assert_true(mk_rd_ok(&rd));
+	struct mk_rd sub;
+	assert_true(mk_rd_sub(&rd, 0, &sub));
+	assert_true(mk_rd_ok(&sub));
 	assert_int_equal(mk_rd_left(&rd), 0);
 	assert_null(mk_rd_ptr(&rd, 1));
 	assert_false(mk_rd_ok(&rd));
