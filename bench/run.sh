@@ -18,7 +18,12 @@ RUNS=${RUNS:-3}
 PCAP=${BENCH_PCAP:-$CACHE/bench.pcap}
 TIME=/usr/bin/time
 
+bash "$ROOT/scripts/deps.sh" bench
 [ -x "$TIME" ] || { echo "bench: $TIME missing (Debian package 'time')" >&2; exit 1; }
+# nDPI's own reader (flow table + application detection) is timed too, as the
+# cost of using nDPI for identification; NDPI=0 skips it.
+NDPI_READER=$(command -v ndpiReader || true)
+[ "${NDPI:-1}" = 1 ] || NDPI_READER=
 
 if [ -z "${BENCH_PCAP:-}" ]; then
 	echo "== bench.pcap and pcount in $CACHE"
@@ -52,7 +57,7 @@ PACKETS=$("$CACHE/pcount" "$PCAP" | grep -o '[0-9]\+' | head -1)
 echo "== $PCAP: $PACKETS packets, $(du -h "$PCAP" | cut -f1)"
 echo "   (machine load: $(cut -d' ' -f1-3 /proc/loadavg))"
 
-: >"$TMP/pc" ; : >"$TMP/mk"
+: >"$TMP/pc" ; : >"$TMP/mk" ; : >"$TMP/nd"
 for i in $(seq 1 "$RUNS"); do
 	read -r w r < <(timed "$CACHE/pcount" "$PCAP")
 	echo "$w $r" >>"$TMP/pc"
@@ -61,9 +66,14 @@ for i in $(seq 1 "$RUNS"); do
 	read -r w r < <(timed "$MIERUKA" analyze --quiet --db "$TMP/x.db" "$PCAP")
 	echo "$w $r" >>"$TMP/mk"
 	awk -v i="$i" -v w="$w" -v r="$r" 'BEGIN { printf "run %d  mieruka %7.2fs  %7.1f MB\n", i, w, r / 1024 }'
+	if [ -n "$NDPI_READER" ]; then
+		read -r w r < <(timed "$NDPI_READER" -q -i "$PCAP")
+		echo "$w $r" >>"$TMP/nd"
+		awk -v i="$i" -v w="$w" -v r="$r" 'BEGIN { printf "run %d  nDPI    %7.2fs  %7.1f MB\n", i, w, r / 1024 }'
+	fi
 done
 
-python3 - "$TMP/pc" "$TMP/mk" "$PACKETS" <<'PY'
+python3 - "$TMP/pc" "$TMP/mk" "$PACKETS" "$TMP/nd" <<'PY'
 import statistics, sys
 pc = [tuple(map(float, l.split())) for l in open(sys.argv[1])]
 mk = [tuple(map(float, l.split())) for l in open(sys.argv[2])]
@@ -76,4 +86,10 @@ print("pcount : %6.2fs  %10.0f packets/s  peak RSS %6.1f MB" % (pw, n / pw, max(
 print("mieruka: %6.2fs  %10.0f packets/s  peak RSS %6.1f MB" % (mw, n / mw, max(x[1] for x in mk) / 1024))
 print("ratio mieruka/pcount (median of per-run ratios): %.2f  (runs: %s)" % (
     statistics.median(ratios), " ".join("%.2f" % r for r in ratios)))
+nd = [tuple(map(float, l.split())) for l in open(sys.argv[4])]
+if nd:
+    nw = statistics.median(x[0] for x in nd)
+    nr = [x[0] / p[0] for p, x in zip(pc, nd) if p[0] > 0]
+    print("nDPI ndpiReader: %6.2fs  %10.0f packets/s  peak RSS %6.1f MB  ratio to pcount %.2f" % (
+        nw, n / nw, max(x[1] for x in nd) / 1024, statistics.median(nr)))
 PY

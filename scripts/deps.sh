@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # deps.sh - installs what mieruka needs on Debian 12, from Debian's packages.
-# Usage: bash scripts/deps.sh [build|test|all]   (default: all)
+# Usage: bash scripts/deps.sh [build|test|bench|all]   (default: all)
 # Installs only what is missing; runs apt-get update only when it must.
 set -euo pipefail
 
@@ -9,10 +9,16 @@ build_pkgs="build-essential cmake ninja-build pkg-config libpcap-dev libsqlite3-
 # integration scripts, tcpreplay + iproute2 + tcpdump for the live monitor test.
 test_pkgs="libcmocka-dev clang libclang-rt-14-dev python3 python3-scapy time tcpreplay iproute2 tcpdump"
 
+# Benchmark: scapy builds the factory-mix capture, time measures peak RSS,
+# libndpi-bin's ndpiReader is the reference point for nDPI's cost.
+bench_pkgs="python3-scapy time libndpi-bin"
+
 case "${1:-all}" in
 build) pkgs="$build_pkgs" ;;
-test | all) pkgs="$build_pkgs $test_pkgs" ;;
-*) echo "usage: $0 [build|test|all]" >&2; exit 2 ;;
+test) pkgs="$build_pkgs $test_pkgs" ;;
+bench) pkgs="$build_pkgs $bench_pkgs" ;;
+all) pkgs="$build_pkgs $test_pkgs $bench_pkgs" ;;
+*) echo "usage: $0 [build|test|bench|all]" >&2; exit 2 ;;
 esac
 
 missing=""
