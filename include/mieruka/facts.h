@@ -119,6 +119,16 @@ void mk_emit_binding(struct mk_emit *out, const uint8_t mac[6], const struct mk_
 void mk_emit_advertised_binding(struct mk_emit *out, const uint8_t mac[6],
                                 const struct mk_addr *ip);
 void mk_emit_identity(struct mk_emit *out, struct mk_host host, const struct mk_identity *id);
+/* One advertised capability bit (LLDP, CDP) and the role it suggests. */
+struct mk_capability_role {
+	uint32_t bits;     /* any of these set means the capability */
+	const char *word;  /* for the reason text: "router" */
+	uint8_t role;      /* enum mk_role */
+};
+/* Emits a role hint (confidence 80) about the sender for every capability of
+ * map[] set in caps, all with one reason: "<prefix> router, switch". */
+void mk_emit_capability_roles(struct mk_emit *out, const char *prefix, uint32_t caps,
+                              const struct mk_capability_role *map, size_t n);
 void mk_emit_attr(struct mk_emit *out, struct mk_host host, const char *key, const char *value,
                   size_t len);
 void mk_emit_os(struct mk_emit *out, struct mk_host host, const char *os, uint8_t confidence);

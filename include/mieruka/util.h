@@ -32,6 +32,9 @@ char *mk_time_rfc3339(uint64_t ts_ns, char *buf, size_t buflen);
 size_t mk_text_sanitize(char *dst, size_t dstlen, const char *src, size_t len);
 /* strdup of a sanitized copy (max 255 bytes); NULL on ENOMEM. */
 char *mk_text_dup(const char *src, size_t len);
+/* UTF-16LE (n bytes, up to the first NUL) to UTF-8 in buf, at most cap-1
+ * bytes, not terminated; surrogate pairs are dropped.  Returns bytes written. */
+size_t mk_utf16le_to_utf8(const uint8_t *p, size_t n, char *buf, size_t cap);
 /* Display width of UTF-8 text on a terminal (East Asian wide = 2). */
 size_t mk_text_width(const char *s);
 void *mk_xcalloc(size_t n, size_t size); /* calloc that aborts on ENOMEM at start-up only */

@@ -3,6 +3,7 @@
  * fact happens in the engine (or in a unit test's recording sink). */
 #include "mieruka/facts.h"
 
+#include <stdio.h>
 #include <string.h>
 
 void mk_emit(struct mk_emit *out, const struct mk_fact *fact)
@@ -127,4 +128,24 @@ void mk_emit_anomaly(struct mk_emit *out, const char *event)
 	f.value = event;
 	f.value_len = event != NULL ? strlen(event) : 0;
 	mk_emit(out, &f);
+}
+
+void mk_emit_capability_roles(struct mk_emit *out, const char *prefix, uint32_t caps,
+                              const struct mk_capability_role *map, size_t n)
+{
+	char reason[160];
+	const char *sep = " ";
+	size_t len;
+
+	snprintf(reason, sizeof(reason), "%s", prefix);
+	for (size_t i = 0; i < n; i++) {
+		if (!(caps & map[i].bits))
+			continue;
+		len = strlen(reason);
+		snprintf(reason + len, sizeof(reason) - len, "%s%s", sep, map[i].word);
+		sep = ", ";
+	}
+	for (size_t i = 0; i < n; i++)
+		if (caps & map[i].bits)
+			mk_emit_role(out, mk_host_rel(MK_HOST_SENDER), (enum mk_role)map[i].role, 80, reason);
 }

@@ -120,3 +120,32 @@ size_t mk_text_width(const char *s)
 	}
 	return w;
 }
+
+size_t mk_utf16le_to_utf8(const uint8_t *p, size_t n, char *buf, size_t cap)
+{
+	size_t used = 0;
+
+	for (size_t i = 0; i + 1 < n; i += 2) {
+		unsigned c = (unsigned)p[i] | ((unsigned)p[i + 1] << 8);
+
+		if (c == 0)
+			break;
+		if (c < 0x80) {
+			if (used + 1 >= cap)
+				break;
+			buf[used++] = (char)c;
+		} else if (c < 0x800) {
+			if (used + 2 >= cap)
+				break;
+			buf[used++] = (char)(0xc0 | (c >> 6));
+			buf[used++] = (char)(0x80 | (c & 0x3f));
+		} else if (c < 0xd800 || c > 0xdfff) {
+			if (used + 3 >= cap)
+				break;
+			buf[used++] = (char)(0xe0 | (c >> 12));
+			buf[used++] = (char)(0x80 | ((c >> 6) & 0x3f));
+			buf[used++] = (char)(0x80 | (c & 0x3f));
+		}
+	}
+	return used;
+}

@@ -132,36 +132,18 @@ static void cdp_addresses(struct mk_emit *out, struct mk_rd *tlv)
 
 static void cdp_caps(struct mk_emit *out, struct mk_rd *tlv)
 {
-	static const struct {
-		uint32_t bits;
-		const char *word;
-		enum mk_role role;
-	} map[] = {
+	static const struct mk_capability_role map[] = {
 		{CDP_CAP_ROUTER, "router", MK_ROLE_ROUTER},
 		{CDP_CAP_SWITCH | CDP_CAP_TRANS_BRIDGE, "switch", MK_ROLE_SWITCH},
 		{CDP_CAP_PHONE, "phone", MK_ROLE_PHONE},
 	};
-	char reason[96];
-	const char *sep = " ";
-	uint32_t caps;
-	size_t len, i;
 
 	if (mk_rd_left(tlv) != 4) {
 		mk_emit_anomaly(out, "cdp_bad_tlv_length");
 		return;
 	}
-	caps = mk_rd_be32(tlv);
-	snprintf(reason, sizeof(reason), "CDP capabilities:");
-	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-		if (!(caps & map[i].bits))
-			continue;
-		len = strlen(reason);
-		snprintf(reason + len, sizeof(reason) - len, "%s%s", sep, map[i].word);
-		sep = ", ";
-	}
-	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (caps & map[i].bits)
-			mk_emit_role(out, mk_host_rel(MK_HOST_SENDER), map[i].role, 80, reason);
+	mk_emit_capability_roles(out, "CDP capabilities:", mk_rd_be32(tlv), map,
+	                         sizeof(map) / sizeof(map[0]));
 }
 
 /* "Cisco IOS Software, ... Version 12.2(25)SEG4, RELEASE ..." (and the older

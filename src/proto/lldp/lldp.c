@@ -163,38 +163,20 @@ static void lldp_sys_desc(struct mk_emit *out, const uint8_t *p, size_t n)
 /* Enabled capabilities become role hints; "supported" alone proves nothing. */
 static void lldp_caps(struct mk_emit *out, struct mk_rd *tlv)
 {
-	static const struct {
-		uint16_t bit;
-		const char *word;
-		enum mk_role role;
-	} map[] = {
+	static const struct mk_capability_role map[] = {
 		{LLDP_CAP_BRIDGE, "bridge", MK_ROLE_SWITCH},
 		{LLDP_CAP_ROUTER, "router", MK_ROLE_ROUTER},
 		{LLDP_CAP_WLAN_AP, "WLAN access point", MK_ROLE_WIFI_AP},
 		{LLDP_CAP_PHONE, "telephone", MK_ROLE_PHONE},
 	};
-	char reason[128];
-	const char *sep = " ";
-	uint16_t enabled;
-	size_t len, i;
 
 	if (mk_rd_left(tlv) != 4) {
 		mk_emit_anomaly(out, "lldp_bad_tlv_length");
 		return;
 	}
 	(void)mk_rd_be16(tlv); /* supported */
-	enabled = mk_rd_be16(tlv);
-	snprintf(reason, sizeof(reason), "LLDP system capabilities:");
-	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-		if (!(enabled & map[i].bit))
-			continue;
-		len = strlen(reason);
-		snprintf(reason + len, sizeof(reason) - len, "%s%s", sep, map[i].word);
-		sep = ", ";
-	}
-	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (enabled & map[i].bit)
-			mk_emit_role(out, mk_host_rel(MK_HOST_SENDER), map[i].role, 80, reason);
+	mk_emit_capability_roles(out, "LLDP system capabilities:", mk_rd_be16(tlv), map,
+	                         sizeof(map) / sizeof(map[0]));
 }
 
 /* The management address is the sender's: bind it to the frame's source MAC. */

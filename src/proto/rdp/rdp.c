@@ -9,6 +9,7 @@
  * ITU-T X.224 section 13
  */
 #include "mieruka/proto.h"
+#include "mieruka/util.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -200,36 +201,6 @@ static void rdp_confirm(struct mk_rd *x, struct mk_emit *out)
 		mk_emit_anomaly(out, "rdp_standard_security");
 }
 
-/* UTF-16LE (BMP only, NUL-terminated within n bytes) to ASCII-safe UTF-8. */
-static size_t rdp_utf16(const uint8_t *p, size_t n, char *buf, size_t cap)
-{
-	size_t used = 0;
-
-	for (size_t i = 0; i + 1 < n; i += 2) {
-		unsigned c = (unsigned)p[i] | ((unsigned)p[i + 1] << 8);
-
-		if (c == 0)
-			break;
-		if (c < 0x80) {
-			if (used + 1 >= cap)
-				break;
-			buf[used++] = (char)c;
-		} else if (c < 0x800) {
-			if (used + 2 >= cap)
-				break;
-			buf[used++] = (char)(0xc0 | (c >> 6));
-			buf[used++] = (char)(0x80 | (c & 0x3f));
-		} else if (c < 0xd800 || c > 0xdfff) {
-			if (used + 3 >= cap)
-				break;
-			buf[used++] = (char)(0xe0 | (c >> 12));
-			buf[used++] = (char)(0x80 | ((c >> 6) & 0x3f));
-			buf[used++] = (char)(0x80 | (c & 0x3f));
-		}
-	}
-	return used;
-}
-
 /* MCS Connect Initial: the GCC user data start after the H.221 key "Duca"
  * and a PER length; the first block is normally TS_UD_CS_CORE. */
 static void rdp_connect_initial(struct mk_rd *x, struct mk_emit *out)
@@ -270,7 +241,7 @@ static void rdp_connect_initial(struct mk_rd *x, struct mk_emit *out)
 				name = mk_rd_ptr(&blk, RDP_CLIENT_NAME_BYTES);
 				if (name == NULL)
 					return;
-				n = rdp_utf16(name, RDP_CLIENT_NAME_BYTES, text, sizeof(text));
+				n = mk_utf16le_to_utf8(name, RDP_CLIENT_NAME_BYTES, text, sizeof(text));
 				if (n > 0)
 					mk_emit_name(out, mk_host_rel(MK_HOST_CLIENT), text, n);
 				nn = snprintf(num, sizeof(num), "%u", (unsigned)build);

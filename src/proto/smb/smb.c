@@ -11,6 +11,7 @@
  * 2.2.2.1 (AV_PAIR)
  */
 #include "mieruka/proto.h"
+#include "mieruka/util.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -80,36 +81,6 @@ static const char *const smb1_dialects[] = {
 
 /* ---- text helpers ---- */
 
-/* UTF-16LE to UTF-8 (surrogates dropped), at most cap-1 bytes. */
-static size_t smb_utf16(const uint8_t *p, size_t n, char *buf, size_t cap)
-{
-	size_t used = 0;
-
-	for (size_t i = 0; i + 1 < n; i += 2) {
-		unsigned c = (unsigned)p[i] | ((unsigned)p[i + 1] << 8);
-
-		if (c == 0)
-			break;
-		if (c < 0x80) {
-			if (used + 1 >= cap)
-				break;
-			buf[used++] = (char)c;
-		} else if (c < 0x800) {
-			if (used + 2 >= cap)
-				break;
-			buf[used++] = (char)(0xc0 | (c >> 6));
-			buf[used++] = (char)(0x80 | (c & 0x3f));
-		} else if (c < 0xd800 || c > 0xdfff) {
-			if (used + 3 >= cap)
-				break;
-			buf[used++] = (char)(0xe0 | (c >> 12));
-			buf[used++] = (char)(0x80 | ((c >> 6) & 0x3f));
-			buf[used++] = (char)(0x80 | (c & 0x3f));
-		}
-	}
-	return used;
-}
-
 /* 8-bit text up to a NUL, at most cap-1 bytes. */
 static size_t smb_ascii(const uint8_t *p, size_t n, char *buf, size_t cap)
 {
@@ -124,7 +95,7 @@ static size_t smb_ascii(const uint8_t *p, size_t n, char *buf, size_t cap)
 
 static size_t smb_text(const uint8_t *p, size_t n, bool unicode, char *buf, size_t cap)
 {
-	return unicode ? smb_utf16(p, n, buf, cap) : smb_ascii(p, n, buf, cap);
+	return unicode ? mk_utf16le_to_utf8(p, n, buf, cap) : smb_ascii(p, n, buf, cap);
 }
 
 static void smb_bad(struct smb_state *st, struct mk_emit *out, const char *event)
@@ -191,11 +162,11 @@ static void ntlm_challenge(const struct mk_rd *msg, struct mk_emit *out, struct 
 		}
 	}
 	/* The DNS name is the fuller; the NetBIOS name is what Windows shows. */
-	if (dns != NULL && (n = smb_utf16(dns, dnsl, text, sizeof(text))) > 0)
+	if (dns != NULL && (n = mk_utf16le_to_utf8(dns, dnsl, text, sizeof(text))) > 0)
 		mk_emit_name(out, mk_host_rel(MK_HOST_SERVER), text, n);
-	if (nb != NULL && (n = smb_utf16(nb, nbl, text, sizeof(text))) > 0)
+	if (nb != NULL && (n = mk_utf16le_to_utf8(nb, nbl, text, sizeof(text))) > 0)
 		mk_emit_name(out, mk_host_rel(MK_HOST_SERVER), text, n);
-	if (dom != NULL && (n = smb_utf16(dom, doml, text, sizeof(text))) > 0)
+	if (dom != NULL && (n = mk_utf16le_to_utf8(dom, doml, text, sizeof(text))) > 0)
 		mk_emit_attr(out, mk_host_rel(MK_HOST_SERVER), "smb_server_domain", text, n);
 	return;
 bad:
