@@ -40,7 +40,6 @@ static void dns_name_for(struct mk_emit *out, const struct mk_addr *ip, const ch
 static void dns_rr(void *ctx, const struct mk_rd *msg, const struct mk_dns_rr *rr, struct mk_emit *out)
 {
 	const struct dns_ctx *c = ctx;
-	struct mk_rd rdata = rr->rdata;
 	struct mk_addr ip;
 	char target[MK_DNS_NAME_BUF];
 	size_t tlen;
@@ -50,16 +49,9 @@ static void dns_rr(void *ctx, const struct mk_rd *msg, const struct mk_dns_rr *r
 		return;
 	switch (rr->type) {
 	case MK_DNS_T_A:
-		if (mk_rd_left(&rdata) != 4)
-			return;
-		mk_addr_set_ip4(&ip, mk_rd_ptr(&rdata, 4));
-		dns_name_for(out, &ip, rr->name, rr->name_len);
-		break;
 	case MK_DNS_T_AAAA:
-		if (mk_rd_left(&rdata) != 16)
-			return;
-		mk_addr_set_ip6(&ip, mk_rd_ptr(&rdata, 16));
-		dns_name_for(out, &ip, rr->name, rr->name_len);
+		if (mk_dns_rr_address(rr, &ip))
+			dns_name_for(out, &ip, rr->name, rr->name_len);
 		break;
 	case MK_DNS_T_PTR:
 		if (!mk_dns_reverse_addr(rr->name, rr->name_len, &ip))

@@ -264,3 +264,18 @@ bool mk_dns_reverse_addr(const char *name, size_t len, struct mk_addr *addr)
 	}
 	return false;
 }
+
+bool mk_dns_rr_address(const struct mk_dns_rr *rr, struct mk_addr *ip)
+{
+	struct mk_rd rdata = rr->rdata;
+
+	if (rr->type == MK_DNS_T_A && mk_rd_left(&rdata) == 4) {
+		mk_addr_set_ip4(ip, mk_rd_ptr(&rdata, 4));
+		return true;
+	}
+	if (rr->type == MK_DNS_T_AAAA && mk_rd_left(&rdata) == 16) {
+		mk_addr_set_ip6(ip, mk_rd_ptr(&rdata, 16));
+		return true;
+	}
+	return false;
+}

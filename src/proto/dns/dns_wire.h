@@ -82,6 +82,10 @@ const char *mk_dns_walk(const struct mk_rd *msg, struct mk_dns_hdr *hdr,
 /* Pure header check for probes: plausible counts for bytes of this length. */
 bool mk_dns_plausible(const struct mk_rd *rd, size_t at, struct mk_dns_hdr *hdr);
 
+/* An A or AAAA record's address (rdata of exactly 4 or 16 bytes); false for
+ * any other record or a wrong rdata length. */
+bool mk_dns_rr_address(const struct mk_dns_rr *rr, struct mk_addr *ip);
+
 /* "4.3.2.1.in-addr.arpa" / nibbles ".ip6.arpa" -> the address; false otherwise. */
 bool mk_dns_reverse_addr(const char *name, size_t len, struct mk_addr *addr);
 

@@ -123,7 +123,6 @@ static void mdns_txt(struct mdns_ctx *c, const struct mk_dns_rr *rr, struct mk_e
 static void mdns_rr(void *ctx, const struct mk_rd *msg, const struct mk_dns_rr *rr, struct mk_emit *out)
 {
 	struct mdns_ctx *c = ctx;
-	struct mk_rd rdata = rr->rdata;
 	struct mk_addr ip;
 	char target[MK_DNS_NAME_BUF];
 	const char *svc;
@@ -135,16 +134,9 @@ static void mdns_rr(void *ctx, const struct mk_rd *msg, const struct mk_dns_rr *
 		return;
 	switch (rr->type) {
 	case MK_DNS_T_A:
-		if (mk_rd_left(&rdata) != 4)
-			return;
-		mk_addr_set_ip4(&ip, mk_rd_ptr(&rdata, 4));
-		mdns_name_for(out, &ip, rr->name, rr->name_len);
-		break;
 	case MK_DNS_T_AAAA:
-		if (mk_rd_left(&rdata) != 16)
-			return;
-		mk_addr_set_ip6(&ip, mk_rd_ptr(&rdata, 16));
-		mdns_name_for(out, &ip, rr->name, rr->name_len);
+		if (mk_dns_rr_address(rr, &ip))
+			mdns_name_for(out, &ip, rr->name, rr->name_len);
 		break;
 	case MK_DNS_T_PTR:
 		if (mk_dns_name_at(msg, rr->rdata_off, target, sizeof(target), &tlen) != NULL)
