@@ -7,8 +7,13 @@
 ;   sig   = signature       (one or more per label)
 ; Lines starting with ';' or '#' are comments.  Every label says where it came from.
 ;
-; Defaults: [dhcp] s: 80, g: 50; [ttl] 20.  The inventory prefers a DHCP match
-; over OS facts from protocols over the TTL class.
+; Sections: [dhcp] sig = the option 55 list; [ttl] sig = an initial TTL class;
+; [ssh] sig = a token the SSH version string contains (case-sensitive substring,
+; printable ASCII; the first matching entry in file order wins).
+;
+; Defaults: [dhcp] s: 80, g: 50; [ttl] 20; [ssh] 30.  The inventory prefers a
+; DHCP match over OS facts from protocols over an SSH banner token over the TTL
+; class.
 
 [dhcp]
 ; The DHCP parameter request list (option 55) exactly as the client sent it,
@@ -95,6 +100,53 @@ sig   = 26,1,28,3,15,6,7,12,143,121
 ; list is short enough for other embedded stacks to share it, hence generic.
 label = g:Siemens SCALANCE X firmware
 sig   = 1,28,3
+
+[ssh]
+; Tokens in the SSH version string "SSH-protoversion-softwareversion SP
+; comments" (RFC 4253 section 4.2) that name an operating system.  Hints only:
+; a banner is trivially changed (sshd's VersionAddendum, Debian's DebianBanner
+; option), hence generic labels and the low default confidence (30).  Order
+; matters: the first token found wins, so a more telling token comes before a
+; shorter one it contains.  Matching is case-sensitive: Ubuntu releases before
+; 12.04 sent "Debian-1ubuntu3" and match Debian here.
+;
+; Source of the entries below: the software version and comment fields of
+; OpenSSH distribution packages (Debian, Ubuntu and Raspbian patch their package
+; version into the comment) and Microsoft's Win32-OpenSSH port.
+
+; Ubuntu's openssh package: "Ubuntu-<package revision>".  Seen:
+; shared/captures/office/ssh__ssh1-ssh2-fingerprints.pcap frames 4 and 6
+; ("SSH-2.0-OpenSSH_8.2p1 Ubuntu-4ubuntu0.1").
+label = g:Ubuntu
+sig   = Ubuntu
+
+; Debian's openssh package: "Debian-<package revision>".  Seen:
+; shared/captures/office/ssh__server-pre-banner-data.pcap frame 12
+; ("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u5") and ssh__sshguess.pcap frame 6.
+label = g:Debian
+sig   = Debian
+
+; Raspbian's (Raspberry Pi OS) openssh package: "Raspbian-<package revision>".
+; Not yet seen in shared/captures.
+label = g:Raspbian
+sig   = Raspbian
+
+; FreeBSD's base-system OpenSSH: "FreeBSD-<date>".  Not yet seen in
+; shared/captures.
+label = g:FreeBSD
+sig   = FreeBSD
+
+; Microsoft Win32-OpenSSH (github.com/PowerShell/Win32-OpenSSH): software
+; version "OpenSSH_for_Windows_<version>".  Not yet seen in shared/captures.
+label = g:Windows
+sig   = OpenSSH_for_Windows
+; Other banners naming Windows (kept from the parser's former built-in table).
+sig   = Windows
+
+; Cisco IOS SSH servers: software version "Cisco-<version>" (kept from the
+; parser's former built-in table).  Not yet seen in shared/captures.
+label = g:Cisco IOS
+sig   = Cisco
 
 [ttl]
 ; Initial TTL (IPv4) or hop limit (IPv6), from the observed value rounded up to

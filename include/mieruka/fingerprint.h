@@ -1,11 +1,12 @@
 /* fingerprint.h - passive operating-system guesses from small text databases
  * (data/fingerprints/NAME.fp, p0f-style, every entry with its provenance).
  *
- * Two signals: the DHCP parameter request list (option 55, in the order the
- * client sent it) and the initial IP TTL class (the observed TTL rounded up to
- * the next of 32, 64, 128, 255).  Labels are "s:" (specific: this exact list
- * was seen from that OS) or "g:" (generic: a family-level, low-confidence
- * hint).
+ * Three signals: the DHCP parameter request list (option 55, in the order the
+ * client sent it), the initial IP TTL class (the observed TTL rounded up to
+ * the next of 32, 64, 128, 255) and tokens in SSH version strings (distribution
+ * names some OpenSSH packages put in their banner).  Labels are "s:" (specific:
+ * this exact list was seen from that OS) or "g:" (generic: a family-level,
+ * low-confidence hint).
  */
 #ifndef MIERUKA_FINGERPRINT_H
 #define MIERUKA_FINGERPRINT_H
@@ -39,6 +40,11 @@ bool mk_fingerprints_dhcp(const struct mk_fingerprints *fp, const char *prl,
                           struct mk_fp_match *out);
 /* The observed TTL (IPv4) or hop limit (IPv6); 0 never matches. */
 bool mk_fingerprints_ttl(const struct mk_fingerprints *fp, uint8_t ttl, struct mk_fp_match *out);
+/* An SSH version string ("SSH-2.0-OpenSSH_8.2p1 Ubuntu-4ubuntu0.1"): the first
+ * [ssh] entry, in file order, whose token occurs in it (case-sensitive
+ * substring). */
+bool mk_fingerprints_ssh(const struct mk_fingerprints *fp, const char *banner,
+                         struct mk_fp_match *out);
 /* 32, 64, 128 or 255: the smallest common initial TTL >= ttl (0 for 0). */
 uint8_t mk_fingerprints_ttl_class(uint8_t ttl);
 

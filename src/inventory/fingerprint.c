@@ -1,7 +1,9 @@
 /* fingerprint.c - loads the p0f-style OS fingerprint database
- * (data/fingerprints/NAME.fp) and answers DHCP option-55 and TTL-class lookups.
+ * (data/fingerprints/NAME.fp) and answers DHCP option-55, TTL-class and SSH
+ * banner lookups.
  * specification: our own format, described at the top of data/fingerprints/os.fp;
- * option 55 is RFC 2132 section 9.8.
+ * option 55 is RFC 2132 section 9.8; SSH version strings are RFC 4253
+ * section 4.2.
  * The database is small (tens of entries) and read at start-up; lookups run at
  * snapshot time, not per packet, so linear scans are fine. */
 #include "mieruka/fingerprint.h"
@@ -17,7 +19,7 @@
 #define FP_MAX_LINE 1024
 #define FP_MAX_CODES 255   /* option 55 holds at most 255 codes */
 
-enum fp_section { FP_SEC_NONE, FP_SEC_DHCP, FP_SEC_TTL, FP_SEC_UNKNOWN };
+enum fp_section { FP_SEC_NONE, FP_SEC_DHCP, FP_SEC_TTL, FP_SEC_SSH, FP_SEC_UNKNOWN };
 
 struct fp_label {
 	char *os;
@@ -28,7 +30,7 @@ struct fp_label {
 struct fp_entry {
 	uint8_t section;
 	uint8_t ttl;       /* FP_SEC_TTL */
-	char *sig;         /* FP_SEC_DHCP: normalized list */
+	char *sig;         /* FP_SEC_DHCP: normalized list; FP_SEC_SSH: token */
 	size_t label;      /* index into labels */
 };
 
@@ -60,6 +62,18 @@ void mk_fingerprints_free(struct mk_fingerprints *fp)
 size_t mk_fingerprints_count(const struct mk_fingerprints *fp)
 {
 	return fp != NULL ? fp->n_entries : 0;
+}
+
+/* An SSH banner token: non-empty printable US-ASCII, as RFC 4253 4.2 allows in
+ * a version string (the loader has trimmed the blanks around it). */
+static bool valid_token(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++)
+		if (*s < ' ' || *s > '~')
+			return false;
+	return true;
 }
 
 /* Normalizes "1, 3,6" into "1,3,6".  False on anything but decimal codes
@@ -160,6 +174,8 @@ static bool add_label(struct mk_fingerprints *fp, const char *text, int section)
 	l->specific = specific;
 	if (section == FP_SEC_TTL)
 		l->confidence = 20;
+	else if (section == FP_SEC_SSH)
+		l->confidence = 30; /* a banner is trivially changed */
 	else
 		l->confidence = specific ? 80 : 50;
 	fp->n_labels++;
@@ -174,6 +190,9 @@ static bool add_entry(struct mk_fingerprints *fp, int section, const char *sig)
 		char norm[FP_MAX_LINE];
 
 		if (!normalize_prl(sig, norm, sizeof(norm)) || (e.sig = strdup(norm)) == NULL)
+			return false;
+	} else if (section == FP_SEC_SSH) {
+		if (!valid_token(sig) || (e.sig = strdup(sig)) == NULL)
 			return false;
 	} else {
 		char *end;
@@ -233,6 +252,8 @@ int mk_fingerprints_load_file(struct mk_fingerprints *fp, const char *path)
 				section = FP_SEC_DHCP;
 			else if (strcmp(s, "[ttl]") == 0)
 				section = FP_SEC_TTL;
+			else if (strcmp(s, "[ssh]") == 0)
+				section = FP_SEC_SSH;
 			else
 				section = FP_SEC_UNKNOWN; /* a newer file's section: skip quietly */
 			have_label = false;
@@ -373,6 +394,24 @@ bool mk_fingerprints_ttl(const struct mk_fingerprints *fp, uint8_t ttl, struct m
 		const struct fp_entry *e = &fp->entries[i];
 
 		if (e->section == FP_SEC_TTL && e->ttl == cls) {
+			fill(fp, e, out);
+			return true;
+		}
+	}
+	return false;
+}
+
+bool mk_fingerprints_ssh(const struct mk_fingerprints *fp, const char *banner,
+                         struct mk_fp_match *out)
+{
+	if (fp == NULL || banner == NULL)
+		return false;
+	/* File order: the file lists the more telling token first
+	 * ("OpenSSH_for_Windows" before "Windows"). */
+	for (size_t i = 0; i < fp->n_entries; i++) {
+		const struct fp_entry *e = &fp->entries[i];
+
+		if (e->section == FP_SEC_SSH && strstr(banner, e->sig) != NULL) {
 			fill(fp, e, out);
 			return true;
 		}

@@ -1563,8 +1563,9 @@ static bool build_rec(struct snap *sn, uint32_t a, struct mk_asset_rec *rec)
 	if (rec->n_ips > 1)
 		qsort(rec->ips, rec->n_ips, sizeof(*rec->ips), cmp_addr);
 
-	/* OS: a DHCP fingerprint, else the most confident OS fact, else the
-	 * TTL class. */
+	/* OS: a DHCP fingerprint, else the most confident OS fact, else an OS
+	 * token in an SSH banner (first ssh_banner attribute that matches; the
+	 * tokens are in data/fingerprints/os.fp), else the TTL class. */
 	{
 		struct mk_fp_match m;
 		bool got = false;
@@ -1581,6 +1582,13 @@ static bool build_rec(struct snap *sn, uint32_t a, struct mk_asset_rec *rec)
 			rec->os_confidence = os_conf;
 			got = true;
 		}
+		for (size_t i = 0; i < rec->n_attrs && !got && inv->fp != NULL; i++)
+			if (strcmp(rec->attrs[i].key, "ssh_banner") == 0 &&
+			    mk_fingerprints_ssh(inv->fp, rec->attrs[i].value, &m)) {
+				rec->os = xstrdup(m.os, &ok);
+				rec->os_confidence = m.confidence;
+				got = true;
+			}
 		if (!got && inv->fp != NULL && mk_fingerprints_ttl(inv->fp, ttl_majority(ttl), &m)) {
 			rec->os = xstrdup(m.os, &ok);
 			rec->os_confidence = m.confidence;

@@ -443,7 +443,7 @@ static void test_close_and_timeouts(void **state)
 
 	(void)state;
 	mk_flow_limits_default(&d);
-	assert_int_equal(d.memcap, 64 << 20);
+	assert_int_equal(d.memcap, 32 << 20);
 	assert_true(d.timeout_tcp_closed_ns < d.timeout_udp_ns);
 	/* FIN one way: open; FIN both ways: closed. */
 	p = tcp(1, 40000, 2, 80, MK_TCP_FIN | MK_TCP_ACK, 10 * S);

@@ -573,6 +573,99 @@ static void test_os_guesses(void **state)
 	mk_fingerprints_free(fp);
 }
 
+/* An ssh_banner attribute from the SSH parser for the asset of mac. */
+static void ssh_banner(struct mk_inventory *inv, const uint8_t *mac, const char *banner,
+                       uint64_t ts)
+{
+	struct mk_fact f = fact(MK_FACT_ATTR, MK_PROTO_SSH, mac, NULL, banner);
+
+	f.key = "ssh_banner";
+	mk_inventory_fact(inv, &f, ts);
+}
+
+static void test_os_from_ssh_banner(void **state)
+{
+	static const uint8_t mac_h4[6] = {0x00, 0x0c, 0x29, 0x00, 0x00, 0x04};
+	static const uint8_t mac_h5[6] = {0x00, 0x0c, 0x29, 0x00, 0x00, 0x05};
+	struct mk_fingerprints *fp = shipped_fp();
+	struct mk_inventory *inv = new_inv(fp);
+	struct mk_fact f;
+	struct mk_pkt p;
+	struct snapshot s;
+	const struct mk_asset_rec *r;
+
+	(void)state;
+	/* Every host sends unicast with TTL 64 (the Linux/Unix-like class, 20). */
+	p = ip_pkt(MAC_H1, MAC_H2, "192.168.1.10", "192.168.1.20", 64, 1);
+	mk_inventory_packet(inv, &p);
+	p = ip_pkt(MAC_H2, MAC_H1, "192.168.1.20", "192.168.1.10", 64, 1);
+	mk_inventory_packet(inv, &p);
+	p = ip_pkt(MAC_H3, MAC_H1, "192.168.1.30", "192.168.1.10", 64, 1);
+	mk_inventory_packet(inv, &p);
+	p = ip_pkt(mac_h4, MAC_H1, "192.168.1.40", "192.168.1.10", 64, 1);
+	mk_inventory_packet(inv, &p);
+	p = ip_pkt(mac_h5, MAC_H1, "192.168.1.50", "192.168.1.10", 64, 1);
+	mk_inventory_packet(inv, &p);
+	/* H1: only the banner (ssh__ssh1-ssh2-fingerprints.pcap frame 6) and the
+	 * TTL: the banner's token beats the TTL class. */
+	ssh_banner(inv, MAC_H1, "SSH-2.0-OpenSSH_8.2p1 Ubuntu-4ubuntu0.1", 2);
+	/* H2: the same banner and a DHCP fingerprint: the fingerprint wins. */
+	ssh_banner(inv, MAC_H2, "SSH-2.0-OpenSSH_8.2p1 Ubuntu-4ubuntu0.1", 2);
+	f = fact(MK_FACT_ATTR, MK_PROTO_DHCP, MAC_H2, NULL, "1,28,2,3,15,6,119,12,44,47,26,121,42");
+	f.key = "dhcp_parameter_list";
+	mk_inventory_fact(inv, &f, 3);
+	/* H3: the banner and an OS fact from a protocol, even a less confident
+	 * one: the fact wins. */
+	ssh_banner(inv, MAC_H3, "SSH-2.0-OpenSSH_8.2p1 Ubuntu-4ubuntu0.1", 2);
+	f = fact(MK_FACT_OS, MK_PROTO_HTTP, MAC_H3, NULL, "Linux 5.4");
+	f.confidence = 10;
+	mk_inventory_fact(inv, &f, 3);
+	/* H4: two banners, the first without an OS token: the one with a token
+	 * counts. */
+	ssh_banner(inv, mac_h4, "SSH-2.0-OpenSSH_10.2", 2);
+	ssh_banner(inv, mac_h4, "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u5", 3);
+	/* H5: a banner without an OS token: the TTL class remains. */
+	ssh_banner(inv, mac_h5, "SSH-2.0-PuTTY_Release_0.72", 2);
+	s = snap(inv);
+	r = find(&s, "m-001b1b000001");
+	assert_non_null(r);
+	assert_string_equal(attr(r, "ssh_banner"), "SSH-2.0-OpenSSH_8.2p1 Ubuntu-4ubuntu0.1");
+	assert_non_null(r->os);
+	assert_string_equal(r->os, "Ubuntu");
+	assert_int_equal(r->os_confidence, 30);
+	r = find(&s, "m-0000bc000002");
+	assert_non_null(r);
+	assert_string_equal(r->os, "Linux (dhclient)");
+	assert_int_equal(r->os_confidence, 80);
+	r = find(&s, "m-000c29000003");
+	assert_non_null(r);
+	assert_string_equal(r->os, "Linux 5.4");
+	assert_int_equal(r->os_confidence, 10);
+	r = find(&s, "m-000c29000004");
+	assert_non_null(r);
+	assert_string_equal(r->os, "Debian");
+	assert_int_equal(r->os_confidence, 30);
+	r = find(&s, "m-000c29000005");
+	assert_non_null(r);
+	assert_string_equal(r->os, "Linux/Unix-like");
+	assert_int_equal(r->os_confidence, 20);
+	snap_free(&s);
+	mk_inventory_free(inv);
+
+	/* Without a fingerprint database the banner gives no OS. */
+	inv = new_inv(NULL);
+	p = ip_pkt(MAC_H1, MAC_H2, "192.168.1.10", "192.168.1.20", 64, 1);
+	mk_inventory_packet(inv, &p);
+	ssh_banner(inv, MAC_H1, "SSH-2.0-OpenSSH_8.2p1 Ubuntu-4ubuntu0.1", 2);
+	s = snap(inv);
+	r = find(&s, "m-001b1b000001");
+	assert_non_null(r);
+	assert_null(r->os);
+	snap_free(&s);
+	mk_inventory_free(inv);
+	mk_fingerprints_free(fp);
+}
+
 static struct mk_flow flow(const uint8_t *cmac, const char *cip, const uint8_t *smac,
                            const char *sip, uint16_t port, uint16_t proto)
 {
@@ -1207,6 +1300,7 @@ int main(void)
 		cmocka_unit_test(test_identity_merge),
 		cmocka_unit_test(test_attrs_cap),
 		cmocka_unit_test(test_os_guesses),
+		cmocka_unit_test(test_os_from_ssh_banner),
 		cmocka_unit_test(test_roles_from_protocols),
 		cmocka_unit_test(test_role_facts_and_lldp_router),
 		cmocka_unit_test(test_ip_moves_keep_last_and_history),

@@ -1,6 +1,8 @@
-/* ssh.c - SSH identification: the version strings both sides send first, and
- * the OS hints some of them carry.  Everything after the banners is encrypted
- * or key exchange, so the parser then consumes the flow at no cost.
+/* ssh.c - SSH identification: the version strings both sides send first,
+ * reported as the sender's ssh_banner attribute (the OS hints some of them
+ * carry are read by the inventory from the [ssh] section of
+ * data/fingerprints/os.fp).  Everything after the banners is encrypted or key
+ * exchange, so the parser then consumes the flow at no cost.
  * specification: RFC 4253 section 4.2 (Protocol Version Exchange)
  */
 #include "mieruka/proto.h"
@@ -16,40 +18,12 @@ struct ssh_state {
 	uint8_t pre_lines[2];
 };
 
-/* Banner comment tokens that name an operating system.  Source: the software
- * and comment fields of OpenSSH distribution packages (Debian/Ubuntu/Raspbian
- * patch their version into the comment) and Microsoft's Win32-OpenSSH port.
- * A hint only: a banner is trivially changed, hence the low confidence. */
-static const struct {
-	const char *token;
-	const char *os;
-} ssh_os_hints[] = {
-	{"Ubuntu", "Ubuntu"},
-	{"Debian", "Debian"},
-	{"Raspbian", "Raspbian"},
-	{"FreeBSD", "FreeBSD"},
-	{"OpenSSH_for_Windows", "Windows"},
-	{"Windows", "Windows"},
-	{"Cisco", "Cisco IOS"},
-};
-#define SSH_OS_CONFIDENCE 30
-
 static const char *const ssh_events[] = {
 	"ssh_bad_banner",
 	"ssh_banner_too_long",
 	"ssh_protocol_v1",
 	NULL,
 };
-
-static bool ssh_contains(const uint8_t *s, size_t len, const char *token)
-{
-	size_t tl = strlen(token);
-
-	for (size_t i = 0; tl <= len && i <= len - tl; i++)
-		if (memcmp(s + i, token, tl) == 0)
-			return true;
-	return false;
-}
 
 static int ssh_probe(struct mk_rd *rd, enum mk_dir dir)
 {
@@ -76,12 +50,6 @@ static void ssh_banner(struct mk_emit *out, const uint8_t *line, size_t len)
 	/* "SSH-1.99" still speaks version 2; "SSH-1.x" is the broken SSH-1. */
 	if (len >= 6 && line[4] == '1' && line[5] == '.' && !(len >= 8 && memcmp(line, "SSH-1.99", 8) == 0))
 		mk_emit_anomaly(out, "ssh_protocol_v1");
-	for (size_t i = 0; i < sizeof(ssh_os_hints) / sizeof(ssh_os_hints[0]); i++) {
-		if (ssh_contains(line, len, ssh_os_hints[i].token)) {
-			mk_emit_os(out, mk_host_rel(MK_HOST_SENDER), ssh_os_hints[i].os, SSH_OS_CONFIDENCE);
-			break;
-		}
-	}
 }
 
 static enum mk_verdict ssh_parse(void *state, struct mk_rd *rd, enum mk_dir dir, size_t *consumed,
