@@ -49,6 +49,11 @@ struct mk_endpoint {
 	uint16_t port;
 };
 
+/* Owned by the inventory (see mk_inventory_packet_refs); opaque here. */
+struct mk_inventory_refs {
+	uint32_t mac, ip;
+};
+
 struct mk_flow {
 	uint8_t transport;        /* enum mk_flow_transport (IP protocol number) */
 	uint8_t orient;           /* enum mk_flow_orient */
@@ -69,6 +74,10 @@ struct mk_flow {
 	struct mk_stream *stream[2]; /* TCP reassembly by direction, NULL until needed */
 	uint64_t ops[MK_OP_COUNT];   /* operations counted by facts */
 	uint32_t anomalies;
+	/* The inventory's objects of each endpoint ([0] client, [1] server;
+	 * MAC then IP), remembered so a flow's packets skip the asset hash
+	 * tables.  Only a hint: the inventory checks the key before use. */
+	struct mk_inventory_refs inv_refs[2];
 	void *user;               /* spare pointer for the engine */
 };
 

@@ -69,6 +69,13 @@ void mk_inventory_free(struct mk_inventory *inv);
 
 /* Records who sent the packet (MAC, IP, TTL, size, time). */
 void mk_inventory_packet(struct mk_inventory *inv, const struct mk_pkt *pkt);
+/* The same, with the flow's remembered asset objects of the sender and the
+ * receiver: what it finds is written back, so the next packet of the flow
+ * needs no hash lookup.  Any value is safe (each is checked against its key);
+ * NULL refs behave like mk_inventory_packet(). */
+struct mk_inventory_refs;
+void mk_inventory_packet_refs(struct mk_inventory *inv, const struct mk_pkt *pkt,
+                              struct mk_inventory_refs *src, struct mk_inventory_refs *dst);
 /* A fact whose host is already resolved (kind MK_HOST_EXPLICIT). */
 void mk_inventory_fact(struct mk_inventory *inv, const struct mk_fact *fact, uint64_t ts_ns);
 /* A flow ended: its client and server learn which protocol they spoke. */

@@ -566,10 +566,19 @@ void mk_engine_packet(struct mk_engine *eng, struct mk_pkt *pkt)
 		eng->ts_backwards++;
 
 	res = mk_decode(eng->dec, pkt);
-	mk_inventory_packet(eng->inv, pkt);
-	if (res != MK_DECODE_OK)
+	if (res != MK_DECODE_OK) {
+		mk_inventory_packet(eng->inv, pkt);
 		goto out;
+	}
 	flow = mk_flow_lookup(eng->flows, pkt, &dir);
+	if (flow != NULL) {
+		/* The flow remembers its endpoints' asset objects. */
+		int src = dir == MK_DIR_TO_SERVER ? 0 : 1;
+
+		mk_inventory_packet_refs(eng->inv, pkt, &flow->inv_refs[src], &flow->inv_refs[!src]);
+	} else {
+		mk_inventory_packet(eng->inv, pkt);
+	}
 	if (pkt->layers & MK_L_L2APP)
 		l2_packet(eng, flow, pkt, dir);
 	else if (flow != NULL && (pkt->layers & MK_L_TCP))

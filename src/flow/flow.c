@@ -114,6 +114,37 @@ static uint64_t flow_random_seed(void)
 
 /* A fast non-cryptographic mix of the key words; the random seed keeps an
  * attacker from aiming many flows at one probe chain. */
+/* Word-wise comparisons: these run for every packet, and a libc memcmp call
+ * of a few bytes costs more than the compare itself. */
+static inline uint64_t load64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static inline bool key_eq(const struct flow_key *x, const struct flow_key *y)
+{
+	const uint8_t *a = (const uint8_t *)x, *b = (const uint8_t *)y;
+	uint64_t d = 0;
+
+	for (size_t i = 0; i < sizeof(*x); i += 8)
+		d |= load64(a + i) ^ load64(b + i);
+	return d == 0;
+}
+
+/* memcmp(x, y, 16) < 0, == 0 or > 0, as -1, 0, 1. */
+static inline int addr_order(const uint8_t *x, const uint8_t *y)
+{
+	uint64_t x0 = __builtin_bswap64(load64(x)), y0 = __builtin_bswap64(load64(y));
+	uint64_t x1 = __builtin_bswap64(load64(x + 8)), y1 = __builtin_bswap64(load64(y + 8));
+
+	if (x0 != y0)
+		return x0 < y0 ? -1 : 1;
+	return x1 < y1 ? -1 : x1 > y1;
+}
+
 static uint32_t flow_hash(const struct mk_flow_table *ft, const struct flow_key *k)
 {
 	uint64_t w[sizeof(*k) / 8];
@@ -180,7 +211,7 @@ static bool flow_key_make(const struct mk_pkt *pkt, struct flow_key *k, bool *sr
 	} else {
 		return false;
 	}
-	c = memcmp(src, dst, sizeof(src));
+	c = addr_order(src, dst);
 	if (c == 0)
 		c = (int)sp - (int)dp;
 	*src_is_a = c <= 0;
@@ -503,7 +534,7 @@ struct mk_flow *mk_flow_lookup(struct mk_flow_table *ft, const struct mk_pkt *pk
 		if (ft->slots[i].hash == h) {
 			struct flow_node *c = &ft->nodes[ft->slots[i].node - 1];
 
-			if (memcmp(&c->key, &k, sizeof(k)) == 0) {
+			if (key_eq(&c->key, &k)) {
 				n = c;
 				break;
 			}

@@ -158,9 +158,29 @@ static uint32_t addr_hash(const struct mk_addr *k, uint32_t seed)
 	return (uint32_t)h;
 }
 
-static bool key_eq(const struct mk_addr *x, const struct mk_addr *y)
+/* Keys are zero-padded to 16 bytes (MACs too), so one word-wise compare fits
+ * all; no libc call on the per-packet path. */
+static inline bool key_eq(const struct mk_addr *x, const struct mk_addr *y)
 {
-	return x->family == y->family && memcmp(x->a, y->a, 16) == 0;
+	uint64_t x0, x1, y0, y1;
+
+	memcpy(&x0, x->a, 8);
+	memcpy(&x1, x->a + 8, 8);
+	memcpy(&y0, y->a, 8);
+	memcpy(&y1, y->a + 8, 8);
+	return x->family == y->family && ((x0 ^ y0) | (x1 ^ y1)) == 0;
+}
+
+static inline bool mac_eq(const uint8_t *x, const uint8_t *y)
+{
+	uint32_t x0, y0;
+	uint16_t x1, y1;
+
+	memcpy(&x0, x, 4);
+	memcpy(&y0, y, 4);
+	memcpy(&x1, x + 4, 2);
+	memcpy(&y1, y + 4, 2);
+	return x0 == y0 && x1 == y1;
 }
 
 static uint32_t tab_find(const struct mk_inventory *inv, const struct inv_tab *t,
@@ -435,13 +455,47 @@ static void bind_addr(struct mk_inventory *inv, const uint8_t mac[6], const stru
 /* ------------------------------------------------------------------ */
 /* packets                                                             */
 
+/* A flow's remembered object ref, if it still names this key.  A failed
+ * lookup is remembered as NEG_REF | objects-at-the-time (| NEG_CREATE when
+ * creating was tried: a public address, or no room), and stays true while no
+ * object has been created since, so internet peers stay cheap too.  A plain
+ * lookup's miss says nothing about whether a create would succeed. */
+#define NEG_REF 0x80000000u
+#define NEG_CREATE 0x40000000u
+#define NEG_COUNT 0x3fffffffu
+
+static bool ref_hit(const struct mk_inventory *inv, const uint32_t *ref, const struct mk_addr *k,
+                    bool create, uint32_t *idx)
+{
+	if (ref == NULL)
+		return false;
+	if (*ref & NEG_REF) {
+		if ((*ref & NEG_COUNT) != (uint32_t)(inv->n & NEG_COUNT) ||
+		    (create && !(*ref & NEG_CREATE)))
+			return false;
+		*idx = INV_NONE;
+		return true;
+	}
+	if (*ref >= inv->n || !key_eq(&inv->a[*ref].key, k))
+		return false;
+	*idx = *ref;
+	return true;
+}
+
+static void ref_store(const struct mk_inventory *inv, uint32_t *ref, bool create, uint32_t idx)
+{
+	if (ref != NULL)
+		*ref = idx != INV_NONE ? idx
+		                       : NEG_REF | (create ? NEG_CREATE : 0) | (uint32_t)(inv->n & NEG_COUNT);
+}
+
 /* The MAC object of mac through the two-entry cache; created if asked. */
 static uint32_t mac_cached(struct mk_inventory *inv, const uint8_t mac[6], bool create)
 {
 	uint32_t idx;
 
 	for (int i = 0; i < 2; i++)
-		if (inv->mc[i] != INV_NONE && memcmp(inv->a[inv->mc[i]].key.a, mac, 6) == 0) {
+		if (inv->mc[i] != INV_NONE && mac_eq(inv->a[inv->mc[i]].key.a, mac)) {
 			idx = inv->mc[i];
 			inv->mc[i] = inv->mc[0];
 			inv->mc[0] = idx;
@@ -474,7 +528,43 @@ static uint32_t ip_cached(struct mk_inventory *inv, const struct mk_addr *k, boo
 	return idx;
 }
 
+static uint32_t mac_ref(struct mk_inventory *inv, const uint8_t mac[6], bool create, uint32_t *ref)
+{
+	struct mk_addr k;
+	uint32_t idx;
+
+	if (ref != NULL) {
+		/* Only positive refs: a flow's MACs can change (a router
+		 * failover, ARP spoofing), its IPs cannot. */
+		memset(&k, 0, sizeof(k)); /* mk_addr_set_mac, inlined: per packet */
+		k.family = MK_AF_MAC;
+		memcpy(k.a, mac, 6);
+		if (ref_hit(inv, ref, &k, create, &idx) && idx != INV_NONE)
+			return idx;
+	}
+	idx = mac_cached(inv, mac, create);
+	ref_store(inv, ref, create, idx);
+	return idx;
+}
+
+static uint32_t ip_ref(struct mk_inventory *inv, const struct mk_addr *k, bool create, uint32_t *ref)
+{
+	uint32_t idx;
+
+	if (ref_hit(inv, ref, k, create, &idx))
+		return idx;
+	idx = ip_cached(inv, k, create);
+	ref_store(inv, ref, create, idx);
+	return idx;
+}
+
 void mk_inventory_packet(struct mk_inventory *inv, const struct mk_pkt *pkt)
+{
+	mk_inventory_packet_refs(inv, pkt, NULL, NULL);
+}
+
+void mk_inventory_packet_refs(struct mk_inventory *inv, const struct mk_pkt *pkt,
+                              struct mk_inventory_refs *src, struct mk_inventory_refs *dst)
 {
 	bool has_mac, uni_dst = true;
 	uint32_t len, m = INV_NONE, ia = INV_NONE;
@@ -492,7 +582,7 @@ void mk_inventory_packet(struct mk_inventory *inv, const struct mk_pkt *pkt)
 
 	/* The sender's MAC. */
 	if (has_mac && mk_mac_is_unicast(pkt->src_mac)) {
-		m = mac_cached(inv, pkt->src_mac, true);
+		m = mac_ref(inv, pkt->src_mac, true, src != NULL ? &src->mac : NULL);
 		if (m != INV_NONE) {
 			struct inv_asset *ma = &inv->a[m];
 
@@ -522,7 +612,7 @@ void mk_inventory_packet(struct mk_inventory *inv, const struct mk_pkt *pkt)
 
 	have_sip = ip_key(&sk, &pkt->src_ip);
 	if (have_sip) {
-		ia = ip_cached(inv, &sk, true);
+		ia = ip_ref(inv, &sk, true, src != NULL ? &src->ip : NULL);
 		if (ia != INV_NONE) {
 			struct inv_asset *ip = &inv->a[ia];
 
@@ -558,7 +648,7 @@ void mk_inventory_packet(struct mk_inventory *inv, const struct mk_pkt *pkt)
 
 	/* Received traffic: destinations already known, never created. */
 	if (has_mac && pkt->has_mac && mk_mac_is_unicast(pkt->dst_mac)) {
-		uint32_t d = mac_cached(inv, pkt->dst_mac, false);
+		uint32_t d = mac_ref(inv, pkt->dst_mac, false, dst != NULL ? &dst->mac : NULL);
 
 		if (d != INV_NONE) {
 			inv->a[d].packets++;
@@ -566,7 +656,7 @@ void mk_inventory_packet(struct mk_inventory *inv, const struct mk_pkt *pkt)
 		}
 	}
 	if (ip_key(&sk, &pkt->dst_ip)) {
-		uint32_t d = ip_cached(inv, &sk, false);
+		uint32_t d = ip_ref(inv, &sk, false, dst != NULL ? &dst->ip : NULL);
 
 		if (d != INV_NONE) {
 			inv->a[d].packets++;

@@ -1147,6 +1147,76 @@ static void test_invariant_one_asset_per_ip(void **state)
 	}
 }
 
+/* Two inventories fed the same random packets, one plainly and one through
+ * per-flow refs that are sometimes garbage, sometimes stale negatives, and
+ * whose MACs change under them: the ledgers must be identical, field by
+ * field, with a small asset cap so that "no room" happens too. */
+static void test_refs_change_nothing(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 1; seed <= 10; seed++) {
+		struct mk_inventory_limits lim;
+		struct mk_inventory *plain, *fast;
+		struct mk_inventory_refs refs[64][2];
+		struct snapshot a, b;
+
+		mk_inventory_limits_default(&lim);
+		lim.max_assets = seed % 2 ? 40 : 4096;
+		plain = mk_inventory_new(&lim, NULL, NULL);
+		fast = mk_inventory_new(&lim, NULL, NULL);
+		assert_non_null(plain);
+		assert_non_null(fast);
+		memset(refs, 0, sizeof(refs));
+		rng_state = seed * 0x9e3779b97f4a7c15ull;
+		for (int i = 0; i < 4000; i++) {
+			uint32_t r = rnd();
+			unsigned f = r % 64; /* the flow: its two endpoints follow from f */
+			uint8_t smac[6] = {0x00, 0x0c, 0x29, 0, 1, (uint8_t)(f % 16)};
+			uint8_t dmac[6] = {0x00, 0x0c, 0x29, 0, 2, (uint8_t)(f / 4)};
+			char sip[32], dip[32];
+			int dir = (r >> 6) & 1;
+			struct mk_pkt p;
+
+			if (((r >> 7) & 15) == 0)
+				smac[4] = 9; /* the flow's MAC changes under the ref */
+			/* Flows 48..63 talk to the internet. */
+			snprintf(sip, sizeof(sip), "10.1.%u.%u", f % 16, f % 7);
+			if (f >= 48)
+				snprintf(dip, sizeof(dip), "198.51.100.%u", f);
+			else
+				snprintf(dip, sizeof(dip), "10.2.%u.%u", f / 4, 1 + f % 3);
+			p = dir == 0 ? ip_pkt(smac, dmac, sip, dip, 64, (uint64_t)i)
+			             : ip_pkt(dmac, smac, dip, sip, 128, (uint64_t)i);
+			if (((r >> 11) & 63) == 0) {
+				/* garbage in a ref: must be ignored */
+				refs[f][0].mac = rnd();
+				refs[f][1].ip = rnd() | 0x80000000u;
+			}
+			mk_inventory_packet(plain, &p);
+			mk_inventory_packet_refs(fast, &p, &refs[f][dir], &refs[f][!dir]);
+		}
+		a = snap(plain);
+		b = snap(fast);
+		assert_int_equal(a.n, b.n);
+		for (size_t i = 0; i < a.n; i++) {
+			const struct mk_asset_rec *y = find(&b, a.r[i].id);
+
+			assert_non_null(y);
+			assert_int_equal(a.r[i].packets, y->packets);
+			assert_int_equal(a.r[i].bytes, y->bytes);
+			assert_int_equal(a.r[i].first_ns, y->first_ns);
+			assert_int_equal(a.r[i].last_ns, y->last_ns);
+			assert_int_equal(a.r[i].n_ips, y->n_ips);
+			for (size_t j = 0; j < a.r[i].n_ips; j++)
+				assert_true(mk_addr_eq(&a.r[i].ips[j], &y->ips[j]));
+		}
+		snap_free(&a);
+		snap_free(&b);
+		mk_inventory_free(plain);
+		mk_inventory_free(fast);
+	}
+}
+
 static void test_received_traffic_and_nulls(void **state)
 {
 	struct mk_inventory *inv = new_inv(NULL);
@@ -1309,6 +1379,7 @@ int main(void)
 		cmocka_unit_test(test_load_roundtrip),
 		cmocka_unit_test(test_flood_of_random_macs),
 		cmocka_unit_test(test_invariant_one_asset_per_ip),
+		cmocka_unit_test(test_refs_change_nothing),
 		cmocka_unit_test(test_received_traffic_and_nulls),
 		cmocka_unit_test(test_all_public_segment),
 		cmocka_unit_test(test_public_static_plant_addresses),
