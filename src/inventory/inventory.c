@@ -20,9 +20,10 @@
  * are about an internet host behind it).  Facts about a private address that has
  * not spoken yet wait in a pending IP object (at most max_pending_ips).
  *
- * Hot path: mk_inventory_packet() costs two hash lookups at most per new
- * sender, and nothing but two-entry cache hits for a conversation's packets;
- * no allocation except when an asset or address is new.
+ * Hot path: the engine passes each packet with its flow's remembered asset
+ * objects (mk_inventory_packet_refs), so a flow's packets cost four key
+ * compares and no hash lookup; without refs, a two-entry cache and then the
+ * hash tables.  No allocation except when an asset or address is new.
  *
  * Traffic: an asset's packets and bytes count what it sent AND what it received
  * (a unicast destination MAC, or a private destination IP, already known);
