@@ -32,6 +32,7 @@
  */
 #include "mieruka/inventory.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -83,6 +84,8 @@ struct inv_name {
 };
 
 /* What facts and flows say about an asset; allocated on first need. */
+#define INV_POLLED_MAX 16 /* largest poller_min_servers honoured */
+
 struct inv_info {
 	struct inv_name *names;
 	size_t n_names, cap_names;
@@ -96,6 +99,10 @@ struct inv_info {
 	size_t n_hints;
 	struct mk_proto_set server, client;
 	char *vendor;           /* from an earlier run, when no OUI table is loaded */
+	/* Controllers this asset was a client of (hashes of the server's key),
+	 * for the "poller" role rule; the set stops growing at the threshold. */
+	uint32_t polled[INV_POLLED_MAX];
+	uint8_t n_polled;
 };
 
 struct inv_asset {
@@ -963,6 +970,40 @@ static struct inv_info *endpoint_info(struct mk_inventory *inv, const struct mk_
 	return fact_info(inv, &h, 0, false);
 }
 
+/* What a client did to a controller says what it is: program downloads and
+ * CPU stops come from engineering workstations, reads from many controllers
+ * from an HMI or SCADA server (rules in data/rules/roles.tsv). */
+static void controller_client(struct mk_inventory *inv, struct inv_info *x, const struct mk_flow *flow)
+{
+	const struct mk_role_rules *rr = inv->rules;
+	const char *pname = mk_proto_id_name(flow->app_proto);
+
+	for (size_t i = 0; i < rr->n_op_rules; i++) {
+		const struct mk_role_op_rule *r = &rr->op_rules[i];
+		char reason[160];
+
+		if (flow->ops[r->op] == 0)
+			continue;
+		snprintf(reason, sizeof(reason), "%s (%s)", r->reason, pname);
+		add_hint(x, r->role, r->confidence, reason, strlen(reason), flow->app_proto);
+	}
+	/* Polling is reading: a flow without reads does not count. */
+	if (flow->ops[MK_OP_READ] == 0 || rr->poller.reason == NULL || rr->poller_min_servers == 0 ||
+	    rr->poller_min_servers > INV_POLLED_MAX || x->n_polled >= rr->poller_min_servers)
+		return;
+	{
+		uint32_t h = addr_hash(&flow->srv.ip, inv->seed) | 1u; /* 0 is never a hash */
+
+		for (size_t i = 0; i < x->n_polled; i++)
+			if (x->polled[i] == h)
+				return;
+		x->polled[x->n_polled++] = h;
+		if (x->n_polled == rr->poller_min_servers)
+			add_hint(x, rr->poller.role, rr->poller.confidence, rr->poller.reason,
+			         strlen(rr->poller.reason), flow->app_proto);
+	}
+}
+
 void mk_inventory_flow(struct mk_inventory *inv, const struct mk_flow *flow)
 {
 	struct inv_info *x;
@@ -971,8 +1012,11 @@ void mk_inventory_flow(struct mk_inventory *inv, const struct mk_flow *flow)
 	if (inv == NULL || flow == NULL || flow->app_proto == MK_PROTO_UNKNOWN ||
 	    flow->app_proto >= MK_PROTO_COUNT)
 		return;
-	if ((x = endpoint_info(inv, &flow->cli)) != NULL)
+	if ((x = endpoint_info(inv, &flow->cli)) != NULL) {
 		mk_proto_set_add(&x->client, flow->app_proto);
+		if (inv->rules->controller[flow->app_proto])
+			controller_client(inv, x, flow);
+	}
 	if ((x = endpoint_info(inv, &flow->srv)) != NULL)
 		mk_proto_set_add(&x->server, flow->app_proto);
 }

@@ -21,6 +21,9 @@ void mk_role_rules_free(struct mk_role_rules *rr)
 		return;
 	for (size_t i = 0; i < rr->n; i++)
 		free(rr->rules[i].reason);
+	for (size_t i = 0; i < rr->n_op_rules; i++)
+		free(rr->op_rules[i].reason);
+	free(rr->poller.reason);
 	free(rr->rules);
 	free(rr);
 }
@@ -80,6 +83,8 @@ static bool add_rule(struct mk_role_rules *rr, char **f)
 		rr->cap = ncap;
 	}
 	r.server = strcmp(f[0], "server") == 0;
+	if (r.server && role == MK_ROLE_PLC)
+		rr->controller[proto] = true;
 	r.proto = (uint16_t)proto;
 	r.role = (uint8_t)role;
 	r.confidence = (uint8_t)conf;
@@ -87,6 +92,49 @@ static bool add_rule(struct mk_role_rules *rr, char **f)
 	if (r.reason == NULL)
 		return false;
 	rr->rules[rr->n++] = r;
+	return true;
+}
+
+static int op_from_name(const char *name)
+{
+	for (unsigned op = 0; op < MK_OP_COUNT; op++)
+		if (strcmp(mk_op_class_name(op), name) == 0)
+			return (int)op;
+	return -1;
+}
+
+/* client_op <op> <role> <confidence> <reason> */
+static bool add_op_rule(struct mk_role_rules *rr, char **f)
+{
+	int op = op_from_name(f[1]), role = mk_role_from_name(f[2]);
+	unsigned long conf;
+	struct mk_role_op_rule *r;
+
+	if (op < 0 || role < 0 || !parse_uint(f[3], 100, &conf) || f[4][0] == '\0' ||
+	    rr->n_op_rules >= sizeof(rr->op_rules) / sizeof(rr->op_rules[0]))
+		return false;
+	r = &rr->op_rules[rr->n_op_rules];
+	if ((r->reason = mk_text_dup(f[4], strlen(f[4]))) == NULL)
+		return false;
+	r->op = (uint8_t)op;
+	r->role = (uint8_t)role;
+	r->confidence = (uint8_t)conf;
+	rr->n_op_rules++;
+	return true;
+}
+
+/* poller <role> <confidence> <reason> */
+static bool add_poller(struct mk_role_rules *rr, char **f)
+{
+	int role = mk_role_from_name(f[1]);
+	unsigned long conf;
+
+	if (role < 0 || !parse_uint(f[2], 100, &conf) || f[3][0] == '\0' || rr->poller.reason != NULL)
+		return false;
+	if ((rr->poller.reason = mk_text_dup(f[3], strlen(f[3]))) == NULL)
+		return false;
+	rr->poller.role = (uint8_t)role;
+	rr->poller.confidence = (uint8_t)conf;
 	return true;
 }
 
@@ -137,7 +185,20 @@ struct mk_role_rules *mk_role_rules_load(const char *path, char *err, size_t err
 				rr->router_min_ips = (uint32_t)v;
 			else if (strcmp(fld[1], "router_confidence") == 0 && parse_uint(fld[2], 100, &v))
 				rr->router_confidence = (uint8_t)v;
+			else if (strcmp(fld[1], "poller_min_servers") == 0 && parse_uint(fld[2], 255, &v) &&
+			         v >= 2)
+				rr->poller_min_servers = (uint32_t)v;
 			else
+				bad++;
+			continue;
+		}
+		if (n == 5 && strcmp(fld[0], "client_op") == 0) {
+			if (!add_op_rule(rr, fld))
+				bad++;
+			continue;
+		}
+		if (n == 4 && strcmp(fld[0], "poller") == 0) {
+			if (!add_poller(rr, fld))
 				bad++;
 			continue;
 		}

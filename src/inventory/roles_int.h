@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mieruka/facts.h"
+
 struct mk_role_rule {
 	uint8_t server;      /* 1: the asset serves proto; 0: it is a client */
 	uint16_t proto;      /* enum mk_proto_id */
@@ -15,9 +17,26 @@ struct mk_role_rule {
 	char *reason;
 };
 
+/* "client_op" lines: a client whose requests to a controller included this
+ * operation class; "poller" line: a client of controllers on at least
+ * poller_min_servers distinct servers. */
+struct mk_role_op_rule {
+	uint8_t op;          /* enum mk_op_class */
+	uint8_t role;
+	uint8_t confidence;
+	char *reason;
+};
+
 struct mk_role_rules {
 	struct mk_role_rule *rules;
 	size_t n, cap;
+	struct mk_role_op_rule op_rules[16];
+	size_t n_op_rules;
+	struct mk_role_op_rule poller;  /* reason NULL: no poller rule */
+	uint32_t poller_min_servers;
+	/* Controller protocols: those whose servers a "server ... plc" line makes
+	 * PLCs.  Only their flows feed the client_op and poller rules. */
+	bool controller[MK_PROTO_COUNT];
 	uint32_t router_min_ips;   /* 0 when the file does not set it */
 	uint8_t router_confidence; /* 0 when the file does not set it */
 };

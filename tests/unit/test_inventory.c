@@ -685,6 +685,76 @@ static struct mk_flow flow(const uint8_t *cmac, const char *cip, const uint8_t *
 	return fl;
 }
 
+/* Roles from what a client does to controllers (data/rules/roles.tsv):
+ * program downloads and CPU stops make an engineering workstation, reads
+ * from three controllers a SCADA server or HMI; office protocols count for
+ * neither, and two controllers are not yet "several". */
+static void test_roles_from_operations(void **state)
+{
+	static const uint8_t MAC_P[3][6] = {{0x00, 0x00, 0xbc, 0, 1, 1},
+	                                    {0x00, 0x00, 0xbc, 0, 1, 2},
+	                                    {0x00, 0x00, 0xbc, 0, 1, 3}};
+	static const char *const plc_ip[3] = {"192.168.1.21", "192.168.1.22", "192.168.1.23"};
+	struct mk_inventory *inv = new_inv(NULL);
+	struct mk_flow fl;
+	struct mk_pkt p;
+	struct snapshot s;
+	const struct mk_asset_rec *r;
+	const struct mk_role_rec *rr;
+
+	(void)state;
+	p = ip_pkt(MAC_H1, MAC_H2, "192.168.1.10", "192.168.1.21", 128, 1); /* engineering PC */
+	mk_inventory_packet(inv, &p);
+	p = ip_pkt(MAC_H3, MAC_H2, "192.168.1.30", "192.168.1.21", 64, 1);  /* SCADA */
+	mk_inventory_packet(inv, &p);
+	for (int i = 0; i < 3; i++) {
+		p = ip_pkt(MAC_P[i], MAC_H1, plc_ip[i], "192.168.1.10", 64, 2);
+		mk_inventory_packet(inv, &p);
+	}
+	/* H1: one S7 flow with a block download and a CPU stop. */
+	fl = flow(MAC_H1, "192.168.1.10", MAC_P[0], plc_ip[0], 102, MK_PROTO_S7COMM);
+	fl.ops[MK_OP_PROGRAM] = 2;
+	fl.ops[MK_OP_CONTROL] = 1;
+	mk_inventory_flow(inv, &fl);
+	/* H3: reads from two PLCs, plus HTTP reads from the third: not yet. */
+	for (int i = 0; i < 2; i++) {
+		fl = flow(MAC_H3, "192.168.1.30", MAC_P[i], plc_ip[i], 502, MK_PROTO_MODBUS);
+		fl.ops[MK_OP_READ] = 100;
+		mk_inventory_flow(inv, &fl);
+	}
+	fl = flow(MAC_H3, "192.168.1.30", MAC_P[2], plc_ip[2], 80, MK_PROTO_HTTP);
+	fl.ops[MK_OP_READ] = 5;
+	mk_inventory_flow(inv, &fl);
+	s = snap(inv);
+	r = find(&s, "m-001b1b000001");
+	rr = role(r, MK_ROLE_ENGINEERING_WORKSTATION);
+	assert_non_null(rr);
+	assert_int_equal(rr->confidence, 80);
+	assert_int_equal(rr->n_reasons, 2);
+	assert_string_equal(rr->reasons[0], "Downloads or changes controller programs (s7comm)");
+	assert_null(role(r, MK_ROLE_SCADA_SERVER));
+	assert_null(role(find(&s, "m-000c29000003"), MK_ROLE_SCADA_SERVER));
+	snap_free(&s);
+	/* The third controller read over FINS makes H3 a poller; repeating a
+	 * controller does not count twice. */
+	fl = flow(MAC_H3, "192.168.1.30", MAC_P[0], plc_ip[0], 9600, MK_PROTO_FINS);
+	fl.ops[MK_OP_READ] = 3;
+	mk_inventory_flow(inv, &fl);
+	s = snap(inv);
+	assert_null(role(find(&s, "m-000c29000003"), MK_ROLE_SCADA_SERVER));
+	snap_free(&s);
+	fl = flow(MAC_H3, "192.168.1.30", MAC_P[2], plc_ip[2], 9600, MK_PROTO_FINS);
+	fl.ops[MK_OP_READ] = 3;
+	mk_inventory_flow(inv, &fl);
+	s = snap(inv);
+	rr = role(find(&s, "m-000c29000003"), MK_ROLE_SCADA_SERVER);
+	assert_non_null(rr);
+	assert_int_equal(rr->confidence, 60);
+	assert_null(role(find(&s, "m-000c29000003"), MK_ROLE_ENGINEERING_WORKSTATION));
+	snap_free(&s);
+	mk_inventory_free(inv);
+}
+
 static void test_roles_from_protocols(void **state)
 {
 	struct mk_inventory *inv = new_inv(NULL);
@@ -1372,6 +1442,7 @@ int main(void)
 		cmocka_unit_test(test_os_guesses),
 		cmocka_unit_test(test_os_from_ssh_banner),
 		cmocka_unit_test(test_roles_from_protocols),
+		cmocka_unit_test(test_roles_from_operations),
 		cmocka_unit_test(test_role_facts_and_lldp_router),
 		cmocka_unit_test(test_ip_moves_keep_last_and_history),
 		cmocka_unit_test(test_raw_ip_and_sll),

@@ -44,6 +44,11 @@ static void test_shipped(void **state)
 		    rr->rules[i].role == MK_ROLE_PLC)
 			modbus_plc = true;
 	assert_true(modbus_plc);
+	assert_true(rr->controller[MK_PROTO_SLMP] && rr->controller[MK_PROTO_FINS]);
+	assert_false(rr->controller[MK_PROTO_HTTP]);
+	assert_int_equal(rr->n_op_rules, 3);
+	assert_int_equal(rr->poller_min_servers, 3);
+	assert_non_null(rr->poller.reason);
 	mk_role_rules_free(rr);
 }
 
@@ -94,6 +99,13 @@ static void test_malformed(void **state)
 		"set\trouter_min_ips\t0\n"
 		"set\tunknown\t1\n"
 		"\t\t\t\t\n"
+		"client_op\tnosuchop\tplc\t70\tx\n"
+		"client_op\tprogram\tnosuchrole\t70\tx\n"
+		"client_op\tprogram\tplc\t170\tx\n"
+		"poller\thmi\t60\n"
+		"poller\thmi\t60\tfirst\n"
+		"poller\thmi\t60\tsecond poller line\n"
+		"set\tpoller_min_servers\t1\n"
 		"server\ts7comm\tplc\t85\tok\n";
 	char err[256];
 	struct mk_role_rules *rr;
@@ -104,7 +116,10 @@ static void test_malformed(void **state)
 	assert_non_null(rr);
 	assert_int_equal(rr->n, 1);
 	assert_int_equal(rr->router_min_ips, 0);
-	assert_non_null(strstr(err, "11 malformed"));
+	assert_int_equal(rr->n_op_rules, 0);
+	assert_string_equal(rr->poller.reason, "first");
+	assert_int_equal(rr->poller_min_servers, 0);
+	assert_non_null(strstr(err, "17 malformed"));
 	mk_role_rules_free(rr);
 	rr = mk_role_rules_load("/nonexistent/roles.tsv", err, sizeof(err));
 	assert_non_null(rr);
