@@ -5,6 +5,10 @@ set(MK_PROTOCOLS
   # layer 2
   lldp
   cdp
+  profinet_dcp
+  # industrial, binary with strict header checks
+  modbus
+  opcua
   # names and addresses (UDP)
   dhcp
   dns

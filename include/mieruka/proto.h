@@ -63,7 +63,9 @@ struct mk_proto {
 	size_t max_buffer;           /* cap on bytes the core keeps for one NEED (TCP) */
 
 	/* Pure: how sure are we that rd (the first payload of dir) is this protocol?
-	 * Reads only; never emits.  Required for TCP/UDP, unused for L2. */
+	 * Reads only; never emits.  Required for TCP/UDP.  Optional for L2, where
+	 * it is asked for every frame of a flow not yet labelled: NO leaves the
+	 * frame to the next plug-in of the same EtherType, or to none. */
 	int (*probe)(struct mk_rd *rd, enum mk_dir dir);
 
 	/* Parses from rd.  TCP: rd holds ordered bytes; report whole PDUs done in

@@ -438,14 +438,24 @@ static void l2_packet(struct mk_engine *eng, struct mk_flow *flow, const struct 
 	if (flow != NULL && flow->app_state == APP_DONE)
 		return;
 	if (p == NULL) {
+		bool claimed = false;
+
+		/* An L2 plug-in with a probe shares its EtherType with traffic it
+		 * does not parse (PROFINET DCP and cyclic real-time frames are both
+		 * 0x8892, often between the same two MACs): the probe decides per
+		 * frame, and a flow whose frames were all declined stays open. */
 		for (size_t i = 0; i < mk_proto_registry_count && p == NULL; i++) {
 			const struct mk_proto *c = mk_proto_registry[i];
 
-			if ((c->transports & MK_TRANSPORT_L2) && l2_matches(c->l2, pkt))
+			if (!(c->transports & MK_TRANSPORT_L2) || !l2_matches(c->l2, pkt))
+				continue;
+			claimed = true;
+			mk_rd_init(&rd, pkt->payload, pkt->payload_len);
+			if (c->probe == NULL || c->probe(&rd, (enum mk_dir)dir) != MK_PROBE_NO)
 				p = c;
 		}
 		if (p == NULL) {
-			if (flow != NULL)
+			if (flow != NULL && !claimed)
 				flow->app_state = APP_DONE;
 			return;
 		}
