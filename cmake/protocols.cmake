@@ -9,6 +9,8 @@ set(MK_PROTOCOLS
   # industrial, binary with strict header checks
   modbus
   opcua
+  dnp3
+  iec104
   # names and addresses (UDP)
   dhcp
   dns

@@ -982,7 +982,8 @@ static void controller_client(struct mk_inventory *inv, struct inv_info *x, cons
 		const struct mk_role_op_rule *r = &rr->op_rules[i];
 		char reason[160];
 
-		if (flow->ops[r->op] == 0)
+		if (flow->ops[r->op] == 0 ||
+		    (r->op == MK_OP_CONTROL && rr->routine_control[flow->app_proto]))
 			continue;
 		snprintf(reason, sizeof(reason), "%s (%s)", r->reason, pname);
 		add_hint(x, r->role, r->confidence, reason, strlen(reason), flow->app_proto);

@@ -197,6 +197,15 @@ struct mk_role_rules *mk_role_rules_load(const char *path, char *err, size_t err
 				bad++;
 			continue;
 		}
+		if (n == 2 && strcmp(fld[0], "routine_control") == 0) {
+			int proto = mk_proto_id_from_name(fld[1]);
+
+			if (proto < 0)
+				bad++;
+			else
+				rr->routine_control[proto] = true;
+			continue;
+		}
 		if (n == 4 && strcmp(fld[0], "poller") == 0) {
 			if (!add_poller(rr, fld))
 				bad++;

@@ -37,6 +37,9 @@ struct mk_role_rules {
 	/* Controller protocols: those whose servers a "server ... plc" line makes
 	 * PLCs.  Only their flows feed the client_op and poller rules. */
 	bool controller[MK_PROTO_COUNT];
+	/* "routine_control" lines: protocols whose control operations are the
+	 * operator's daily work (telecontrol commands), not engineering. */
+	bool routine_control[MK_PROTO_COUNT];
 	uint32_t router_min_ips;   /* 0 when the file does not set it */
 	uint8_t router_confidence; /* 0 when the file does not set it */
 };

@@ -179,6 +179,33 @@ def check_file(golden, doc, oui, ck):
         ck.check(False, "conversation %s -> %s %s/%s missing from communications%s" % (
             key[0], key[1], key[2], key[3], hint))
 
+    # Industrial conversations: protocol and requests per operation class, as Wireshark's
+    # function codes classified by tools/make-golden-ops.py (total only where a code is not
+    # in its tables).
+    by_key = {}
+    for c in doc.get("communications") or []:
+        k = (norm_ip(c.get("client")), norm_ip(c.get("server")), c.get("transport"), c.get("port"))
+        by_key.setdefault(k, []).append(c)
+    for g in golden.get("operations", []):
+        key = (norm_ip(g["client"]), norm_ip(g["server"]), g["transport"], g["port"])
+        what = "%s %s -> %s %s/%s" % (g["protocol"], key[0], key[1], key[2], key[3])
+        cands = [c for c in by_key.get(key, []) if c.get("protocol") == g["protocol"]]
+        if not ck.check(len(cands) >= 1, "%s: no such conversation (have: %s)" % (
+                what, ", ".join(sorted({str(c.get("protocol")) for c in by_key.get(key, [])})) or "none")):
+            continue
+        got = {}
+        for c in cands:
+            for cls, n in (c.get("operations") or {}).items():
+                got[cls] = got.get(cls, 0) + n
+        total = sum(got.values())
+        ck.check(total == g["total"], "%s: %d requests, want %d (functions %s)" % (
+            what, total, g["total"], g["functions"]))
+        if g.get("ops") is not None:
+            want = {k: v for k, v in g["ops"].items() if v}
+            have = {k: v for k, v in got.items() if v}
+            ck.check(have == want, "%s: operations %s, want %s (functions %s)" % (
+                what, have, want, g["functions"]))
+
 
 def main():
     ap = argparse.ArgumentParser()

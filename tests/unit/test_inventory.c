@@ -752,6 +752,13 @@ static void test_roles_from_operations(void **state)
 	assert_int_equal(rr->confidence, 60);
 	assert_null(role(find(&s, "m-000c29000003"), MK_ROLE_ENGINEERING_WORKSTATION));
 	snap_free(&s);
+	/* A DNP3 master operating breakers is not an engineering workstation. */
+	fl = flow(MAC_H3, "192.168.1.30", MAC_P[1], plc_ip[1], 20000, MK_PROTO_DNP3);
+	fl.ops[MK_OP_CONTROL] = 4;
+	mk_inventory_flow(inv, &fl);
+	s = snap(inv);
+	assert_null(role(find(&s, "m-000c29000003"), MK_ROLE_ENGINEERING_WORKSTATION));
+	snap_free(&s);
 	mk_inventory_free(inv);
 }
 

@@ -49,6 +49,8 @@ static void test_shipped(void **state)
 	assert_int_equal(rr->n_op_rules, 3);
 	assert_int_equal(rr->poller_min_servers, 3);
 	assert_non_null(rr->poller.reason);
+	assert_true(rr->routine_control[MK_PROTO_DNP3] && rr->routine_control[MK_PROTO_IEC104]);
+	assert_false(rr->routine_control[MK_PROTO_S7COMM]);
 	mk_role_rules_free(rr);
 }
 
@@ -106,6 +108,7 @@ static void test_malformed(void **state)
 		"poller\thmi\t60\tfirst\n"
 		"poller\thmi\t60\tsecond poller line\n"
 		"set\tpoller_min_servers\t1\n"
+		"routine_control\tnosuchproto\n"
 		"server\ts7comm\tplc\t85\tok\n";
 	char err[256];
 	struct mk_role_rules *rr;
@@ -119,7 +122,7 @@ static void test_malformed(void **state)
 	assert_int_equal(rr->n_op_rules, 0);
 	assert_string_equal(rr->poller.reason, "first");
 	assert_int_equal(rr->poller_min_servers, 0);
-	assert_non_null(strstr(err, "17 malformed"));
+	assert_non_null(strstr(err, "18 malformed"));
 	mk_role_rules_free(rr);
 	rr = mk_role_rules_load("/nonexistent/roles.tsv", err, sizeof(err));
 	assert_non_null(rr);
