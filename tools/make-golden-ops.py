@@ -32,6 +32,13 @@ SET = [
     "opcua/open62541_client-server_mainloop-not-localhost.pcap",
     "opcua/open62541_client-server_mainloop-not-localhost-non-standard-port.pcap",
     "opcua/open62541_read_service_test_data_with_history.pcap",
+    "dnp3/bro__dnp3__dnp3.pcap",
+    "dnp3/bro__dnp3__dnp3_file_read.pcap",
+    "dnp3/dnp3__file_write.pcap",
+    "dnp3/bro__dnp3__dnp3_select_operate.pcap",
+    "dnp3/dnp3__cold_restart_and_response.pcap",
+    "iec104/IEC60870-5-104__090813_diverse.pcap",
+    "iec104/IEC60870-5-104__TestDissectIec104.pcap",
 ]
 
 READ, WRITE, PROGRAM, CONTROL = "read", "write", "program", "control"
@@ -72,12 +79,91 @@ def opcua_class(code, extra):
     return OPCUA.get(int(code))
 
 
-# Protocol: (tshark display filter for requests' carrier, function field, extra field,
-#            well-known server ports, classifier, transport)
+def dnp3_class(code, extra):
+    """IEEE 1815-2012 table 4-1 (application function codes).  0 (confirm) acknowledges a
+    response and asks for nothing: not a request.  129-131 are responses."""
+    c = int(code)
+    if c == 0 or c >= 128:
+        return "skip"
+    if c == 1:
+        return READ
+    if c == 2:
+        return WRITE
+    if 3 <= c <= 18:
+        return CONTROL
+    if c == 19 or 25 <= c <= 31:
+        return PROGRAM
+    if 20 <= c <= 24:
+        return OTHER
+    if c in (32, 33):
+        return AUTH
+    return None
+
+
+def iec104_asdu_class(typeid, cause, nega):
+    """IEC 60870-5-101/104 type identifications in control direction, counted only for cause
+    request (5), activation (6) or deactivation (8) without the negative bit."""
+    t = int(typeid)
+    if int(cause) not in (5, 6, 8) or nega not in ("", "0", "False", "false"):
+        return "skip"
+    if 45 <= t <= 51 or 58 <= t <= 64 or t == 105:
+        return CONTROL
+    if t in (100, 101, 102):
+        return READ
+    if t in (103, 106):
+        return OTHER
+    if t in (104, 107):
+        return DIAG
+    if 110 <= t <= 113:
+        return WRITE
+    if 1 <= t <= 40 or t == 70:
+        return "skip"  # monitoring direction
+    return None  # file transfer (120-127) and others: not in this table
+
+
+def iec104_packet(r):
+    """One packet's APDUs: U-frame activations (STARTDT/STOPDT/TESTFR act) are "other";
+    I-frames are classified by their ASDU."""
+    out = []
+    for u in r["iec60870_104.utype"]:
+        if u:
+            v = int(u, 16)
+            if v in (0x01, 0x04, 0x10):
+                out.append(("u%#x" % v, OTHER))
+    tids, causes, negas = r["iec60870_asdu.typeid"], r["iec60870_asdu.causetx"], r["iec60870_asdu.nega"]
+    for i, t in enumerate(tids):
+        if not t:
+            continue
+        c = causes[i] if i < len(causes) else "0"
+        n = negas[i] if i < len(negas) else ""
+        out.append(("%s/%s" % (t, c), iec104_asdu_class(t, c or "0", n)))
+    return out
+
+
+def by_code(field, classify, extra=None):
+    def packet(r):
+        codes = r[field]
+        extras = r[extra] if extra else []
+        out = []
+        for i, code in enumerate(codes):
+            if code == "":
+                continue
+            x = extras[i] if i < len(extras) else ""
+            out.append((code if not x else "%s/%s" % (code, x), classify(code, x)))
+        return out
+    return packet
+
+
+# protocol: (display filter, fields, well-known server ports, packet -> [(function, class)],
+#            requests_only: count only packets sent to the server)
 PROTOS = {
-    "modbus": ("modbus", "modbus.func_code", "modbus.mei", {502}, modbus_class),
-    "opcua": ("opcua.servicenodeid.numeric", "opcua.servicenodeid.numeric", None, {4840},
-              opcua_class),
+    "modbus": ("modbus", ["modbus.func_code", "modbus.mei"], {502},
+               by_code("modbus.func_code", modbus_class, "modbus.mei"), True),
+    "opcua": ("opcua.servicenodeid.numeric", ["opcua.servicenodeid.numeric"], {4840},
+              by_code("opcua.servicenodeid.numeric", opcua_class), True),
+    "dnp3": ("dnp3.al.func", ["dnp3.al.func"], {20000}, by_code("dnp3.al.func", dnp3_class), False),
+    "iec104": ("iec60870_104", ["iec60870_104.utype", "iec60870_asdu.typeid", "iec60870_asdu.causetx",
+                                "iec60870_asdu.nega"], {2404}, iec104_packet, False),
 }
 
 AGG = "\x1e"
@@ -111,37 +197,36 @@ def make(shared, rel):
     path = os.path.join(shared, "captures", rel)
     servers = tcp_servers(path)
     made_by, convs = [], {}
-    for proto, (dfilter, field, extra, ports, classify) in PROTOS.items():
+    for proto, (dfilter, pfields, ports, classify, requests_only) in PROTOS.items():
         fields = ["ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "tcp.srcport", "tcp.dstport",
-                  "udp.srcport", "udp.dstport", field] + ([extra] if extra else [])
-        decode_as = DECODE_AS.get(rel, [])
-        cmd, rows = run_tshark(path, dfilter, fields, decode_as)
+                  "udp.srcport", "udp.dstport"] + pfields
+        cmd, rows = run_tshark(path, dfilter, fields, DECODE_AS.get(rel, []))
         made_by.append(" ".join(cmd))
-        for r in rows:
-            src, dst = r[0] or r[2], r[1] or r[3]
-            if r[4]:
-                transport, sp, dp = "tcp", int(r[4]), int(r[5])
-            elif r[6]:
-                transport, sp, dp = "udp", int(r[6]), int(r[7])
+        for row in rows:
+            r = dict(zip(fields, row + [""] * (len(fields) - len(row))))
+            src, dst = r["ip.src"] or r["ipv6.src"], r["ip.dst"] or r["ipv6.dst"]
+            if r["tcp.srcport"]:
+                transport, sp, dp = "tcp", int(r["tcp.srcport"]), int(r["tcp.dstport"])
+            elif r["udp.srcport"]:
+                transport, sp, dp = "udp", int(r["udp.srcport"]), int(r["udp.dstport"])
             else:
                 continue
-            # Which side is the server: the SYN's destination, else the well-known port.
+            # The server: the SYN's destination, else the well-known port.
             if transport == "tcp" and (dst, dp) in servers:
-                request = True
+                to_server = True
             elif transport == "tcp" and (src, sp) in servers:
-                request = False
+                to_server = False
             else:
-                request = dp in ports and sp not in ports
-            if not request:
+                to_server = dp in ports and sp not in ports
+            if requests_only and not to_server:
                 continue
-            codes = [c for c in r[8].split(AGG) if c != ""]
-            extras = r[9].split(AGG) if extra and len(r) > 9 else []
-            key = (src, dst, transport, dp, proto)
-            e = convs.setdefault(key, {"functions": {}, "ops": {}, "total": 0, "unclassified": 0})
-            for i, code in enumerate(codes):
-                x = extras[i] if i < len(extras) else ""
-                cls = classify(code, x)
-                name = code if not x else "%s/%s" % (code, x)
+            key = (src, dst, transport, dp, proto) if to_server else (dst, src, transport, sp, proto)
+            for f in pfields:
+                r[f] = r[f].split(AGG)
+            for name, cls in classify(r):
+                if cls == "skip":
+                    continue
+                e = convs.setdefault(key, {"functions": {}, "ops": {}, "total": 0, "unclassified": 0})
                 e["functions"][name] = e["functions"].get(name, 0) + 1
                 e["total"] += 1
                 if cls is None:
