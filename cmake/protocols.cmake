@@ -11,6 +11,8 @@ set(MK_PROTOCOLS
   opcua
   dnp3
   iec104
+  enip
+  cip
   # names and addresses (UDP)
   dhcp
   dns

@@ -39,6 +39,13 @@ SET = [
     "dnp3/dnp3__cold_restart_and_response.pcap",
     "iec104/IEC60870-5-104__090813_diverse.pcap",
     "iec104/IEC60870-5-104__TestDissectIec104.pcap",
+    "enip/EthernetIP__enip_test.pcap",
+    "enip/EthernetIP__cip_start_plc.pcap",
+    "enip/EthernetIP__cip_stop_plc.pcap",
+    "enip/openics__EIP-FirmwareChange.pcap",
+    "enip/openics__EIP-LockPLCAttempt.pcap",
+    "enip/traces__multiple_service_packet_cip.pcapng",
+    "enip/traces__set_attribute_single_service_cip.pcapng",
 ]
 
 READ, WRITE, PROGRAM, CONTROL = "read", "write", "program", "control"
@@ -140,6 +147,38 @@ def iec104_packet(r):
     return out
 
 
+# CIP Vol. 1 appendix A (common services, valid on every class); class-specific services
+# (0x4b and up) depend on the class and are left out (total only).
+CIP_COMMON = {0x01: READ, 0x03: READ, 0x0e: READ, 0x02: WRITE, 0x04: WRITE, 0x08: WRITE,
+              0x09: WRITE, 0x10: WRITE, 0x05: CONTROL, 0x06: CONTROL, 0x07: CONTROL}
+# EtherNet/IP (CIP Vol. 2 2-4) encapsulation commands that are requests of their own.
+ENIP_CMDS = {0x0001: DIAG, 0x0004: DIAG, 0x0063: DIAG, 0x0064: DIAG, 0x0065: OTHER, 0x0066: OTHER}
+
+
+def enip_packet(r):
+    """A request packet: its encapsulation command, or the CIP services it carries.  Wrappers
+    are not requests of their own: Multiple Service Packet (0x0a) counts its inner services,
+    Unconnected Send (0x52 on the Connection Manager, class 6) its embedded request."""
+    out = []
+    for cmd in r["enip.command"]:
+        if not cmd:
+            continue
+        c = int(cmd, 16)
+        if c in (0x006f, 0x0070):
+            scs, classes = r["cip.sc"], r["cip.class"]
+            for i, sc in enumerate(scs):
+                if not sc:
+                    continue
+                s = int(sc, 16)
+                k = int(classes[i], 16) if i < len(classes) and classes[i] else -1
+                if s == 0x0a or (s == 0x52 and k == 0x06):
+                    continue
+                out.append(("svc=%#x/class=%#x" % (s, k), CIP_COMMON.get(s)))
+        elif c != 0:
+            out.append(("cmd=%#06x" % c, ENIP_CMDS.get(c)))
+    return out
+
+
 def by_code(field, classify, extra=None):
     def packet(r):
         codes = r[field]
@@ -162,6 +201,7 @@ PROTOS = {
     "opcua": ("opcua.servicenodeid.numeric", ["opcua.servicenodeid.numeric"], {4840},
               by_code("opcua.servicenodeid.numeric", opcua_class), True),
     "dnp3": ("dnp3.al.func", ["dnp3.al.func"], {20000}, by_code("dnp3.al.func", dnp3_class), False),
+    "enip": ("enip", ["enip.command", "cip.sc", "cip.class"], {44818}, enip_packet, True),
     "iec104": ("iec60870_104", ["iec60870_104.utype", "iec60870_asdu.typeid", "iec60870_asdu.causetx",
                                 "iec60870_asdu.nega"], {2404}, iec104_packet, False),
 }
