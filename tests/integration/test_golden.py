@@ -179,6 +179,19 @@ def check_file(golden, doc, oui, ck):
         ck.check(False, "conversation %s -> %s %s/%s missing from communications%s" % (
             key[0], key[1], key[2], key[3], hint))
 
+    # Device identities the capture states (CIP ListIdentity, S7 SZL, Modbus 43/14, BACnet
+    # I-Am, PROFINET DCP, FINS controller data...), written by hand from tshark's dissection.
+    for g in golden.get("identities", []):
+        where = ("mac %s" % g["mac"]) if g.get("mac") else ("ip %s" % g["ip"])
+        holders = by_mac.get(norm_mac(g["mac"]), []) if g.get("mac") else by_ip.get(norm_ip(g["ip"]), [])
+        if not ck.check(len(holders) == 1, "identity of %s: %d assets (want 1)" % (where, len(holders))):
+            continue
+        have = holders[0].get("identity") or {}
+        for field in ("vendor", "product", "model", "firmware", "serial", "source"):
+            if field in g:
+                ck.check(have.get(field) == g[field], "identity of %s: %s %r, want %r" % (
+                    where, field, have.get(field), g[field]))
+
     # Industrial conversations: protocol and requests per operation class, as Wireshark's
     # function codes classified by tools/make-golden-ops.py (total only where a code is not
     # in its tables).
