@@ -13,6 +13,8 @@ set(MK_PROTOCOLS
   iec104
   enip
   cip
+  s7comm
+  s7comm_plus
   # names and addresses (UDP)
   dhcp
   dns

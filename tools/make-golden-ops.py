@@ -39,6 +39,14 @@ SET = [
     "dnp3/dnp3__cold_restart_and_response.pcap",
     "iec104/IEC60870-5-104__090813_diverse.pcap",
     "iec104/IEC60870-5-104__TestDissectIec104.pcap",
+    "s7comm/s7__S7Comm__s7comm_clean.pcap",
+    "s7comm/s7__s7comm_reading_plc_status.pcap",
+    "s7comm/s7__snap7_s300_everything.pcapng",
+    "s7comm/s7__step7_s300_AuthPassword.pcapng",
+    "s7comm/s7__step7_s300_download.pcapng",
+    "s7comm/s7__step7_s300_stop.pcapng",
+    "s7comm/s7__tia_s300_downloadOb1.pcapng",
+    "s7comm/s7__wincc_s300_setup-alarm-read-write.pcapng",
     "enip/EthernetIP__enip_test.pcap",
     "enip/EthernetIP__cip_start_plc.pcap",
     "enip/EthernetIP__cip_stop_plc.pcap",
@@ -179,6 +187,35 @@ def enip_packet(r):
     return out
 
 
+# S7comm (no public specification: Wireshark's s7comm dissector names the fields) job functions.
+S7_JOB = {0xf0: OTHER, 0x04: READ, 0x05: WRITE, 0x1a: PROGRAM, 0x1b: PROGRAM, 0x1c: PROGRAM,
+          0x1d: READ, 0x1e: READ, 0x1f: READ, 0x29: CONTROL}  # 0x28 PI: by service name
+# Userdata requests by function group: 1 programmer commands, 2 cyclic data, 3 block functions,
+# 4 CPU functions (SZL), 5 security, 6 PBC (bsend), 7 time, 15 NC programming.
+S7_GROUP = {1: DIAG, 2: READ, 3: READ, 4: DIAG, 5: AUTH, 6: OTHER, 7: OTHER, 15: OTHER}
+
+
+def s7comm_packet(r):
+    """Jobs (ROSCTR 1) in either direction (the CPU itself sends download jobs) and userdata
+    requests (ROSCTR 7, type 4).  Acks and userdata responses are not requests."""
+    out = []
+    rosctr, funcs = r["s7comm.header.rosctr"], r["s7comm.param.func"]
+    groups, types = r["s7comm.param.userdata.funcgroup"], r["s7comm.param.userdata.type"]
+    fi = gi = 0
+    for ro in rosctr:
+        if ro == "1" and fi < len(funcs) and funcs[fi]:
+            f = int(funcs[fi], 16)
+            out.append(("job=%#x" % f, S7_JOB.get(f)))
+        if ro in ("1", "3"):
+            fi += 1
+        if ro == "7" and gi < len(groups) and groups[gi]:
+            if gi < len(types) and types[gi] == "4":
+                g = int(groups[gi])
+                out.append(("userdata group %d" % g, S7_GROUP.get(g)))
+            gi += 1
+    return out
+
+
 def by_code(field, classify, extra=None):
     def packet(r):
         codes = r[field]
@@ -201,6 +238,8 @@ PROTOS = {
     "opcua": ("opcua.servicenodeid.numeric", ["opcua.servicenodeid.numeric"], {4840},
               by_code("opcua.servicenodeid.numeric", opcua_class), True),
     "dnp3": ("dnp3.al.func", ["dnp3.al.func"], {20000}, by_code("dnp3.al.func", dnp3_class), False),
+    "s7comm": ("s7comm", ["s7comm.header.rosctr", "s7comm.param.func", "s7comm.param.userdata.funcgroup",
+                          "s7comm.param.userdata.type"], {102}, s7comm_packet, False),
     "enip": ("enip", ["enip.command", "cip.sc", "cip.class"], {44818}, enip_packet, True),
     "iec104": ("iec60870_104", ["iec60870_104.utype", "iec60870_asdu.typeid", "iec60870_asdu.causetx",
                                 "iec60870_asdu.nega"], {2404}, iec104_packet, False),
