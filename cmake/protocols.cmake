@@ -15,6 +15,7 @@ set(MK_PROTOCOLS
   cip
   s7comm
   s7comm_plus
+  slmp
   # names and addresses (UDP)
   dhcp
   dns
