@@ -16,6 +16,8 @@ set(MK_PROTOCOLS
   s7comm
   s7comm_plus
   slmp
+  bacnet
+  mqtt
   # names and addresses (UDP)
   dhcp
   dns

@@ -47,6 +47,10 @@ SET = [
     "s7comm/s7__step7_s300_stop.pcapng",
     "s7comm/s7__tia_s300_downloadOb1.pcapng",
     "s7comm/s7__wincc_s300_setup-alarm-read-write.pcapng",
+    "bacnet/BACnet__bacnet_test.pcap",
+    "mqtt/mqtt-connect-rules__mqtt5_pub_jpeg.pcap",
+    "mqtt/mqtt-ping__input.pcap",
+    "mqtt/mqtt-limit-2__input.pcap",
     "enip/EthernetIP__enip_test.pcap",
     "enip/EthernetIP__cip_start_plc.pcap",
     "enip/EthernetIP__cip_stop_plc.pcap",
@@ -216,6 +220,45 @@ def s7comm_packet(r):
     return out
 
 
+def mqtt_class(code, extra):
+    """MQTT 3.1.1 / 5.0 control packet types; acknowledgements and replies are not requests.
+    PUBLISH counts in both directions (a broker publishes to subscribers)."""
+    c = int(code)
+    return {1: AUTH, 15: AUTH, 3: WRITE, 8: READ, 10: OTHER, 12: OTHER, 14: OTHER}.get(c, "skip")
+
+
+# ASHRAE 135 clause 21: BACnetConfirmedServiceChoice / BACnetUnconfirmedServiceChoice.
+BACNET_CONFIRMED = {12: READ, 14: READ, 26: READ, 6: READ, 15: WRITE, 16: WRITE, 8: WRITE, 9: WRITE,
+                    10: WRITE, 11: WRITE, 7: PROGRAM, 17: CONTROL, 20: CONTROL, 5: OTHER, 1: OTHER,
+                    2: OTHER}
+BACNET_UNCONFIRMED = {0: DIAG, 1: DIAG, 7: DIAG, 8: DIAG, 2: OTHER, 3: OTHER, 4: OTHER, 5: OTHER,
+                      6: OTHER, 9: OTHER, 10: WRITE, 11: WRITE}
+
+
+# ASHRAE 135 Annex J.2: BVLC functions that are requests of their own (the NPDU carriers
+# 0x04, 0x09, 0x0a, 0x0b count by what they carry; results and acks are not requests).
+BVLC_FUNCS = {0x01: WRITE, 0x02: DIAG, 0x05: OTHER, 0x06: DIAG, 0x08: WRITE}
+
+
+def bacnet_packet(r):
+    """BVLC table requests, confirmed requests (PDU type 0) and unconfirmed requests (type 1);
+    network-layer messages count in the total only."""
+    out = []
+    for f in r["bvlc.function"]:
+        if f and int(f, 16) in BVLC_FUNCS:
+            out.append(("bvlc %s" % f, BVLC_FUNCS[int(f, 16)]))
+    types = r["bacapp.type"]
+    conf, unconf = r["bacapp.confirmed_service"], r["bacapp.unconfirmed_service"]
+    for t in types:
+        if t == "0" and conf and conf[0]:
+            out.append(("confirmed %s" % conf[0], BACNET_CONFIRMED.get(int(conf[0]))))
+        elif t == "1" and unconf and unconf[0]:
+            out.append(("unconfirmed %s" % unconf[0], BACNET_UNCONFIRMED.get(int(unconf[0]))))
+    if not types and r["bacnet.mesgtyp"] and r["bacnet.mesgtyp"][0]:
+        out.append(("network %s" % r["bacnet.mesgtyp"][0], None))
+    return out
+
+
 def by_code(field, classify, extra=None):
     def packet(r):
         codes = r[field]
@@ -240,6 +283,9 @@ PROTOS = {
     "dnp3": ("dnp3.al.func", ["dnp3.al.func"], {20000}, by_code("dnp3.al.func", dnp3_class), False),
     "s7comm": ("s7comm", ["s7comm.header.rosctr", "s7comm.param.func", "s7comm.param.userdata.funcgroup",
                           "s7comm.param.userdata.type"], {102}, s7comm_packet, False),
+    "mqtt": ("mqtt", ["mqtt.msgtype"], {1883}, by_code("mqtt.msgtype", mqtt_class), False),
+    "bacnet": ("bvlc", ["bvlc.function", "bacapp.type", "bacapp.confirmed_service", "bacapp.unconfirmed_service",
+                                   "bacnet.mesgtyp"], {47808}, bacnet_packet, False),
     "enip": ("enip", ["enip.command", "cip.sc", "cip.class"], {44818}, enip_packet, True),
     "iec104": ("iec60870_104", ["iec60870_104.utype", "iec60870_asdu.typeid", "iec60870_asdu.causetx",
                                 "iec60870_asdu.nega"], {2404}, iec104_packet, False),
@@ -300,6 +346,10 @@ def make(shared, rel):
             if requests_only and not to_server:
                 continue
             key = (src, dst, transport, dp, proto) if to_server else (dst, src, transport, sp, proto)
+            if transport == "udp" and sp == dp:
+                # Same port both ways (BACnet 47808 <-> 47808): no side is the server by port;
+                # the pair is kept in a fixed order and matched either way round.
+                key = (min(src, dst), max(src, dst), transport, dp, proto)
             for f in pfields:
                 r[f] = r[f].split(AGG)
             for name, cls in classify(r):
@@ -314,9 +364,12 @@ def make(shared, rel):
                     e["ops"][cls] = e["ops"].get(cls, 0) + 1
     out = []
     for (c, s, t, p, proto), e in sorted(convs.items()):
-        out.append({"client": c, "server": s, "transport": t, "port": p, "protocol": proto,
-                    "total": e["total"], "ops": None if e["unclassified"] else e["ops"],
-                    "functions": e["functions"]})
+        entry = {"client": c, "server": s, "transport": t, "port": p, "protocol": proto,
+                 "total": e["total"], "ops": None if e["unclassified"] else e["ops"],
+                 "functions": e["functions"]}
+        if t == "udp" and p in PROTOS[proto][2] and proto in ("bacnet",):
+            entry["unordered"] = True
+        out.append(entry)
     return made_by, out
 
 

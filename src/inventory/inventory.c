@@ -1013,7 +1013,14 @@ void mk_inventory_flow(struct mk_inventory *inv, const struct mk_flow *flow)
 	if (inv == NULL || flow == NULL || flow->app_proto == MK_PROTO_UNKNOWN ||
 	    flow->app_proto >= MK_PROTO_COUNT)
 		return;
-	if ((x = endpoint_info(inv, &flow->cli)) != NULL) {
+	/* Sending to a broadcast or multicast address (BACnet I-Am, SSDP, mDNS)
+	 * is announcing, not using a server: no client role from it.  The mask
+	 * is unknown, so a directed broadcast is taken to end in .255 (right for
+	 * /24 and wider, the plants' usual networks). */
+	bool announce = mk_addr_is_special(&flow->srv.ip) ||
+	                (flow->srv.ip.family == MK_AF_INET && flow->srv.ip.a[3] == 255);
+
+	if (!announce && (x = endpoint_info(inv, &flow->cli)) != NULL) {
 		mk_proto_set_add(&x->client, flow->app_proto);
 		if (inv->rules->controller[flow->app_proto])
 			controller_client(inv, x, flow);

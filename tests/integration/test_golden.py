@@ -203,6 +203,9 @@ def check_file(golden, doc, oui, ck):
         key = (norm_ip(g["client"]), norm_ip(g["server"]), g["transport"], g["port"])
         what = "%s %s -> %s %s/%s" % (g["protocol"], key[0], key[1], key[2], key[3])
         cands = [c for c in by_key.get(key, []) if c.get("protocol") == g["protocol"]]
+        if g.get("unordered"):
+            rkey = (key[1], key[0], key[2], key[3])
+            cands += [c for c in by_key.get(rkey, []) if c.get("protocol") == g["protocol"]]
         if not ck.check(len(cands) >= 1, "%s: no such conversation (have: %s)" % (
                 what, ", ".join(sorted({str(c.get("protocol")) for c in by_key.get(key, [])})) or "none")):
             continue

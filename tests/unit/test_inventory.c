@@ -752,6 +752,14 @@ static void test_roles_from_operations(void **state)
 	assert_int_equal(rr->confidence, 60);
 	assert_null(role(find(&s, "m-000c29000003"), MK_ROLE_ENGINEERING_WORKSTATION));
 	snap_free(&s);
+	/* Announcing to a broadcast address makes no client role. */
+	fl = flow(MAC_P[2], plc_ip[2], NULL, "192.168.1.255", 47808, MK_PROTO_BACNET);
+	fl.ops[MK_OP_DIAGNOSTIC] = 1;
+	mk_inventory_flow(inv, &fl);
+	s = snap(inv);
+	assert_false(mk_proto_set_has(&find(&s, "m-0000bc000103")->client, MK_PROTO_BACNET));
+	assert_null(role(find(&s, "m-0000bc000103"), MK_ROLE_SCADA_SERVER));
+	snap_free(&s);
 	/* A DNP3 master operating breakers is not an engineering workstation. */
 	fl = flow(MAC_H3, "192.168.1.30", MAC_P[1], plc_ip[1], 20000, MK_PROTO_DNP3);
 	fl.ops[MK_OP_CONTROL] = 4;
