@@ -16,6 +16,7 @@ set(MK_PROTOCOLS
   s7comm
   s7comm_plus
   slmp
+  fins
   bacnet
   mqtt
   # names and addresses (UDP)
@@ -36,6 +37,7 @@ set(MK_PROTOCOLS
   telnet
   snmp
   ntp
+  keyence_kv
   # (filled in as parsers land)
 )
 
