@@ -15,8 +15,15 @@ set(MK_PROTOCOLS
   cip
   s7comm
   s7comm_plus
+  iec61850_mms
   slmp
+  melsoft
   fins
+  ads
+  hart_ip
+  c37118
+  cclink_ief_basic
+  goose
   bacnet
   mqtt
   # names and addresses (UDP)
@@ -38,6 +45,7 @@ set(MK_PROTOCOLS
   snmp
   ntp
   keyence_kv
+  tristation
   # (filled in as parsers land)
 )
 
