@@ -257,7 +257,12 @@ def main():
             golden = json.load(f)
         rel = golden["capture"]
         ck = Checker(rel)
-        cap = os.path.join(a.shared, "captures", rel)
+        # "local": a capture kept in this repository (tests/captures), e.g. a public loopback
+        # capture moved onto a LAN so that its hosts become assets.
+        if golden.get("local"):
+            cap = os.path.join(os.path.abspath(a.src), "tests", "captures", rel)
+        else:
+            cap = os.path.join(a.shared, "captures", rel)
         with tempfile.TemporaryDirectory(prefix="mk-golden-") as tmp:
             js = os.path.join(tmp, "out.json")
             cmd = [mieruka, "analyze", "--quiet", "--db", os.path.join(tmp, "t.db"), "--json", js, cap]
