@@ -57,9 +57,7 @@ static const char *const mms_events[] = {
 };
 
 struct mms_state {
-	uint32_t skip[2];
-	uint8_t cont[2];
-	uint8_t resync[2];
+	struct iso_stream iso; /* TPKT framing per direction (s7_cotp.h) */
 	uint8_t said;
 };
 
@@ -363,84 +361,42 @@ static int mms_probe(struct mk_rd *rd, enum mk_dir dir)
 	return MK_PROBE_NO;
 }
 
-static enum mk_verdict mms_parse(void *state, struct mk_rd *rd, enum mk_dir dir, size_t *consumed,
-                                 struct mk_emit *out)
+/* The parser's side of the shared TPKT walk (s7_cotp.h). */
+static void mms_iso_event(void *ctx, enum iso_event ev, struct s7_cotp *c, enum mk_dir dir,
+                          struct mk_emit *out)
+{
+	struct mms_state *st = ctx;
+
+	(void)dir;
+	switch (ev) {
+	case ISO_BAD_TPKT:
+		mms_bad(st, out, BAD_TPKT);
+		break;
+	case ISO_BAD_COTP:
+		mms_bad(st, out, BAD_PDU);
+		break;
+	case ISO_CONNECT:
+		break; /* MMS starts with the session CONNECT inside a DT */
+	case ISO_USER:
+		mms_session(st, &c->user, out);
+		break;
+	}
+}
+
+static enum mk_verdict mms_parse(void *state, struct mk_rd *rd, enum mk_dir dir,
+                                 size_t *consumed, struct mk_emit *out)
 {
 	struct mms_state *st = state;
-	unsigned d = dir == MK_DIR_TO_CLIENT ? 1 : 0;
-	size_t done = 0;
 
-	*consumed = 0;
-	for (int n = 0; n < MMS_PDUS_PER_CALL && mk_rd_left(rd) > 0; n++) {
-		uint16_t len = 0;
-		enum s7_frame f;
-		struct mk_rd tpdu;
-		struct s7_cotp c;
-		bool cont;
-
-		if (st->skip[d] > 0) {
-			size_t k = mk_rd_left(rd) < st->skip[d] ? mk_rd_left(rd) : st->skip[d];
-
-			mk_rd_skip(rd, k);
-			st->skip[d] -= (uint32_t)k;
-			done += k;
-			continue;
-		}
-		f = s7_tpkt_peek(rd, &len);
-		if (st->resync[d]) {
-			if (f == S7_FRAME_BAD_TPKT) {
-				done += mk_rd_left(rd);
-				mk_rd_skip(rd, mk_rd_left(rd));
-				break;
-			}
-			if (f == S7_FRAME_OK)
-				st->resync[d] = 0;
-		}
-		if (f == S7_FRAME_NEED) {
-			*consumed = done;
-			return MK_V_NEED;
-		}
-		if (f == S7_FRAME_BAD_TPKT) {
-			mms_bad(st, out, BAD_TPKT);
-			*consumed = done + mk_rd_left(rd);
-			return MK_V_INVALID;
-		}
-		if (len > MMS_TPKT_MAX) {
-			st->skip[d] = len;
-			st->cont[d] = 0;
-			continue;
-		}
-		if (!mk_rd_has(rd, len)) {
-			*consumed = done;
-			return MK_V_NEED;
-		}
-		mk_rd_sub(rd, len, &tpdu);
-		done += len;
-		mk_rd_skip(&tpdu, S7_TPKT_HEADER);
-		if (!s7_cotp_parse(&tpdu, &c)) {
-			mms_bad(st, out, BAD_PDU);
-			continue;
-		}
-		if (c.code != S7_COTP_DT)
-			continue;
-		cont = st->cont[d] != 0;
-		st->cont[d] = !c.eot && (cont || mk_rd_left(&c.user) > 0);
-		if (cont || mk_rd_left(&c.user) == 0)
-			continue;
-		mms_session(st, &c.user, out);
-	}
-	*consumed = done;
-	return MK_V_OK;
+	return iso_stream_walk(&st->iso, rd, dir, consumed, MMS_PDUS_PER_CALL, MMS_TPKT_MAX,
+	                       mms_iso_event, st, out);
 }
 
 static enum mk_verdict mms_gap(void *state, enum mk_dir dir)
 {
 	struct mms_state *st = state;
-	unsigned d = dir == MK_DIR_TO_CLIENT ? 1 : 0;
 
-	st->skip[d] = 0;
-	st->cont[d] = 0;
-	st->resync[d] = 1;
+	iso_stream_gap(&st->iso, dir);
 	return MK_V_OK;
 }
 

@@ -1,4 +1,4 @@
-/* s7_cotp.h - ISO-on-TCP framing shared by the S7comm and S7comm-plus parsers:
+/* s7_cotp.h - ISO-on-TCP framing shared by the S7comm, S7comm-plus and MMS parsers:
  * one TPKT, the COTP header inside it, and the TSAP parameters of a connection
  * request or confirm.  Header-only (static inline) so each parser stays one
  * plug-in; the S7comm-plus parser includes it from ../s7comm/.
@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "mieruka/proto.h"
 #include "mieruka/rd.h"
 
 #define S7_TPKT_HEADER 4
@@ -126,6 +127,116 @@ static inline bool s7_probe_dt(const struct mk_rd *rd, uint8_t *code, size_t *us
 	*code = c & 0xf0;
 	*user_off = (size_t)li + 5;
 	return true;
+}
+
+
+/* ---- the TPKT stream of one TCP direction, shared by the ISO-on-TCP parsers ---- */
+
+/* Per-direction framing state (index 0: to server, 1: to client). */
+struct iso_stream {
+	uint32_t skip[2];  /* bytes of an oversized TPKT still to skip */
+	uint8_t cont[2];   /* the last DT lacked EOT: the next DT continues it */
+	uint8_t resync[2]; /* after a gap: wait for a TPKT header */
+};
+
+enum iso_event {
+	ISO_BAD_TPKT, /* not a TPKT: the walk stops (MK_V_INVALID) */
+	ISO_BAD_COTP, /* a TPKT whose COTP header is inconsistent: skipped */
+	ISO_CONNECT,  /* a connection request or confirm (c->calling/called) */
+	ISO_USER,     /* the first DT of a user message (c->user, c->eot) */
+};
+
+/* What the parser does with each event; c is NULL for ISO_BAD_TPKT. */
+typedef void (*iso_event_fn)(void *ctx, enum iso_event ev, struct s7_cotp *c, enum mk_dir dir,
+                             struct mk_emit *out);
+
+/* Walks the whole TPKTs in rd: oversized ones (> tpkt_max) are skipped by
+ * their length, after a gap bytes are dropped until a TPKT header, an empty
+ * DT without EOT (sent by some stacks before every PDU) starts nothing, and
+ * the continuation DTs of a message are not parsed again.  At most max_pdus
+ * TPKTs per call (the core calls again with the rest). */
+static inline enum mk_verdict iso_stream_walk(struct iso_stream *s, struct mk_rd *rd, enum mk_dir dir,
+                                              size_t *consumed, unsigned max_pdus, size_t tpkt_max,
+                                              iso_event_fn fn, void *ctx, struct mk_emit *out)
+{
+	unsigned d = dir == MK_DIR_TO_CLIENT ? 1 : 0;
+	size_t done = 0;
+
+	*consumed = 0;
+	for (unsigned n = 0; n < max_pdus && mk_rd_left(rd) > 0; n++) {
+		uint16_t len = 0;
+		enum s7_frame f;
+		struct mk_rd tpdu;
+		struct s7_cotp c;
+		bool cont;
+
+		if (s->skip[d] > 0) {
+			size_t k = mk_rd_left(rd) < s->skip[d] ? mk_rd_left(rd) : s->skip[d];
+
+			mk_rd_skip(rd, k);
+			s->skip[d] -= (uint32_t)k;
+			done += k;
+			continue;
+		}
+		f = s7_tpkt_peek(rd, &len);
+		if (s->resync[d]) {
+			if (f == S7_FRAME_BAD_TPKT) {
+				done += mk_rd_left(rd);
+				mk_rd_skip(rd, mk_rd_left(rd));
+				break;
+			}
+			if (f == S7_FRAME_OK)
+				s->resync[d] = 0;
+		}
+		if (f == S7_FRAME_NEED) {
+			*consumed = done;
+			return MK_V_NEED;
+		}
+		if (f == S7_FRAME_BAD_TPKT) {
+			fn(ctx, ISO_BAD_TPKT, NULL, dir, out);
+			*consumed = done + mk_rd_left(rd);
+			return MK_V_INVALID;
+		}
+		if (len > tpkt_max) {
+			s->skip[d] = len;
+			s->cont[d] = 0;
+			continue;
+		}
+		if (!mk_rd_has(rd, len)) {
+			*consumed = done;
+			return MK_V_NEED;
+		}
+		mk_rd_sub(rd, len, &tpdu);
+		done += len;
+		mk_rd_skip(&tpdu, S7_TPKT_HEADER);
+		if (!s7_cotp_parse(&tpdu, &c)) {
+			fn(ctx, ISO_BAD_COTP, &c, dir, out);
+			continue;
+		}
+		if (c.code == S7_COTP_CR || c.code == S7_COTP_CC) {
+			fn(ctx, ISO_CONNECT, &c, dir, out);
+			continue;
+		}
+		if (c.code != S7_COTP_DT)
+			continue;
+		cont = s->cont[d] != 0;
+		s->cont[d] = !c.eot && (cont || mk_rd_left(&c.user) > 0);
+		if (cont || mk_rd_left(&c.user) == 0)
+			continue; /* a continuation, or an empty DT */
+		fn(ctx, ISO_USER, &c, dir, out);
+	}
+	*consumed = done;
+	return MK_V_OK;
+}
+
+/* Bytes were lost in dir: forget the message in progress, wait for a header. */
+static inline void iso_stream_gap(struct iso_stream *s, enum mk_dir dir)
+{
+	unsigned d = dir == MK_DIR_TO_CLIENT ? 1 : 0;
+
+	s->skip[d] = 0;
+	s->cont[d] = 0;
+	s->resync[d] = 1;
 }
 
 #endif /* MK_PROTO_S7_COTP_H */

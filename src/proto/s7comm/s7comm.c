@@ -85,9 +85,7 @@ struct s7_pending {
 };
 
 struct s7comm_state {
-	uint32_t skip[2];  /* bytes of an oversized TPKT still to skip */
-	uint8_t cont[2];   /* the last DT lacked EOT: the next DT continues it */
-	uint8_t resync[2]; /* after a gap: wait for a TPKT header */
+	struct iso_stream iso; /* TPKT framing per direction (s7_cotp.h) */
 	uint8_t said;      /* enum s7_bad bits */
 	uint8_t tsap_said, plc_said, ews_said;
 	uint8_t szl_on, szl_over;
@@ -674,91 +672,42 @@ static int s7comm_probe(struct mk_rd *rd, enum mk_dir dir)
 	return MK_PROBE_NO;
 }
 
+/* The parser's side of the shared TPKT walk (s7_cotp.h). */
+static void s7comm_iso_event(void *ctx, enum iso_event ev, struct s7_cotp *c, enum mk_dir dir,
+                             struct mk_emit *out)
+{
+	struct s7comm_state *st = ctx;
+
+	switch (ev) {
+	case ISO_BAD_TPKT:
+		s7_bad(st, out, BAD_TPKT);
+		break;
+	case ISO_BAD_COTP:
+		s7_bad(st, out, BAD_COTP);
+		break;
+	case ISO_CONNECT:
+		s7_tsaps(st, c, out);
+		break;
+	case ISO_USER:
+		s7_pdu(st, &c->user, c->eot, dir, out);
+		break;
+	}
+}
+
 static enum mk_verdict s7comm_parse(void *state, struct mk_rd *rd, enum mk_dir dir,
                                     size_t *consumed, struct mk_emit *out)
 {
 	struct s7comm_state *st = state;
-	unsigned d = dir == MK_DIR_TO_CLIENT ? 1 : 0;
-	size_t done = 0;
 
-	*consumed = 0;
-	for (int n = 0; n < S7_PDUS_PER_CALL && mk_rd_left(rd) > 0; n++) {
-		uint16_t len = 0;
-		enum s7_frame f;
-		struct mk_rd tpdu;
-		struct s7_cotp c;
-		bool cont;
-
-		if (st->skip[d] > 0) {
-			size_t k = mk_rd_left(rd) < st->skip[d] ? mk_rd_left(rd) : st->skip[d];
-
-			mk_rd_skip(rd, k);
-			st->skip[d] -= (uint32_t)k;
-			done += k;
-			continue;
-		}
-		f = s7_tpkt_peek(rd, &len);
-		if (st->resync[d]) {
-			/* After lost bytes: drop what does not start a TPKT. */
-			if (f == S7_FRAME_BAD_TPKT) {
-				done += mk_rd_left(rd);
-				mk_rd_skip(rd, mk_rd_left(rd));
-				break;
-			}
-			if (f == S7_FRAME_OK)
-				st->resync[d] = 0;
-		}
-		if (f == S7_FRAME_NEED) {
-			*consumed = done;
-			return MK_V_NEED;
-		}
-		if (f == S7_FRAME_BAD_TPKT) {
-			s7_bad(st, out, BAD_TPKT);
-			*consumed = done + mk_rd_left(rd);
-			return MK_V_INVALID;
-		}
-		if (len > S7_TPKT_MAX) {
-			st->skip[d] = len;
-			st->cont[d] = 0;
-			continue;
-		}
-		if (!mk_rd_has(rd, len)) {
-			*consumed = done;
-			return MK_V_NEED;
-		}
-		mk_rd_sub(rd, len, &tpdu);
-		done += len;
-		mk_rd_skip(&tpdu, S7_TPKT_HEADER);
-		if (!s7_cotp_parse(&tpdu, &c)) {
-			s7_bad(st, out, BAD_COTP);
-			continue;
-		}
-		if (c.code == S7_COTP_CR || c.code == S7_COTP_CC) {
-			s7_tsaps(st, &c, out);
-			continue;
-		}
-		if (c.code != S7_COTP_DT)
-			continue;
-		/* An empty DT without EOT (sent by some stacks before every
-		 * PDU) starts nothing: only user bytes open a message. */
-		cont = st->cont[d] != 0;
-		st->cont[d] = !c.eot && (cont || mk_rd_left(&c.user) > 0);
-		if (cont || mk_rd_left(&c.user) == 0)
-			continue; /* a continuation, or an empty DT */
-		s7_pdu(st, &c.user, c.eot, dir, out);
-	}
-	*consumed = done;
-	return MK_V_OK;
+	return iso_stream_walk(&st->iso, rd, dir, consumed, S7_PDUS_PER_CALL, S7_TPKT_MAX, s7comm_iso_event, st,
+	                       out);
 }
 
 static enum mk_verdict s7comm_gap(void *state, enum mk_dir dir)
 {
 	struct s7comm_state *st = state;
-	unsigned d = dir == MK_DIR_TO_CLIENT ? 1 : 0;
 
-	st->skip[d] = 0;
-	st->cont[d] = 0;
-	st->resync[d] = 1;
+	iso_stream_gap(&st->iso, dir);
 	st->szl_on = 0;
 	return MK_V_OK;
 }
