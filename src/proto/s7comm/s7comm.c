@@ -699,8 +699,8 @@ static enum mk_verdict s7comm_parse(void *state, struct mk_rd *rd, enum mk_dir d
 {
 	struct s7comm_state *st = state;
 
-	return iso_stream_walk(&st->iso, rd, dir, consumed, S7_PDUS_PER_CALL, S7_TPKT_MAX, s7comm_iso_event, st,
-	                       out);
+	return iso_stream_walk(&st->iso, rd, dir, consumed, S7_PDUS_PER_CALL, S7_TPKT_MAX,
+	                       s7comm_iso_event, st, out);
 }
 
 static enum mk_verdict s7comm_gap(void *state, enum mk_dir dir)

@@ -337,8 +337,8 @@ static enum mk_verdict s7comm_plus_parse(void *state, struct mk_rd *rd, enum mk_
 {
 	struct s7p_state *st = state;
 
-	return iso_stream_walk(&st->iso, rd, dir, consumed, S7P_PDUS_PER_CALL, S7P_TPKT_MAX, s7p_iso_event, st,
-	                       out);
+	return iso_stream_walk(&st->iso, rd, dir, consumed, S7P_PDUS_PER_CALL, S7P_TPKT_MAX,
+	                       s7p_iso_event, st, out);
 }
 
 static enum mk_verdict s7comm_plus_gap(void *state, enum mk_dir dir)
