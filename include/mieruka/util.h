@@ -35,6 +35,11 @@ char *mk_text_dup(const char *src, size_t len);
 /* UTF-16LE (n bytes, up to the first NUL) to UTF-8 in buf, at most cap-1
  * bytes, not terminated; surrogate pairs are dropped.  Returns bytes written. */
 size_t mk_utf16le_to_utf8(const uint8_t *p, size_t n, char *buf, size_t cap);
+/* The value of a hex digit (either case), or -1. */
+int mk_hex_digit(int c);
+/* Length of the text field p[0..n) as devices pad it: up to the first NUL,
+ * without trailing blanks (space, tab, CR, LF), at most cap. */
+size_t mk_text_field_len(const uint8_t *p, size_t n, size_t cap);
 /* Display width of UTF-8 text on a terminal (East Asian wide = 2). */
 size_t mk_text_width(const char *s);
 void *mk_xcalloc(size_t n, size_t size); /* calloc that aborts on ENOMEM at start-up only */

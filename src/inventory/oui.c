@@ -141,17 +141,6 @@ static bool tab_add(struct oui_tab *t, uint64_t key, uint32_t name)
 	return true;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Parses exactly n hex digits at s (with optional sep every 2 digits). */
 static bool parse_hex(const char *s, size_t len, size_t n, char sep, uint32_t *out)
 {
@@ -166,7 +155,7 @@ static bool parse_hex(const char *s, size_t len, size_t n, char sep, uint32_t *o
 				return false;
 			pos++;
 		}
-		if (pos >= len || (d = hexval(s[pos])) < 0)
+		if (pos >= len || (d = mk_hex_digit(s[pos])) < 0)
 			return false;
 		v = v << 4 | (uint32_t)d;
 		pos++;
@@ -183,7 +172,7 @@ static const char *find_marker(const char *line, size_t len, const char *m)
 	size_t ml = strlen(m);
 	const char *p = line, *end = line + len;
 
-	if (len == 0 || hexval(line[0]) < 0)
+	if (len == 0 || mk_hex_digit(line[0]) < 0)
 		return NULL;
 	while ((p = memchr(p, '(', (size_t)(end - p))) != NULL) {
 		if ((size_t)(end - p) >= ml && memcmp(p, m, ml) == 0)

@@ -1,5 +1,6 @@
 /* addr.c - formatting, parsing and classifying MAC/IPv4/IPv6 addresses. */
 #include "mieruka/addr.h"
+#include "mieruka/util.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -74,17 +75,6 @@ char *mk_addr_str(const struct mk_addr *addr, char buf[MK_ADDR_STRLEN])
 	return buf;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool parse_mac(struct mk_addr *addr, const char *text)
 {
 	uint8_t mac[6];
@@ -92,7 +82,7 @@ static bool parse_mac(struct mk_addr *addr, const char *text)
 	if (strlen(text) != 17)
 		return false;
 	for (int i = 0; i < 6; i++) {
-		int hi = hexval(text[i * 3]), lo = hexval(text[i * 3 + 1]);
+		int hi = mk_hex_digit(text[i * 3]), lo = mk_hex_digit(text[i * 3 + 1]);
 		char sep = text[i * 3 + 2];
 
 		if (hi < 0 || lo < 0 || (i < 5 && sep != ':' && sep != '-'))

@@ -149,3 +149,25 @@ size_t mk_utf16le_to_utf8(const uint8_t *p, size_t n, char *buf, size_t cap)
 	}
 	return used;
 }
+
+int mk_hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+size_t mk_text_field_len(const uint8_t *p, size_t n, size_t cap)
+{
+	const uint8_t *nul = n > 0 ? memchr(p, 0, n) : NULL;
+
+	if (nul != NULL)
+		n = (size_t)(nul - p);
+	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\r' || p[n - 1] == '\n' || p[n - 1] == '\t'))
+		n--;
+	return n > cap ? cap : n;
+}

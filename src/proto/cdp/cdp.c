@@ -11,6 +11,7 @@
  * passive monitor gains nothing by discarding their announcements.
  */
 #include "mieruka/proto.h"
+#include "mieruka/util.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -56,16 +57,9 @@ static const char *const cdp_events[] = {
 	NULL,
 };
 
-/* Length of the text in p[0..n): stops at a NUL, drops trailing blanks, capped. */
 static size_t cdp_text_len(const uint8_t *p, size_t n)
 {
-	const uint8_t *nul = memchr(p, 0, n);
-
-	if (nul != NULL)
-		n = (size_t)(nul - p);
-	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\r' || p[n - 1] == '\n' || p[n - 1] == '\t'))
-		n--;
-	return n > CDP_MAX_TEXT ? CDP_MAX_TEXT : n;
+	return mk_text_field_len(p, n, CDP_MAX_TEXT);
 }
 
 /* Takes the rest of a TLV as text; returns its length (0 when empty). */

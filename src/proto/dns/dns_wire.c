@@ -10,6 +10,7 @@
  * name's wire length is capped at 255.
  */
 #include "proto/dns/dns_wire.h"
+#include "mieruka/util.h"
 
 #include <string.h>
 #include <strings.h>
@@ -213,17 +214,6 @@ static bool dns_octet(const char *s, size_t n, uint8_t *out)
 	return true;
 }
 
-static int dns_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 bool mk_dns_reverse_addr(const char *name, size_t len, struct mk_addr *addr)
 {
 	static const char v4[] = ".in-addr.arpa", v6[] = ".ip6.arpa";
@@ -253,7 +243,7 @@ bool mk_dns_reverse_addr(const char *name, size_t len, struct mk_addr *addr)
 		uint8_t a[16] = {0};
 
 		for (int i = 0; i < 32; i++) {
-			int nib = dns_nibble(name[2 * i]);
+			int nib = mk_hex_digit(name[2 * i]);
 
 			if (nib < 0 || (i < 31 && name[2 * i + 1] != '.'))
 				return false;

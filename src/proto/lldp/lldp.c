@@ -13,6 +13,7 @@
  * sender's later, well-formed frames.
  */
 #include "mieruka/proto.h"
+#include "mieruka/util.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -65,16 +66,9 @@ static const char *const lldp_events[] = {
 	NULL,
 };
 
-/* Length of printable text in p[0..n): stops at a NUL, drops trailing blanks. */
 static size_t lldp_text_len(const uint8_t *p, size_t n)
 {
-	const uint8_t *nul = memchr(p, 0, n);
-
-	if (nul != NULL)
-		n = (size_t)(nul - p);
-	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\r' || p[n - 1] == '\n' || p[n - 1] == '\t'))
-		n--;
-	return n > LLDP_MAX_TEXT ? LLDP_MAX_TEXT : n;
+	return mk_text_field_len(p, n, LLDP_MAX_TEXT);
 }
 
 static void lldp_attr_text(struct mk_emit *out, const char *key, const uint8_t *p, size_t n)

@@ -22,6 +22,7 @@
  * request data length of an ASCII frame counts characters.
  */
 #include "mieruka/pkt.h"
+#include "mieruka/util.h"
 #include "mieruka/proto.h"
 
 #include <stdio.h>
@@ -78,17 +79,6 @@ struct fr {
 	bool ascii;
 };
 
-static int hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10; /* mcprotocol writes lower case */
-	return -1;
-}
-
 /* An n-byte number (n <= 4). */
 static uint32_t fr_num(struct fr *f, unsigned n)
 {
@@ -99,7 +89,7 @@ static uint32_t fr_num(struct fr *f, unsigned n)
 		return 0;
 	if (f->ascii) {
 		for (unsigned i = 0; i < 2 * n; i++) {
-			int h = hexval(p[i]);
+			int h = mk_hex_digit(p[i]);
 
 			if (h < 0) {
 				f->rd.err = true;
@@ -122,7 +112,7 @@ static bool is_hex4(const struct mk_rd *rd, size_t at)
 	for (size_t i = 0; i < 4; i++) {
 		uint8_t c;
 
-		if (!mk_rd_peek_u8(rd, at + i, &c) || hexval(c) < 0)
+		if (!mk_rd_peek_u8(rd, at + i, &c) || mk_hex_digit(c) < 0)
 			return false;
 	}
 	return true;
@@ -372,7 +362,7 @@ static bool dev_spec(struct fr *f, bool ext, char *buf, size_t cap)
 			size_t n = 0;
 
 			for (; i < nlen; i++) {
-				if (hexval(num[i]) < 0)
+				if (mk_hex_digit(num[i]) < 0)
 					return false;
 				digits[n++] = (char)num[i];
 			}
