@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "mieruka/decode.h"
+#include "mieruka/detect.h"
 #include "mieruka/flow.h"
 #include "mieruka/inventory.h"
 #include "mieruka/model.h"
@@ -20,6 +21,7 @@ struct mk_engine_config {
 	struct mk_flow_limits flow;
 	struct mk_stream_limits stream;
 	struct mk_inventory_limits inventory;
+	struct mk_detect_limits detect;
 	size_t max_conversations;
 	unsigned max_probe_packets; /* payload packets a flow may take to be identified */
 };
@@ -35,6 +37,7 @@ void mk_engine_free(struct mk_engine *eng);
 /* Seeds from an earlier run (the database): callbacks for mk_store_ops.each_*. */
 int mk_engine_load_asset(void *eng, const struct mk_asset_rec *rec);
 int mk_engine_load_conv(void *eng, const struct mk_conv_rec *rec);
+int mk_engine_load_alert(void *eng, const struct mk_alert_rec *rec);
 
 /* One captured packet (capture fields filled). */
 void mk_engine_packet(struct mk_engine *eng, struct mk_pkt *pkt);
@@ -42,7 +45,7 @@ void mk_engine_packet(struct mk_engine *eng, struct mk_pkt *pkt);
 /* Ends every flow (end of input). */
 void mk_engine_finish(struct mk_engine *eng);
 
-/* Fills b with the assets, conversations and the counters accumulated since the
+/* Fills b with the assets, conversations, alerts and the counters accumulated since the
  * previous snapshot (counters are deltas: the store adds them).  0 or -1. */
 int mk_engine_snapshot(struct mk_engine *eng, struct mk_store_batch *b);
 

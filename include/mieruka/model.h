@@ -84,6 +84,50 @@ struct mk_capture_rec {
 };
 void mk_capture_rec_clear(struct mk_capture_rec *rec);
 
+/* Alert severities of interface.md, ascending. */
+enum mk_severity {
+	MK_SEV_INFO,
+	MK_SEV_LOW,
+	MK_SEV_MEDIUM,
+	MK_SEV_HIGH,
+	MK_SEV_CRITICAL,
+	MK_SEV_COUNT,
+};
+const char *mk_severity_name(unsigned sev);   /* "critical"; "info" when out of range */
+int mk_severity_from_name(const char *name);  /* -1 when not a severity */
+
+#define MK_ALERT_ID_LEN 24       /* "al-" + 16 hex digits */
+#define MK_ALERT_TYPE_LEN 32     /* stable type id of interface.md */
+#define MK_ALERT_SUBJECT_LEN 48  /* extra key part: an anomaly event name, or "" */
+#define MK_ALERT_MAX_EVIDENCE 12
+
+/* One piece of evidence: a name and its value as text (numbers in decimal). */
+struct mk_evidence_rec {
+	char *key, *value;
+};
+
+/* An aggregated alert: one record per (type, client, server, protocol,
+ * subject), with a count and the first/last time it was seen.  The rendered
+ * texts are produced by src/detect from data/rules/alerts.tsv. */
+struct mk_alert_rec {
+	char id[MK_ALERT_ID_LEN];       /* stable: a hash of the key fields */
+	char type[MK_ALERT_TYPE_LEN];
+	char subject[MK_ALERT_SUBJECT_LEN];
+	uint8_t severity;               /* enum mk_severity */
+	struct mk_addr client, server;  /* requester/source and target (IP, or MAC for L2);
+	                                   family NONE when not applicable */
+	uint8_t transport;              /* 6, 17, 0 (l2 or not applicable) */
+	uint16_t port;                  /* server port, 0 when not applicable */
+	uint16_t proto;                 /* enum mk_proto_id; UNKNOWN when not applicable */
+	uint64_t first_ns, last_ns, count;
+	char *title_en, *title_ja, *detail_en, *detail_ja;
+	struct mk_evidence_rec *evidence;
+	size_t n_evidence;
+};
+void mk_alert_rec_clear(struct mk_alert_rec *rec);
+/* Deep copy; 0 or -1 (ENOMEM, dst cleared). */
+int mk_alert_rec_copy(struct mk_alert_rec *dst, const struct mk_alert_rec *src);
+
 /* The analysis counters a run reports: what was dropped, anomalies by name. */
 struct mk_counter_rec {
 	char *name;

@@ -19,11 +19,24 @@ struct mk_report {
 	size_t n_convs;
 	struct mk_counter_rec *counters;
 	size_t n_counters;
+	struct mk_alert_rec *alerts;   /* in the store's order: first time, then id */
+	size_t n_alerts;
 };
 
 /* The interface.md document ("schema": "mieruka/1"). Returns 0 or -1 (I/O). */
 int mk_report_json(FILE *f, const struct mk_report *r);
-/* assets.csv, communications.csv, captures.csv in dir (created if missing),
+/* Asset ids and communication indexes an alert refers to: the assets holding
+ * its client/server address and the conversations between them (either
+ * direction; same protocol when the alert has one).  At most max of each;
+ * returns the counts through n_assets / n_convs.  A helper for the outputs. */
+struct mk_report_index;
+struct mk_report_index *mk_report_index_new(const struct mk_report *r);
+void mk_report_index_free(struct mk_report_index *ix);
+void mk_report_alert_refs(const struct mk_report_index *ix, const struct mk_report *r,
+                          const struct mk_alert_rec *a, size_t *assets, size_t *n_assets,
+                          size_t *convs, size_t *n_convs, size_t max);
+
+/* assets.csv, communications.csv, captures.csv, alerts.csv in dir (created if missing),
  * UTF-8 with BOM, CRLF, RFC 4180 quoting, cells starting with = + - @ TAB CR
  * prefixed with an apostrophe (formula injection).  The header row holds
  * stable English column ids (never translated; see src/report/csv.c).

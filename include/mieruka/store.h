@@ -32,6 +32,7 @@ typedef int (*mk_asset_cb)(void *ctx, const struct mk_asset_rec *rec);
 typedef int (*mk_conv_cb)(void *ctx, const struct mk_conv_rec *rec);
 typedef int (*mk_capture_cb)(void *ctx, const struct mk_capture_rec *rec);
 typedef int (*mk_counter_cb)(void *ctx, const char *name, uint64_t value);
+typedef int (*mk_alert_cb)(void *ctx, const struct mk_alert_rec *rec);
 
 struct mk_store_ops {
 	const char *name; /* "sqlite" */
@@ -44,10 +45,12 @@ struct mk_store_ops {
 	int (*put_conv)(struct mk_store *st, const struct mk_conv_rec *rec);
 	int (*put_capture)(struct mk_store *st, const struct mk_capture_rec *rec);
 	int (*put_counter)(struct mk_store *st, const char *name, uint64_t value); /* adds */
+	int (*put_alert)(struct mk_store *st, const struct mk_alert_rec *rec);      /* replaces by id */
 	int (*each_asset)(struct mk_store *st, mk_asset_cb cb, void *ctx);
 	int (*each_conv)(struct mk_store *st, mk_conv_cb cb, void *ctx);
 	int (*each_capture)(struct mk_store *st, mk_capture_cb cb, void *ctx);
 	int (*each_counter)(struct mk_store *st, mk_counter_cb cb, void *ctx);
+	int (*each_alert)(struct mk_store *st, mk_alert_cb cb, void *ctx); /* by first time, id */
 	const char *(*error)(struct mk_store *st);
 };
 
@@ -72,6 +75,8 @@ struct mk_store_batch {
 	size_t n_captures;
 	struct mk_counter_rec *counters;
 	size_t n_counters;
+	struct mk_alert_rec *alerts;
+	size_t n_alerts;
 };
 void mk_store_batch_clear(struct mk_store_batch *b);
 

@@ -39,7 +39,8 @@ int mk_session_open(struct mk_session *s, const struct mk_session_options *opt)
 	}
 	/* Earlier runs: the inventory and the conversations continue from them. */
 	if (ops->each_asset(s->store, mk_engine_load_asset, s->eng) != 0 ||
-	    ops->each_conv(s->store, mk_engine_load_conv, s->eng) != 0) {
+	    ops->each_conv(s->store, mk_engine_load_conv, s->eng) != 0 ||
+	    ops->each_alert(s->store, mk_engine_load_alert, s->eng) != 0) {
 		mk_error("%s: cannot read the earlier analysis: %s", opt->db_path, ops->error(s->store));
 		goto fail;
 	}
@@ -238,7 +239,7 @@ static int copy_asset(struct mk_asset_rec *d, const struct mk_asset_rec *s)
 
 struct loader {
 	struct mk_report *r;
-	size_t cap_assets, cap_convs, cap_captures, cap_counters;
+	size_t cap_assets, cap_convs, cap_captures, cap_counters, cap_alerts;
 };
 
 static int load_asset(void *ctx, const struct mk_asset_rec *rec)
@@ -288,14 +289,27 @@ static int load_counter(void *ctx, const char *name, uint64_t value)
 	return 0;
 }
 
+static int load_alert(void *ctx, const struct mk_alert_rec *rec)
+{
+	struct loader *l = ctx;
+
+	if (GROW(l->r->alerts, l->r->n_alerts, l->cap_alerts) != 0)
+		return -1;
+	if (mk_alert_rec_copy(&l->r->alerts[l->r->n_alerts], rec) != 0)
+		return -1;
+	l->r->n_alerts++;
+	return 0;
+}
+
 int mk_report_load(struct mk_store *st, struct mk_report *r)
 {
 	const struct mk_store_ops *ops = store_ops(st);
-	struct loader l = {r, 0, 0, 0, 0};
+	struct loader l = {r, 0, 0, 0, 0, 0};
 
 	memset(r, 0, sizeof(*r));
 	if (ops->each_capture(st, load_capture, &l) != 0 || ops->each_asset(st, load_asset, &l) != 0 ||
-	    ops->each_conv(st, load_conv, &l) != 0 || ops->each_counter(st, load_counter, &l) != 0) {
+	    ops->each_conv(st, load_conv, &l) != 0 || ops->each_counter(st, load_counter, &l) != 0 ||
+	    ops->each_alert(st, load_alert, &l) != 0) {
 		mk_error("cannot read the database back: %s", ops->error(st));
 		return -1;
 	}
@@ -310,6 +324,9 @@ void mk_report_free(struct mk_report *r)
 		mk_capture_rec_clear(&r->captures[i]);
 	for (size_t i = 0; i < r->n_counters; i++)
 		free(r->counters[i].name);
+	for (size_t i = 0; i < r->n_alerts; i++)
+		mk_alert_rec_clear(&r->alerts[i]);
+	free(r->alerts);
 	free(r->assets);
 	free(r->convs);
 	free(r->captures);

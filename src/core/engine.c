@@ -45,6 +45,7 @@ struct mk_engine {
 	struct mk_flow_table *flows;
 	struct mk_inventory *inv;
 	struct mk_conv_table *convs;
+	struct mk_detect *det;
 	struct mk_ports *ports;
 	struct mk_oui *oui;
 	struct mk_fingerprints *fp;
@@ -67,6 +68,7 @@ void mk_engine_config_default(struct mk_engine_config *cfg)
 	mk_flow_limits_default(&cfg->flow);
 	mk_stream_limits_default(&cfg->stream);
 	mk_inventory_limits_default(&cfg->inventory);
+	mk_detect_limits_default(&cfg->detect);
 	cfg->max_conversations = 50000;
 	cfg->max_probe_packets = 4;
 }
@@ -142,16 +144,21 @@ static void fact_sink(void *ctx, const struct mk_fact *fact, struct mk_flow *flo
 	struct mk_engine *eng = ctx;
 	struct mk_fact f = *fact;
 
-	(void)dir;
 	switch (f.kind) {
 	case MK_FACT_OPERATION:
-		if (flow != NULL && f.op < MK_OP_COUNT)
+		if (flow != NULL && f.op < MK_OP_COUNT) {
 			flow->ops[f.op]++;
+			/* The detector returns at once for classes it does not watch. */
+			mk_detect_operation(eng->det, flow, dir, f.proto, f.op, f.value, f.value_len,
+			                    pkt != NULL ? pkt->ts_ns : eng->now_ns);
+		}
 		return;
 	case MK_FACT_ANOMALY:
 		if (flow != NULL)
 			flow->anomalies++;
 		count_anomaly(eng, f.value != NULL ? f.value : "unnamed_anomaly");
+		mk_detect_anomaly(eng->det, flow, pkt, dir, f.proto, f.value,
+		                  pkt != NULL ? pkt->ts_ns : eng->now_ns);
 		return;
 	default:
 		break;
@@ -482,6 +489,7 @@ static void flow_ended(void *ctx, struct mk_flow *flow, enum mk_flow_end why)
 	release_app(flow);
 	mk_inventory_flow(eng->inv, flow);
 	mk_conv_add_flow(eng->convs, flow);
+	mk_detect_flow_ended(eng->det, flow);
 }
 
 /* ----------------------------------------------------------------- public */
@@ -517,6 +525,14 @@ struct mk_engine *mk_engine_new(const struct mk_engine_config *cfg, char *err, s
 	eng->fp = mk_fingerprints_load(NULL, msg, sizeof(msg));
 	if (msg[0] != '\0')
 		mk_warn("%s", msg);
+	msg[0] = '\0';
+	eng->det = mk_detect_new(&cfg->detect, NULL, NULL, NULL, msg, sizeof(msg));
+	if (eng->det == NULL) {
+		snprintf(err, errlen, "%s", msg[0] ? msg : "cannot load the detection rules");
+		goto fail;
+	}
+	if (msg[0] != '\0')
+		mk_warn("%s", msg);
 	eng->dec = mk_decoder_new(&cfg->decode);
 	eng->inv = mk_inventory_new(&cfg->inventory, eng->oui, eng->fp);
 	eng->convs = mk_conv_new(cfg->max_conversations);
@@ -538,6 +554,7 @@ void mk_engine_free(struct mk_engine *eng)
 	/* Flows end into the inventory and conversations: free them first. */
 	mk_flow_table_free(eng->flows);
 	mk_conv_free(eng->convs);
+	mk_detect_free(eng->det);
 	mk_inventory_free(eng->inv);
 	mk_decoder_free(eng->dec);
 	mk_fingerprints_free(eng->fp);
@@ -558,6 +575,12 @@ int mk_engine_load_asset(void *ctx, const struct mk_asset_rec *rec)
 int mk_engine_load_conv(void *ctx, const struct mk_conv_rec *rec)
 {
 	mk_conv_load(((struct mk_engine *)ctx)->convs, rec);
+	return 0;
+}
+
+int mk_engine_load_alert(void *ctx, const struct mk_alert_rec *rec)
+{
+	mk_detect_load(((struct mk_engine *)ctx)->det, rec);
 	return 0;
 }
 
@@ -589,6 +612,8 @@ void mk_engine_packet(struct mk_engine *eng, struct mk_pkt *pkt)
 	} else {
 		mk_inventory_packet(eng->inv, pkt);
 	}
+	if (pkt->layers & MK_L_ARP)
+		mk_detect_arp(eng->det, pkt);
 	if (pkt->layers & MK_L_L2APP)
 		l2_packet(eng, flow, pkt, dir);
 	else if (flow != NULL && (pkt->layers & MK_L_TCP))
@@ -672,6 +697,8 @@ static void collect_counters(struct mk_engine *eng, struct counter_list *cl)
 	counter_add(cl, "assets.ips_dropped", is->dropped_ips);
 	counter_add(cl, "assets.names_dropped", is->dropped_names);
 	counter_add(cl, "conversations.dropped", mk_conv_dropped(eng->convs));
+	counter_add(cl, "alerts.dropped", mk_detect_stats(eng->det)->alerts_dropped);
+	counter_add(cl, "detect.scan_sources_evicted", mk_detect_stats(eng->det)->scan_sources_evicted);
 	for (size_t i = 0; i < eng->n_anomalies; i++) {
 		snprintf(name, sizeof(name), "anomaly.%s", eng->anomalies[i].name);
 		counter_add(cl, name, eng->anomalies[i].count);
@@ -722,6 +749,10 @@ int mk_engine_snapshot(struct mk_engine *eng, struct mk_store_batch *b)
 	if (n == (size_t)-1)
 		goto fail;
 	b->n_convs = n;
+	n = mk_detect_snapshot(eng->det, b->assets, b->n_assets, b->convs, b->n_convs, &b->alerts);
+	if (n == (size_t)-1)
+		goto fail;
+	b->n_alerts = n;
 	collect_counters(eng, &cl);
 	if (cl.failed)
 		goto fail_counters;

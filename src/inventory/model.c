@@ -64,3 +64,73 @@ void mk_capture_rec_clear(struct mk_capture_rec *rec)
 	free(rec->warnings);
 	memset(rec, 0, sizeof(*rec));
 }
+
+static const char *const severity_names[MK_SEV_COUNT] = {
+	"info", "low", "medium", "high", "critical",
+};
+
+const char *mk_severity_name(unsigned sev)
+{
+	return sev < MK_SEV_COUNT ? severity_names[sev] : "info";
+}
+
+int mk_severity_from_name(const char *name)
+{
+	for (unsigned i = 0; name != NULL && i < MK_SEV_COUNT; i++)
+		if (strcmp(severity_names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+void mk_alert_rec_clear(struct mk_alert_rec *rec)
+{
+	if (rec == NULL)
+		return;
+	free(rec->title_en);
+	free(rec->title_ja);
+	free(rec->detail_en);
+	free(rec->detail_ja);
+	for (size_t i = 0; i < rec->n_evidence; i++) {
+		free(rec->evidence[i].key);
+		free(rec->evidence[i].value);
+	}
+	free(rec->evidence);
+	memset(rec, 0, sizeof(*rec));
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s != NULL ? strdup(s) : NULL;
+}
+
+int mk_alert_rec_copy(struct mk_alert_rec *dst, const struct mk_alert_rec *src)
+{
+	bool oom = false;
+
+	*dst = *src;
+	dst->title_en = dup_or_null(src->title_en);
+	dst->title_ja = dup_or_null(src->title_ja);
+	dst->detail_en = dup_or_null(src->detail_en);
+	dst->detail_ja = dup_or_null(src->detail_ja);
+	oom = (src->title_en && !dst->title_en) || (src->title_ja && !dst->title_ja) ||
+	      (src->detail_en && !dst->detail_en) || (src->detail_ja && !dst->detail_ja);
+	dst->evidence = NULL;
+	dst->n_evidence = 0;
+	if (!oom && src->n_evidence > 0) {
+		dst->evidence = calloc(src->n_evidence, sizeof(*dst->evidence));
+		if (dst->evidence == NULL)
+			oom = true;
+		for (size_t i = 0; !oom && i < src->n_evidence; i++) {
+			dst->evidence[i].key = dup_or_null(src->evidence[i].key);
+			dst->evidence[i].value = dup_or_null(src->evidence[i].value);
+			dst->n_evidence++;
+			if (dst->evidence[i].key == NULL || dst->evidence[i].value == NULL)
+				oom = true;
+		}
+	}
+	if (oom) {
+		mk_alert_rec_clear(dst);
+		return -1;
+	}
+	return 0;
+}

@@ -1,4 +1,4 @@
-/* csv.c - assets.csv, communications.csv and captures.csv for Excel.
+/* csv.c - assets.csv, communications.csv, captures.csv and alerts.csv for Excel.
  *
  * specification: RFC 4180 (Common Format and MIME Type for CSV Files).
  *
@@ -269,6 +269,73 @@ static void write_captures(FILE *f, const struct mk_report *r)
 	}
 }
 
+/* One row per alert, texts in both languages; evidence as "key=value; ...". */
+static void write_alerts(FILE *f, const struct mk_report *r)
+{
+	static const char *const head[] = {
+		"id", "type", "severity", "first_seen", "last_seen", "count", "client", "server",
+		"protocol", "port", "assets", "title_ja", "title_en", "detail_ja", "detail_en",
+		"evidence",
+	};
+	enum { NCOL = sizeof(head) / sizeof(head[0]) };
+	struct mk_report_index *ix = mk_report_index_new(r);
+
+	csv_row(f, head, NCOL);
+	for (size_t i = 0; i < r->n_alerts; i++) {
+		const struct mk_alert_rec *a = &r->alerts[i];
+		char id[MK_ALERT_ID_LEN], type[MK_ALERT_TYPE_LEN], first[40], last[40], count[24];
+		char cl[MK_ADDR_STRLEN] = "", sv[MK_ADDR_STRLEN] = "", port[8] = "";
+		char assets[1024] = "", ev[2048] = "";
+		size_t as[16], cv[16], na, nc;
+		const char *row[NCOL];
+
+		memcpy(id, a->id, sizeof(id));
+		id[sizeof(id) - 1] = '\0';
+		memcpy(type, a->type, sizeof(type));
+		type[sizeof(type) - 1] = '\0';
+		if (a->client.family != MK_AF_NONE)
+			mk_addr_str(&a->client, cl);
+		if (a->server.family != MK_AF_NONE)
+			mk_addr_str(&a->server, sv);
+		if (a->port != 0)
+			snprintf(port, sizeof(port), "%u", a->port);
+		u64_text(a->count, count);
+		mk_report_alert_refs(ix, r, a, as, &na, cv, &nc, 16);
+		for (size_t k = 0; k < na; k++) {
+			char aid[MK_ASSET_ID_LEN];
+
+			memcpy(aid, r->assets[as[k]].id, sizeof(aid));
+			aid[sizeof(aid) - 1] = '\0';
+			join(assets, sizeof(assets), " ", aid);
+		}
+		for (size_t k = 0; k < a->n_evidence; k++) {
+			char one[256];
+
+			snprintf(one, sizeof(one), "%s=%s", a->evidence[k].key ? a->evidence[k].key : "",
+			         a->evidence[k].value ? a->evidence[k].value : "");
+			join(ev, sizeof(ev), "; ", one);
+		}
+		row[0] = id;
+		row[1] = type;
+		row[2] = mk_severity_name(a->severity);
+		row[3] = mk_time_rfc3339(a->first_ns, first, sizeof(first));
+		row[4] = mk_time_rfc3339(a->last_ns, last, sizeof(last));
+		row[5] = count;
+		row[6] = cl;
+		row[7] = sv;
+		row[8] = a->proto != MK_PROTO_UNKNOWN ? mk_proto_id_name(a->proto) : "";
+		row[9] = port;
+		row[10] = assets;
+		row[11] = a->title_ja;
+		row[12] = a->title_en;
+		row[13] = a->detail_ja;
+		row[14] = a->detail_en;
+		row[15] = ev;
+		csv_row(f, row, NCOL);
+	}
+	mk_report_index_free(ix);
+}
+
 /* mkdir -p */
 static int make_dirs(const char *dir, char *err, size_t errlen)
 {
@@ -333,7 +400,8 @@ int mk_report_csv(const char *dir, const struct mk_report *r, char *err, size_t 
 		return -1;
 	if (write_file(dir, "assets.csv", write_assets, r, err, errlen) != 0 ||
 	    write_file(dir, "communications.csv", write_convs, r, err, errlen) != 0 ||
-	    write_file(dir, "captures.csv", write_captures, r, err, errlen) != 0)
+	    write_file(dir, "captures.csv", write_captures, r, err, errlen) != 0 ||
+	    write_file(dir, "alerts.csv", write_alerts, r, err, errlen) != 0)
 		return -1;
 	return 0;
 }

@@ -5,7 +5,13 @@
  *   asset:          "hostname_sources": [{"name", "source"}], "attributes":
  *                   [{"key", "value", "source"}]
  *   communication:  "flows": connections/flows folded into the record
+ *   alert:          "count", "first_seen", "last_seen" (aggregation: one alert per
+ *                   type and subject, counted)
  *   top level:      "statistics": {counter name: value}
+ * An alert's "time" is when it was first seen; "evidence" holds the client,
+ * server, protocol and port it is about, then what detect put in it
+ * (operation details and their counts, distinct targets of a scan...), numbers
+ * as JSON numbers.
  * All text goes through the escaping JSON writer (util.h), which also turns
  * invalid UTF-8 into U+FFFD, so names from the network cannot break the
  * document.
@@ -13,6 +19,7 @@
 #include "mieruka/report.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mieruka/facts.h"
@@ -235,8 +242,108 @@ static void json_conv(struct mk_json *j, const struct mk_conv_rec *c)
 	mk_json_end_object(j);
 }
 
+#define MAX_REFS 16
+
+static bool all_digits(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n] != '\0'; n++)
+		if (s[n] < '0' || s[n] > '9')
+			return false;
+	return n > 0 && n < 20 && !(n > 1 && s[0] == '0');
+}
+
+static void json_alert(struct mk_json *j, const struct mk_report *r,
+                       const struct mk_report_index *ix, const struct mk_alert_rec *a)
+{
+	size_t assets[MAX_REFS], convs[MAX_REFS], na, nc;
+	char type[MK_ALERT_TYPE_LEN];
+
+	memcpy(type, a->type, sizeof(type));
+	type[sizeof(type) - 1] = '\0';
+	mk_report_alert_refs(ix, r, a, assets, &na, convs, &nc, MAX_REFS);
+	mk_json_begin_object(j);
+	mk_json_key(j, "id");
+	mk_json_stringn(j, a->id, strnlen(a->id, sizeof(a->id)));
+	mk_json_key(j, "type");
+	mk_json_string(j, type);
+	mk_json_key(j, "severity");
+	mk_json_string(j, mk_severity_name(a->severity));
+	mk_json_key(j, "time");
+	mk_json_time(j, a->first_ns);
+	mk_json_key(j, "assets");
+	mk_json_begin_array(j);
+	for (size_t i = 0; i < na; i++)
+		mk_json_stringn(j, r->assets[assets[i]].id,
+		                strnlen(r->assets[assets[i]].id, sizeof(r->assets[assets[i]].id)));
+	mk_json_end_array(j);
+	mk_json_key(j, "communications");
+	mk_json_begin_array(j);
+	for (size_t i = 0; i < nc; i++)
+		mk_json_uint(j, convs[i]);
+	mk_json_end_array(j);
+	mk_json_key(j, "title");
+	mk_json_begin_object(j);
+	mk_json_key(j, "ja");
+	mk_json_string(j, a->title_ja != NULL ? a->title_ja : "");
+	mk_json_key(j, "en");
+	mk_json_string(j, a->title_en != NULL ? a->title_en : "");
+	mk_json_end_object(j);
+	mk_json_key(j, "detail");
+	mk_json_begin_object(j);
+	mk_json_key(j, "ja");
+	mk_json_string(j, a->detail_ja != NULL ? a->detail_ja : "");
+	mk_json_key(j, "en");
+	mk_json_string(j, a->detail_en != NULL ? a->detail_en : "");
+	mk_json_end_object(j);
+	mk_json_key(j, "evidence");
+	mk_json_begin_object(j);
+	if (a->client.family != MK_AF_NONE) {
+		mk_json_key(j, "client");
+		json_addr(j, &a->client);
+	}
+	if (a->server.family != MK_AF_NONE) {
+		mk_json_key(j, "server");
+		json_addr(j, &a->server);
+	}
+	if (a->proto != MK_PROTO_UNKNOWN) {
+		mk_json_key(j, "protocol");
+		mk_json_string(j, mk_proto_id_name(a->proto));
+	}
+	if (a->port != 0) {
+		mk_json_key(j, "port");
+		mk_json_uint(j, a->port);
+	}
+	for (size_t i = 0; i < a->n_evidence; i++) {
+		const char *k = a->evidence[i].key, *v = a->evidence[i].value;
+
+		if (k == NULL || v == NULL || strcmp(k, "client") == 0 || strcmp(k, "server") == 0 ||
+		    strcmp(k, "protocol") == 0 || strcmp(k, "port") == 0)
+			continue;
+		mk_json_key(j, k);
+		if (all_digits(v)) {
+			char *end;
+
+			mk_json_uint(j, strtoull(v, &end, 10));
+		} else {
+			mk_json_string(j, v);
+		}
+	}
+	mk_json_end_object(j);
+	/* extensions */
+	mk_json_key(j, "count");
+	mk_json_uint(j, a->count);
+	mk_json_key(j, "first_seen");
+	mk_json_time(j, a->first_ns);
+	mk_json_key(j, "last_seen");
+	mk_json_time(j, a->last_ns);
+	mk_json_end_object(j);
+}
+
 int mk_report_json(FILE *f, const struct mk_report *r)
 {
+	struct mk_report_index *ix;
 	struct mk_json j;
 
 	mk_json_init(&j, f, true);
@@ -264,9 +371,12 @@ int mk_report_json(FILE *f, const struct mk_report *r)
 		json_conv(&j, &r->convs[i]);
 	mk_json_end_array(&j);
 
-	/* Detection comes later: the key is there so consumers can rely on it. */
 	mk_json_key(&j, "alerts");
 	mk_json_begin_array(&j);
+	ix = mk_report_index_new(r);
+	for (size_t i = 0; i < r->n_alerts; i++)
+		json_alert(&j, r, ix, &r->alerts[i]);
+	mk_report_index_free(ix);
 	mk_json_end_array(&j);
 
 	mk_json_key(&j, "statistics");

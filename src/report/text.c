@@ -1,7 +1,8 @@
 /* text.c - the terminal summary of `mieruka analyze`, in the current language.
  *
- * Three parts: a totals block (captures, packets, data, time span, capture
- * warnings), the asset ledger, and the conversations with the most data.
+ * Four parts: a totals block (captures, packets, data, time span, capture
+ * warnings), the alerts (most severe first), the asset ledger, and the
+ * conversations with the most data.
  * Tables are aligned by display width (a Japanese character takes two
  * columns), long cells are cut with an ellipsis, and each table stops after
  * max_rows with a pointer to the complete --json / --csv output.
@@ -483,9 +484,69 @@ static void print_convs(FILE *f, const struct mk_report *r, size_t max_rows)
 	free(v);
 }
 
+static int alert_cmp(const void *x, const void *y)
+{
+	const struct mk_alert_rec *a = *(const struct mk_alert_rec *const *)x;
+	const struct mk_alert_rec *b = *(const struct mk_alert_rec *const *)y;
+
+	/* Most severe first; then the most recent. */
+	if (a->severity != b->severity)
+		return a->severity > b->severity ? -1 : 1;
+	if (a->last_ns != b->last_ns)
+		return a->last_ns > b->last_ns ? -1 : 1;
+	return strncmp(a->id, b->id, sizeof(a->id));
+}
+
+static void print_alerts(FILE *f, const struct mk_report *r, size_t max_rows)
+{
+	const struct mk_alert_rec **v;
+	bool ja = mk_i18n_lang() == MK_LANG_JA;
+	struct table t;
+	size_t shown;
+
+	fprintf(f, "\n== %s (%s: %zu) ==\n", mk_msg("report.alerts"), mk_msg("report.alerts_unit"),
+	        r->n_alerts);
+	if (r->n_alerts == 0) {
+		fprintf(f, "  %s\n", mk_msg("report.none_alerts"));
+		return;
+	}
+	v = calloc(r->n_alerts, sizeof(*v));
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < r->n_alerts; i++)
+		v[i] = &r->alerts[i];
+	qsort(v, r->n_alerts, sizeof(*v), alert_cmp);
+	table_init(&t);
+	table_col(&t, mk_msg("report.col.severity"), 12, false);
+	table_col(&t, mk_msg("report.col.time"), 24, false);
+	table_col(&t, mk_msg("report.col.title"), 90, false);
+	table_col(&t, mk_msg("report.col.count"), 0, true);
+	shown = r->n_alerts < max_rows ? r->n_alerts : max_rows;
+	for (size_t i = 0; i < shown; i++) {
+		const struct mk_alert_rec *a = v[i];
+		char key[48], when[64], n[32];
+		const char *cells[4];
+
+		snprintf(key, sizeof(key), "severity.%s", mk_severity_name(a->severity));
+		fmt_local_time(a->last_ns, when, sizeof(when));
+		fmt_count(a->count, n, sizeof(n));
+		cells[0] = mk_msg(key);
+		cells[1] = when;
+		cells[2] = ja ? a->title_ja : a->title_en;
+		cells[3] = n;
+		if (!table_row(&t, cells))
+			break;
+	}
+	table_print(f, &t);
+	print_more(f, t.nrows, r->n_alerts);
+	table_free(&t);
+	free(v);
+}
+
 void mk_report_text(FILE *f, const struct mk_report *r, size_t max_rows)
 {
 	print_totals(f, r);
+	print_alerts(f, r, max_rows);
 	print_assets(f, r, max_rows);
 	print_convs(f, r, max_rows);
 	fflush(f);

@@ -124,6 +124,34 @@ const char *const mk_store_migrations[] = {
 	"  name TEXT PRIMARY KEY,"
 	"  value INTEGER NOT NULL DEFAULT 0"
 	");",
+
+	/* ---- version 2: alerts (src/detect), aggregated by key ---- */
+	"CREATE TABLE alerts ("
+	"  id TEXT PRIMARY KEY,"              /* 'al-' + hash of the key fields */
+	"  type TEXT NOT NULL,"               /* alert type id of interface.md */
+	"  subject TEXT NOT NULL DEFAULT '',"  /* extra key part (an event name) */
+	"  severity TEXT NOT NULL,"           /* critical, high, medium, low, info */
+	"  client TEXT,"                      /* requester / source; NULL when not applicable */
+	"  server TEXT,"                      /* target; NULL when not applicable */
+	"  transport TEXT NOT NULL DEFAULT 'l2',"
+	"  port INTEGER NOT NULL DEFAULT 0,"
+	"  proto TEXT NOT NULL DEFAULT 'unknown',"
+	"  first_ns INTEGER NOT NULL DEFAULT 0,"
+	"  last_ns INTEGER NOT NULL DEFAULT 0,"
+	"  count INTEGER NOT NULL DEFAULT 0,"
+	"  title_en TEXT NOT NULL DEFAULT '',"
+	"  title_ja TEXT NOT NULL DEFAULT '',"
+	"  detail_en TEXT NOT NULL DEFAULT '',"
+	"  detail_ja TEXT NOT NULL DEFAULT ''"
+	");"
+	"CREATE INDEX alerts_order ON alerts(first_ns, id);"
+	"CREATE TABLE alert_evidence ("
+	"  alert_id TEXT NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,"
+	"  seq INTEGER NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  value TEXT NOT NULL,"
+	"  PRIMARY KEY (alert_id, seq)"
+	");",
 };
 
 const size_t mk_store_n_migrations = sizeof(mk_store_migrations) / sizeof(mk_store_migrations[0]);

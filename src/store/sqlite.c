@@ -79,6 +79,11 @@ enum stmt_id {
 	S_CAPTURE_SEL,
 	S_WARN_SEL,
 	S_COUNTER_SEL,
+	S_ALERT_UPSERT,
+	S_ALERT_DEL_EV,
+	S_ALERT_EV_INS,
+	S_ALERT_SEL,
+	S_ALERT_EV_SEL,
 	S_COUNT,
 };
 
@@ -152,6 +157,22 @@ static const char *const stmt_sql[S_COUNT] = {
 	                  " FROM captures ORDER BY id",
 	[S_WARN_SEL] = "SELECT warning FROM capture_warnings WHERE capture_id=?1 ORDER BY seq",
 	[S_COUNTER_SEL] = "SELECT name, value FROM counters ORDER BY name",
+	[S_ALERT_UPSERT] =
+		"INSERT INTO alerts(id, type, subject, severity, client, server, transport, port, proto,"
+		" first_ns, last_ns, count, title_en, title_ja, detail_en, detail_ja)"
+		" VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)"
+		" ON CONFLICT(id) DO UPDATE SET type=excluded.type, subject=excluded.subject,"
+		" severity=excluded.severity, client=excluded.client, server=excluded.server,"
+		" transport=excluded.transport, port=excluded.port, proto=excluded.proto,"
+		" first_ns=excluded.first_ns, last_ns=excluded.last_ns, count=excluded.count,"
+		" title_en=excluded.title_en, title_ja=excluded.title_ja,"
+		" detail_en=excluded.detail_en, detail_ja=excluded.detail_ja",
+	[S_ALERT_DEL_EV] = "DELETE FROM alert_evidence WHERE alert_id=?1",
+	[S_ALERT_EV_INS] = "INSERT INTO alert_evidence(alert_id, seq, key, value) VALUES(?1,?2,?3,?4)",
+	[S_ALERT_SEL] = "SELECT id, type, subject, severity, client, server, transport, port, proto,"
+	                " first_ns, last_ns, count, title_en, title_ja, detail_en, detail_ja"
+	                " FROM alerts ORDER BY first_ns, id",
+	[S_ALERT_EV_SEL] = "SELECT key, value FROM alert_evidence WHERE alert_id=?1 ORDER BY seq",
 };
 
 struct mk_store {
@@ -874,6 +895,69 @@ static int sq_put_counter(struct mk_store *st, const char *name, uint64_t value)
 	return stmt_done(st, s, "write counter");
 }
 
+static int put_alert_rows(struct mk_store *st, const struct mk_alert_rec *rec, const char *id)
+{
+	char cbuf[MK_ADDR_STRLEN], sbuf[MK_ADDR_STRLEN], tbuf[8], type[MK_ALERT_TYPE_LEN];
+	char subject[MK_ALERT_SUBJECT_LEN];
+	sqlite3_stmt *s = stmt_get(st, S_ALERT_UPSERT);
+
+	if (s == NULL)
+		return -1;
+	memcpy(type, rec->type, sizeof(type));
+	type[sizeof(type) - 1] = '\0';
+	memcpy(subject, rec->subject, sizeof(subject));
+	subject[sizeof(subject) - 1] = '\0';
+	bind_text(s, 1, id);
+	bind_text(s, 2, type);
+	bind_text(s, 3, subject);
+	bind_text(s, 4, mk_severity_name(rec->severity));
+	if (rec->client.family != MK_AF_NONE)
+		bind_text(s, 5, mk_addr_str(&rec->client, cbuf));
+	if (rec->server.family != MK_AF_NONE)
+		bind_text(s, 6, mk_addr_str(&rec->server, sbuf));
+	bind_text(s, 7, transport_text(rec->transport, tbuf));
+	sqlite3_bind_int(s, 8, rec->port);
+	bind_text(s, 9, mk_proto_id_name(rec->proto));
+	bind_u64(s, 10, rec->first_ns);
+	bind_u64(s, 11, rec->last_ns);
+	bind_u64(s, 12, rec->count);
+	bind_text(s, 13, rec->title_en != NULL ? rec->title_en : "");
+	bind_text(s, 14, rec->title_ja != NULL ? rec->title_ja : "");
+	bind_text(s, 15, rec->detail_en != NULL ? rec->detail_en : "");
+	bind_text(s, 16, rec->detail_ja != NULL ? rec->detail_ja : "");
+	if (stmt_done(st, s, "write alert") != 0)
+		return -1;
+	if ((s = stmt_get(st, S_ALERT_DEL_EV)) == NULL)
+		return -1;
+	bind_text(s, 1, id);
+	if (stmt_done(st, s, "delete alert evidence") != 0)
+		return -1;
+	for (size_t i = 0; i < rec->n_evidence; i++) {
+		if ((s = stmt_get(st, S_ALERT_EV_INS)) == NULL)
+			return -1;
+		bind_text(s, 1, id);
+		sqlite3_bind_int64(s, 2, (sqlite3_int64)i);
+		bind_text(s, 3, rec->evidence[i].key != NULL ? rec->evidence[i].key : "");
+		bind_text(s, 4, rec->evidence[i].value != NULL ? rec->evidence[i].value : "");
+		if (stmt_done(st, s, "write alert evidence") != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int sq_put_alert(struct mk_store *st, const struct mk_alert_rec *rec)
+{
+	char id[MK_ALERT_ID_LEN];
+
+	memcpy(id, rec->id, sizeof(id));
+	id[sizeof(id) - 1] = '\0';
+	if (id[0] == '\0')
+		return fail_msg(st, "write alert", "alert without an id");
+	if (sp_begin(st) != 0)
+		return -1;
+	return sp_end(st, put_alert_rows(st, rec, id));
+}
+
 /* ---- reads ---- */
 
 /* Grows *v (of *cap items of size sz) to hold n + 1 items, up to MAX_CHILDREN. */
@@ -1274,6 +1358,100 @@ static int sq_each_counter(struct mk_store *st, mk_counter_cb cb, void *ctx)
 	return ret;
 }
 
+static int load_evidence(struct mk_store *st, const char *id, struct mk_alert_rec *rec)
+{
+	sqlite3_stmt *s = stmt_get(st, S_ALERT_EV_SEL);
+	bool oom = false;
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, id);
+	STEP_ROWS(s, rc) {
+		struct mk_evidence_rec *e;
+
+		if (rec->n_evidence >= MK_ALERT_MAX_EVIDENCE)
+			continue; /* a damaged or newer database: keep what fits */
+		if (rec->evidence == NULL &&
+		    (rec->evidence = calloc(MK_ALERT_MAX_EVIDENCE, sizeof(*rec->evidence))) == NULL) {
+			oom = true;
+			break;
+		}
+		e = &rec->evidence[rec->n_evidence++];
+		e->key = col_dup(s, 0, &oom);
+		e->value = col_dup(s, 1, &oom);
+		if (oom || e->key == NULL || e->value == NULL) {
+			oom = true;
+			break;
+		}
+	}
+	sqlite3_reset(s);
+	if (oom)
+		return fail_msg(st, "read alert evidence", "out of memory");
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(st, "read alert evidence");
+}
+
+static int load_alert(struct mk_store *st, sqlite3_stmt *s, struct mk_alert_rec *rec)
+{
+	bool oom = false;
+	int sev;
+
+	memset(rec, 0, sizeof(*rec));
+	snprintf(rec->id, sizeof(rec->id), "%s", col_text(s, 0));
+	snprintf(rec->type, sizeof(rec->type), "%s", col_text(s, 1));
+	snprintf(rec->subject, sizeof(rec->subject), "%s", col_text(s, 2));
+	sev = mk_severity_from_name(col_text(s, 3));
+	rec->severity = sev >= 0 ? (uint8_t)sev : (uint8_t)MK_SEV_INFO;
+	if (sqlite3_column_type(s, 4) != SQLITE_NULL && !mk_addr_parse(&rec->client, col_text(s, 4)))
+		memset(&rec->client, 0, sizeof(rec->client));
+	if (sqlite3_column_type(s, 5) != SQLITE_NULL && !mk_addr_parse(&rec->server, col_text(s, 5)))
+		memset(&rec->server, 0, sizeof(rec->server));
+	rec->transport = transport_parse(col_text(s, 6));
+	rec->port = (uint16_t)sqlite3_column_int(s, 7);
+	rec->proto = proto_from_text(col_text(s, 8));
+	rec->first_ns = col_u64(s, 9);
+	rec->last_ns = col_u64(s, 10);
+	rec->count = col_u64(s, 11);
+	rec->title_en = col_dup(s, 12, &oom);
+	rec->title_ja = col_dup(s, 13, &oom);
+	rec->detail_en = col_dup(s, 14, &oom);
+	rec->detail_ja = col_dup(s, 15, &oom);
+	if (oom)
+		return fail_msg(st, "read alert", "out of memory");
+	return load_evidence(st, rec->id, rec);
+}
+
+static int sq_each_alert(struct mk_store *st, mk_alert_cb cb, void *ctx)
+{
+	sqlite3_stmt *s;
+	int rc, ret = 0;
+
+	if (read_begin(st) != 0)
+		return -1;
+	if ((s = stmt_get(st, S_ALERT_SEL)) == NULL) {
+		read_end(st);
+		return -1;
+	}
+	STEP_ROWS(s, rc) {
+		struct mk_alert_rec rec;
+
+		if (load_alert(st, s, &rec) != 0) {
+			mk_alert_rec_clear(&rec);
+			ret = -1;
+			break;
+		}
+		ret = cb(ctx, &rec);
+		mk_alert_rec_clear(&rec);
+		if (ret != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = fail(st, "read alerts");
+	sqlite3_reset(s);
+	read_end(st);
+	return ret;
+}
+
 static const char *sq_error(struct mk_store *st)
 {
 	return st != NULL && st->err[0] != '\0' ? st->err : "no error";
@@ -1295,9 +1473,11 @@ const struct mk_store_ops mk_store_sqlite = {
 	.put_conv = sq_put_conv,
 	.put_capture = sq_put_capture,
 	.put_counter = sq_put_counter,
+	.put_alert = sq_put_alert,
 	.each_asset = sq_each_asset,
 	.each_conv = sq_each_conv,
 	.each_capture = sq_each_capture,
 	.each_counter = sq_each_counter,
+	.each_alert = sq_each_alert,
 	.error = sq_error,
 };

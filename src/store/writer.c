@@ -48,6 +48,9 @@ void mk_store_batch_clear(struct mk_store_batch *b)
 	for (size_t i = 0; i < b->n_counters; i++)
 		free(b->counters[i].name);
 	free(b->counters);
+	for (size_t i = 0; i < b->n_alerts; i++)
+		mk_alert_rec_clear(&b->alerts[i]);
+	free(b->alerts);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -66,6 +69,9 @@ static int write_batch(struct mk_store_writer *w, const struct mk_store_batch *b
 			return -1;
 	for (size_t i = 0; i < b->n_counters; i++)
 		if (ops->put_counter(w->st, b->counters[i].name, b->counters[i].value) != 0)
+			return -1;
+	for (size_t i = 0; i < b->n_alerts; i++)
+		if (ops->put_alert(w->st, &b->alerts[i]) != 0)
 			return -1;
 	return 0;
 }

@@ -1,0 +1,85 @@
+/* detect.h - turns observations into alerts (src/detect).
+ *
+ * The engine feeds the detector what the parsers concluded (operation and
+ * anomaly facts, with their flow), ended flows, and ARP requests; at each
+ * snapshot it hands over the asset and conversation records and receives the
+ * alert records.  Alerts are aggregated: one per (type, client, server,
+ * protocol, subject) with a count and first/last time, so 5,000 firmware
+ * transfer requests make one alert with count 5000.  The number of alerts and
+ * of tracked scan sources is capped; what the caps drop is counted.
+ *
+ * Everything that is knowledge lives in data files: alert texts and default
+ * severities in data/rules/alerts.tsv, thresholds and lists in
+ * data/rules/detect.tsv, controller protocols in data/rules/roles.tsv.
+ *
+ * This first step has the detectors that need no learned baseline.  Baseline
+ * learning, zones, maintenance windows and volume anomalies are not here yet
+ * (docs/ARCHITECTURE.md, section detect).
+ */
+#ifndef MIERUKA_DETECT_H
+#define MIERUKA_DETECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mieruka/flow.h"
+#include "mieruka/model.h"
+#include "mieruka/pkt.h"
+
+struct mk_detect_limits {
+	size_t max_alerts;       /* distinct alerts kept (default 10,000) */
+	size_t max_scan_sources; /* sources tracked by the scan detector (default 4,096) */
+};
+void mk_detect_limits_default(struct mk_detect_limits *lim);
+
+struct mk_detect_stats {
+	uint64_t alerts_dropped;       /* new alerts refused by the cap */
+	uint64_t scan_sources_evicted; /* sources forgotten to make room */
+};
+
+struct mk_detect;
+
+/* Loads the rules.  Paths NULL = the data files (mk_data_path): rules/alerts.tsv,
+ * rules/detect.tsv, rules/roles.tsv.  Malformed lines are skipped and counted in
+ * err (a warning, not a failure); NULL with err only when alerts.tsv or
+ * detect.tsv cannot be read or on ENOMEM. */
+struct mk_detect *mk_detect_new(const struct mk_detect_limits *lim, const char *alerts_path,
+                                const char *detect_path, const char *roles_path, char *err,
+                                size_t errlen);
+void mk_detect_free(struct mk_detect *d);
+
+/* An operation fact (class op, detail text of len bytes, untrusted) of protocol
+ * proto, parsed from bytes of direction dir of flow. */
+void mk_detect_operation(struct mk_detect *d, const struct mk_flow *flow, int dir, uint16_t proto,
+                         unsigned op, const char *detail, size_t len, uint64_t ts_ns);
+/* An anomaly fact (stable event name) on flow (NULL: flowless; pkt gives the
+ * addresses then). */
+void mk_detect_anomaly(struct mk_detect *d, const struct mk_flow *flow, const struct mk_pkt *pkt,
+                       int dir, uint16_t proto, const char *event, uint64_t ts_ns);
+/* A flow left the flow table: the scan tracker looks at unanswered probes. */
+void mk_detect_flow_ended(struct mk_detect *d, const struct mk_flow *flow);
+/* A decoded ARP packet (host sweeps by ARP). O(1). */
+void mk_detect_arp(struct mk_detect *d, const struct mk_pkt *pkt);
+
+/* Seeds with an alert of an earlier run: later occurrences add to its count. */
+void mk_detect_load(struct mk_detect *d, const struct mk_alert_rec *rec);
+
+/* Runs the end-of-analysis detectors over the records (remote access, control
+ * assets reaching the internet, inbound connections from the internet) and
+ * copies every alert out with rendered texts.  The caller frees *out with
+ * mk_alert_rec_clear on each and free().  Returns the count or (size_t)-1. */
+size_t mk_detect_snapshot(struct mk_detect *d, const struct mk_asset_rec *assets, size_t n_assets,
+                          const struct mk_conv_rec *convs, size_t n_convs,
+                          struct mk_alert_rec **out);
+
+const struct mk_detect_stats *mk_detect_stats(const struct mk_detect *d);
+size_t mk_detect_count(const struct mk_detect *d);
+
+/* Renders tmpl into out (at most outlen-1 bytes, never cutting a UTF-8
+ * character), replacing {name} by the value of name in names[]/values[];
+ * unknown placeholders stay as written.  Exposed for tests. */
+void mk_detect_render(char *out, size_t outlen, const char *tmpl, const char *const *names,
+                      const char *const *values, size_t n);
+
+#endif /* MIERUKA_DETECT_H */

@@ -1,0 +1,68 @@
+/* detect_int.h - the detector's rules as loaded from data/rules/alerts.tsv and
+ * data/rules/detect.tsv (internal to src/detect; tests include it). */
+#ifndef MIERUKA_DETECT_INT_H
+#define MIERUKA_DETECT_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mieruka/facts.h"
+#include "mieruka/model.h"
+#include "mieruka/util.h" /* enum mk_lang indexes the texts */
+
+#define MK_DETECT_MAX_TYPES 64
+#define MK_DETECT_MAX_WORDS 32
+#define MK_DETECT_MAX_ANOMALIES 64
+#define MK_DETECT_WORD_LEN 48
+
+struct mk_alert_type {
+	char id[MK_ALERT_TYPE_LEN];
+	uint8_t severity; /* enum mk_severity: the default */
+	char *title[2];   /* [MK_LANG_EN], [MK_LANG_JA] */
+	char *detail[2];
+};
+
+struct mk_detect_word {
+	int16_t key; /* alert type index (critical) or proto id (routine_alert) */
+	char word[MK_DETECT_WORD_LEN];
+};
+
+struct mk_detect_anomaly_rule {
+	char event[MK_DETECT_WORD_LEN];
+	int16_t type;
+};
+
+struct mk_detect_rules {
+	struct mk_alert_type types[MK_DETECT_MAX_TYPES];
+	size_t n_types;
+	int16_t op_alert[MK_OP_COUNT];   /* alert type index, -1 = none */
+	bool controller[MK_PROTO_COUNT]; /* roles.tsv "server P plc" and "controller P" */
+	bool routine[MK_PROTO_COUNT];    /* roles.tsv "routine_control" */
+	struct mk_detect_word routine_alert[MK_DETECT_MAX_WORDS];
+	size_t n_routine_alert;
+	struct mk_detect_word critical[MK_DETECT_MAX_WORDS];
+	size_t n_critical;
+	struct mk_detect_anomaly_rule anomaly[MK_DETECT_MAX_ANOMALIES];
+	size_t n_anomaly;
+	bool remote[MK_PROTO_COUNT];
+	bool control_role[MK_ROLE_COUNT];
+	uint32_t control_role_min_confidence;
+	uint32_t probe_max_packets;
+	uint32_t scan_hosts_min, scan_hosts_window_s;
+	uint32_t scan_ports_min, scan_ports_window_s;
+	uint32_t arp_sweep_min, arp_sweep_window_s;
+};
+
+void mk_detect_rules_init(struct mk_detect_rules *r);
+void mk_detect_rules_clear(struct mk_detect_rules *r);
+/* Each loader returns the number of malformed lines skipped, or -1 when the
+ * file cannot be read (message in err) or memory runs out. */
+int mk_detect_rules_load_alerts(struct mk_detect_rules *r, const char *path, char *err,
+                                size_t errlen);
+int mk_detect_rules_load_detect(struct mk_detect_rules *r, const char *path, char *err,
+                                size_t errlen);
+/* Index of the alert type id, -1 if unknown. */
+int mk_detect_type_index(const struct mk_detect_rules *r, const char *id);
+
+#endif /* MIERUKA_DETECT_INT_H */

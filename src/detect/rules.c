@@ -1,0 +1,279 @@
+/* rules.c - loads the detector's data files: data/rules/alerts.tsv (alert
+ * types, severities, texts) and data/rules/detect.tsv (thresholds and lists).
+ * The knowledge is in the data files; this is only their reader.  Malformed
+ * lines are skipped and counted, like src/inventory/roles.c.
+ * specification: our own TSV formats, described at the top of each file. */
+#include "detect/detect_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mieruka/util.h"
+
+#define RULES_MAX_LINE 8192
+
+void mk_detect_rules_init(struct mk_detect_rules *r)
+{
+	memset(r, 0, sizeof(*r));
+	for (unsigned op = 0; op < MK_OP_COUNT; op++)
+		r->op_alert[op] = -1;
+	/* Used when the file does not set them (see detect.tsv for the reasoning). */
+	r->control_role_min_confidence = 50;
+	r->probe_max_packets = 3;
+	r->scan_hosts_min = 8;
+	r->scan_hosts_window_s = 7200;
+	r->scan_ports_min = 10;
+	r->scan_ports_window_s = 60;
+	r->arp_sweep_min = 64;
+	r->arp_sweep_window_s = 60;
+}
+
+void mk_detect_rules_clear(struct mk_detect_rules *r)
+{
+	for (size_t i = 0; i < r->n_types; i++)
+		for (int l = 0; l < 2; l++) {
+			free(r->types[i].title[l]);
+			free(r->types[i].detail[l]);
+		}
+	mk_detect_rules_init(r);
+}
+
+int mk_detect_type_index(const struct mk_detect_rules *r, const char *id)
+{
+	for (size_t i = 0; i < r->n_types; i++)
+		if (strcmp(r->types[i].id, id) == 0)
+			return (int)i;
+	return -1;
+}
+
+static size_t split_tabs(char *line, char **f, size_t max)
+{
+	size_t n = 0;
+	char *p = line;
+
+	while (n < max) {
+		char *tab = strchr(p, '\t');
+
+		f[n++] = p;
+		if (tab == NULL)
+			break;
+		*tab = '\0';
+		p = tab + 1;
+	}
+	return n;
+}
+
+static bool parse_u32(const char *s, uint32_t max, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return false;
+	v = strtoul(s, &end, 10);
+	if (*end != '\0' || v > max)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+/* A word: non-empty, fits, and plain ASCII identifier characters. */
+static bool word_ok(const char *w)
+{
+	size_t n = strlen(w);
+
+	if (n == 0 || n >= MK_DETECT_WORD_LEN)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = w[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '-' || c == '.'))
+			return false;
+	}
+	return true;
+}
+
+/* Reads path line by line; calls fn for each non-comment line (without its
+ * line end).  Returns malformed lines (fn false, or too long), or -1. */
+static int each_line(const char *path, bool (*fn)(struct mk_detect_rules *, char *),
+                     struct mk_detect_rules *r, char *err, size_t errlen)
+{
+	char *line = malloc(RULES_MAX_LINE);
+	int bad = 0;
+	FILE *f;
+
+	if (line == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "cannot read %s", path);
+		free(line);
+		return -1;
+	}
+	while (fgets(line, RULES_MAX_LINE, f) != NULL) {
+		size_t len = strlen(line);
+
+		if (len > 0 && line[len - 1] != '\n' && !feof(f)) {
+			int c;
+
+			while ((c = fgetc(f)) != EOF && c != '\n')
+				;
+			bad++;
+			continue;
+		}
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (len == 0 || line[0] == '#')
+			continue;
+		if (!fn(r, line))
+			bad++;
+	}
+	fclose(f);
+	free(line);
+	return bad;
+}
+
+/* type severity title_en title_ja detail_en detail_ja */
+static bool alert_line(struct mk_detect_rules *r, char *line)
+{
+	char *f[7];
+	struct mk_alert_type *t;
+	int sev;
+
+	if (split_tabs(line, f, 7) != 6 || !word_ok(f[0]) || strlen(f[0]) >= MK_ALERT_TYPE_LEN ||
+	    (sev = mk_severity_from_name(f[1])) < 0 || r->n_types >= MK_DETECT_MAX_TYPES ||
+	    mk_detect_type_index(r, f[0]) >= 0)
+		return false;
+	for (int i = 2; i < 6; i++)
+		if (f[i][0] == '\0')
+			return false;
+	t = &r->types[r->n_types];
+	memset(t, 0, sizeof(*t));
+	snprintf(t->id, sizeof(t->id), "%s", f[0]);
+	t->severity = (uint8_t)sev;
+	t->title[MK_LANG_EN] = strdup(f[2]);
+	t->title[MK_LANG_JA] = strdup(f[3]);
+	t->detail[MK_LANG_EN] = strdup(f[4]);
+	t->detail[MK_LANG_JA] = strdup(f[5]);
+	r->n_types++; /* counted first: clear frees a partial entry */
+	return t->title[0] != NULL && t->title[1] != NULL && t->detail[0] != NULL &&
+	       t->detail[1] != NULL;
+}
+
+int mk_detect_rules_load_alerts(struct mk_detect_rules *r, const char *path, char *err,
+                                size_t errlen)
+{
+	return each_line(path, alert_line, r, err, errlen);
+}
+
+static int op_from_name(const char *name)
+{
+	for (unsigned op = 0; op < MK_OP_COUNT; op++)
+		if (strcmp(mk_op_class_name(op), name) == 0)
+			return (int)op;
+	return -1;
+}
+
+static bool set_line(struct mk_detect_rules *r, const char *name, const char *value)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+		uint32_t min, max;
+	} params[] = {
+	    {"control_role_min_confidence",
+	     offsetof(struct mk_detect_rules, control_role_min_confidence), 0, 100},
+	    {"probe_max_packets", offsetof(struct mk_detect_rules, probe_max_packets), 1, 100},
+	    {"scan_hosts_min", offsetof(struct mk_detect_rules, scan_hosts_min), 2, 512},
+	    {"scan_hosts_window_s", offsetof(struct mk_detect_rules, scan_hosts_window_s), 1,
+	     86400},
+	    {"scan_ports_min", offsetof(struct mk_detect_rules, scan_ports_min), 2, 1024},
+	    {"scan_ports_window_s", offsetof(struct mk_detect_rules, scan_ports_window_s), 1,
+	     86400},
+	    {"arp_sweep_min", offsetof(struct mk_detect_rules, arp_sweep_min), 2, 512},
+	    {"arp_sweep_window_s", offsetof(struct mk_detect_rules, arp_sweep_window_s), 1, 86400},
+	};
+
+	for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
+		uint32_t v;
+
+		if (strcmp(params[i].name, name) != 0)
+			continue;
+		if (!parse_u32(value, params[i].max, &v) || v < params[i].min)
+			return false;
+		memcpy((char *)r + params[i].off, &v, sizeof(v));
+		return true;
+	}
+	return false;
+}
+
+static bool detect_line(struct mk_detect_rules *r, char *line)
+{
+	char *f[4];
+	size_t n = split_tabs(line, f, 4);
+	int a, b;
+
+	if (n == 3 && strcmp(f[0], "set") == 0)
+		return set_line(r, f[1], f[2]);
+	if (n == 3 && strcmp(f[0], "op_alert") == 0) {
+		if ((a = op_from_name(f[1])) < 0 || (b = mk_detect_type_index(r, f[2])) < 0)
+			return false;
+		r->op_alert[a] = (int16_t)b;
+		return true;
+	}
+	if (n == 2 && strcmp(f[0], "controller") == 0) {
+		if ((a = mk_proto_id_from_name(f[1])) < 0)
+			return false;
+		r->controller[a] = true;
+		return true;
+	}
+	if (n == 2 && strcmp(f[0], "remote_access") == 0) {
+		if ((a = mk_proto_id_from_name(f[1])) < 0)
+			return false;
+		r->remote[a] = true;
+		return true;
+	}
+	if (n == 2 && strcmp(f[0], "control_role") == 0) {
+		if ((a = mk_role_from_name(f[1])) < 0)
+			return false;
+		r->control_role[a] = true;
+		return true;
+	}
+	if (n == 3 && strcmp(f[0], "routine_alert") == 0) {
+		if ((a = mk_proto_id_from_name(f[1])) < 0 || !word_ok(f[2]) ||
+		    r->n_routine_alert >= MK_DETECT_MAX_WORDS)
+			return false;
+		r->routine_alert[r->n_routine_alert].key = (int16_t)a;
+		snprintf(r->routine_alert[r->n_routine_alert].word, MK_DETECT_WORD_LEN, "%s", f[2]);
+		r->n_routine_alert++;
+		return true;
+	}
+	if (n == 3 && strcmp(f[0], "critical") == 0) {
+		if ((a = mk_detect_type_index(r, f[1])) < 0 || !word_ok(f[2]) ||
+		    r->n_critical >= MK_DETECT_MAX_WORDS)
+			return false;
+		r->critical[r->n_critical].key = (int16_t)a;
+		snprintf(r->critical[r->n_critical].word, MK_DETECT_WORD_LEN, "%s", f[2]);
+		r->n_critical++;
+		return true;
+	}
+	if (n == 3 && strcmp(f[0], "anomaly") == 0) {
+		if (!word_ok(f[1]) || (b = mk_detect_type_index(r, f[2])) < 0 ||
+		    r->n_anomaly >= MK_DETECT_MAX_ANOMALIES)
+			return false;
+		snprintf(r->anomaly[r->n_anomaly].event, MK_DETECT_WORD_LEN, "%s", f[1]);
+		r->anomaly[r->n_anomaly].type = (int16_t)b;
+		r->n_anomaly++;
+		return true;
+	}
+	return false;
+}
+
+int mk_detect_rules_load_detect(struct mk_detect_rules *r, const char *path, char *err,
+                                size_t errlen)
+{
+	return each_line(path, detect_line, r, err, errlen);
+}
