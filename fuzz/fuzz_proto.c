@@ -96,7 +96,7 @@ static bool feed(const struct mk_proto *p, void *state, uint8_t **pend, size_t *
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct mk_proto *p = &MK_FUZZ_PROTO;
-	struct mk_emit out = {check_sink, NULL, NULL, NULL, 0, p->id};
+	struct mk_emit out = {.sink = check_sink, .proto = p->id};
 	void *state = p->state_size ? calloc(1, p->state_size) : NULL;
 	struct mk_rd rd;
 	size_t consumed = 0;

@@ -51,6 +51,8 @@ void mk_detect_free(struct mk_detect *d);
 
 /* An operation fact (class op, detail text of len bytes, untrusted) of protocol
  * proto, parsed from bytes of direction dir of flow. */
+/* Bit i set: operations of class i can raise an alert (their detail is read). */
+uint32_t mk_detect_watched_ops(const struct mk_detect *d);
 void mk_detect_operation(struct mk_detect *d, const struct mk_flow *flow, int dir, uint16_t proto,
                          unsigned op, const char *detail, size_t len, uint64_t ts_ns);
 /* An anomaly fact (stable event name) on flow (NULL: flowless; pkt gives the

@@ -103,9 +103,20 @@ struct mk_emit {
 	const struct mk_pkt *pkt; /* the packet being parsed, NULL in unit tests */
 	int dir;                  /* enum mk_dir of the bytes being parsed */
 	uint16_t proto;           /* default mk_fact.proto */
+	/* Optional fast path for operations, the most frequent fact: called
+	 * instead of building a struct mk_fact (NULL: operations go to sink). */
+	void (*op)(void *ctx, struct mk_flow *flow, const struct mk_pkt *pkt, int dir, uint16_t proto,
+	           uint8_t op_class, const char *detail);
+	uint32_t detail_ops;      /* with op: the classes whose detail text anybody reads */
 };
 
 void mk_emit(struct mk_emit *out, const struct mk_fact *fact);
+
+/* Is the detail text of an operation of this class read by anybody?  Always
+ * true for a plain sink (unit tests record every detail); with the engine's
+ * fast path only for the classes detection looks at.  Parsers that format a
+ * detail (snprintf) per request ask first, or use mk_emit_operationf(). */
+bool mk_emit_wants_detail(const struct mk_emit *out, enum mk_op_class op);
 
 /* Convenience constructors; each fills a struct mk_fact and calls mk_emit(). */
 struct mk_host mk_host_rel(enum mk_host_kind kind);
@@ -135,6 +146,9 @@ void mk_emit_os(struct mk_emit *out, struct mk_host host, const char *os, uint8_
 void mk_emit_role(struct mk_emit *out, struct mk_host host, enum mk_role role, uint8_t confidence,
                   const char *reason);
 void mk_emit_operation(struct mk_emit *out, enum mk_op_class op, const char *detail);
+/* The same with a printf-style detail, formatted only when wanted. */
+void mk_emit_operationf(struct mk_emit *out, enum mk_op_class op, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 void mk_emit_anomaly(struct mk_emit *out, const char *event);
 
 #endif /* MIERUKA_FACTS_H */

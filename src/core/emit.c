@@ -3,6 +3,7 @@
  * fact happens in the engine (or in a unit test's recording sink). */
 #include "mieruka/facts.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -111,14 +112,42 @@ void mk_emit_role(struct mk_emit *out, struct mk_host host, enum mk_role role, u
 	mk_emit(out, &f);
 }
 
+bool mk_emit_wants_detail(const struct mk_emit *out, enum mk_op_class op)
+{
+	if (out == NULL)
+		return false;
+	if (out->op == NULL)
+		return true;
+	return (unsigned)op < 32 && (out->detail_ops >> op & 1u) != 0;
+}
+
 void mk_emit_operation(struct mk_emit *out, enum mk_op_class op, const char *detail)
 {
+	if (out != NULL && out->op != NULL) {
+		out->op(out->ctx, out->flow, out->pkt, out->dir, out->proto, (uint8_t)op, detail);
+		return;
+	}
 	struct mk_fact f = fact_init(out, MK_FACT_OPERATION, mk_host_rel(MK_HOST_CLIENT));
 
 	f.op = (uint8_t)op;
 	f.value = detail;
 	f.value_len = detail != NULL ? strlen(detail) : 0;
 	mk_emit(out, &f);
+}
+
+void mk_emit_operationf(struct mk_emit *out, enum mk_op_class op, const char *fmt, ...)
+{
+	char detail[128];
+	va_list ap;
+
+	if (!mk_emit_wants_detail(out, op)) {
+		mk_emit_operation(out, op, NULL);
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	mk_emit_operation(out, op, detail);
 }
 
 void mk_emit_anomaly(struct mk_emit *out, const char *event)

@@ -46,6 +46,7 @@ struct mk_engine {
 	struct mk_inventory *inv;
 	struct mk_conv_table *convs;
 	struct mk_detect *det;
+	uint32_t detail_ops;         /* operation classes whose detail text detection reads */
 	struct mk_ports *ports;
 	struct mk_oui *oui;
 	struct mk_fingerprints *fp;
@@ -168,6 +169,22 @@ static void fact_sink(void *ctx, const struct mk_fact *fact, struct mk_flow *flo
 	mk_inventory_fact(eng->inv, &f, pkt != NULL ? pkt->ts_ns : eng->now_ns);
 }
 
+/* Operations skip the generic fact path: counted on the flow, shown to the
+ * detector (which ignores the classes it does not watch). */
+static void op_sink(void *ctx, struct mk_flow *flow, const struct mk_pkt *pkt, int dir, uint16_t proto,
+                    uint8_t op, const char *detail)
+{
+	struct mk_engine *eng = ctx;
+
+	if (flow == NULL || op >= MK_OP_COUNT)
+		return;
+	flow->ops[op]++;
+	if (eng->detail_ops >> op & 1u)
+		mk_detect_operation(eng->det, flow, dir, proto, op, detail,
+		                    detail != NULL ? strlen(detail) : 0,
+		                    pkt != NULL ? pkt->ts_ns : eng->now_ns);
+}
+
 static void emit_init(struct mk_emit *out, struct mk_engine *eng, struct mk_flow *flow,
                       const struct mk_pkt *pkt, int dir, uint16_t proto)
 {
@@ -177,6 +194,8 @@ static void emit_init(struct mk_emit *out, struct mk_engine *eng, struct mk_flow
 	out->pkt = pkt;
 	out->dir = dir;
 	out->proto = proto;
+	out->op = op_sink;
+	out->detail_ops = eng->detail_ops;
 }
 
 /* ------------------------------------------------------------ application */
@@ -527,6 +546,7 @@ struct mk_engine *mk_engine_new(const struct mk_engine_config *cfg, char *err, s
 		mk_warn("%s", msg);
 	msg[0] = '\0';
 	eng->det = mk_detect_new(&cfg->detect, NULL, NULL, NULL, msg, sizeof(msg));
+	eng->detail_ops = mk_detect_watched_ops(eng->det);
 	if (eng->det == NULL) {
 		snprintf(err, errlen, "%s", msg[0] ? msg : "cannot load the detection rules");
 		goto fail;

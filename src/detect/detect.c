@@ -357,6 +357,16 @@ static bool starts_with_word(const char *text, const char *word)
 	return strncmp(text, word, wl) == 0 && (text[wl] == '\0' || text[wl] == ' ');
 }
 
+uint32_t mk_detect_watched_ops(const struct mk_detect *d)
+{
+	uint32_t mask = 0;
+
+	for (unsigned op = 0; d != NULL && op < MK_OP_COUNT; op++)
+		if (d->rules.op_alert[op] >= 0)
+			mask |= 1u << op;
+	return mask;
+}
+
 void mk_detect_operation(struct mk_detect *d, const struct mk_flow *flow, int dir, uint16_t proto,
                          unsigned op, const char *detail, size_t len, uint64_t ts_ns)
 {

@@ -135,8 +135,7 @@ static void ads_request(const struct ams *h, struct mk_rd *d, struct mk_emit *ou
 	case 8: break; /* DeviceNotification: the device's push of subscribed data */
 	case 9: mk_emit_operation(out, MK_OP_WRITE, "ReadWrite"); break;
 	default:
-		snprintf(detail, sizeof(detail), "cmd=%u", (unsigned)h->cmd);
-		mk_emit_operation(out, MK_OP_OTHER, detail);
+		mk_emit_operationf(out, MK_OP_OTHER, "cmd=%u", (unsigned)h->cmd);
 		break;
 	}
 }

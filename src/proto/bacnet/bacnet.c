@@ -650,8 +650,7 @@ static void bac_apdu(struct mk_rd *rd, const struct bac_ctx *c, struct mk_emit *
 		if (seq != 0)
 			return; /* a later segment of a request already counted */
 		if (svc >= sizeof(bac_confirmed) / sizeof(bac_confirmed[0])) {
-			snprintf(detail, sizeof(detail), "confirmed_service=%u", svc);
-			mk_emit_operation(out, MK_OP_OTHER, detail);
+			mk_emit_operationf(out, MK_OP_OTHER, "confirmed_service=%u", svc);
 			mk_emit_anomaly(out, "bacnet_unknown_service");
 			return;
 		}
@@ -665,8 +664,7 @@ static void bac_apdu(struct mk_rd *rd, const struct bac_ctx *c, struct mk_emit *
 		if (!mk_rd_ok(rd))
 			break;
 		if (svc >= sizeof(bac_unconfirmed) / sizeof(bac_unconfirmed[0])) {
-			snprintf(detail, sizeof(detail), "unconfirmed_service=%u", svc);
-			mk_emit_operation(out, MK_OP_OTHER, detail);
+			mk_emit_operationf(out, MK_OP_OTHER, "unconfirmed_service=%u", svc);
 			mk_emit_anomaly(out, "bacnet_unknown_service");
 			return;
 		}

@@ -72,7 +72,6 @@ static void c37_command(struct mk_rd *r, struct mk_emit *out)
 	                                     NULL,
 	                                     "extended_frame"};
 	uint16_t cmd = mk_rd_be16(r);
-	char detail[24];
 
 	if (!mk_rd_ok(r))
 		return;
@@ -88,8 +87,7 @@ static void c37_command(struct mk_rd *r, struct mk_emit *out)
 	case 6: mk_emit_operation(out, MK_OP_READ, names[cmd]); break;
 	case 8: mk_emit_operation(out, MK_OP_OTHER, names[cmd]); break;
 	default:
-		snprintf(detail, sizeof(detail), "cmd=%u", (unsigned)cmd);
-		mk_emit_operation(out, MK_OP_OTHER, detail);
+		mk_emit_operationf(out, MK_OP_OTHER, "cmd=%u", (unsigned)cmd);
 		break;
 	}
 }

@@ -90,7 +90,6 @@ static int cciefb_probe(struct mk_rd *rd, enum mk_dir dir)
 static void cciefb_request(struct cciefb_state *st, struct mk_rd *rd, struct mk_emit *out)
 {
 	uint16_t cmd, subcmd, unit;
-	char detail[24];
 
 	mk_rd_skip(rd, 2); /* timer */
 	cmd = mk_rd_le16(rd);
@@ -100,8 +99,7 @@ static void cciefb_request(struct cciefb_state *st, struct mk_rd *rd, struct mk_
 		return;
 	}
 	if (cmd != CCIEFB_CMD_CYCLIC || subcmd != 0) {
-		snprintf(detail, sizeof(detail), "cmd=0x%04x", (unsigned)cmd);
-		mk_emit_operation(out, MK_OP_OTHER, detail);
+		mk_emit_operationf(out, MK_OP_OTHER, "cmd=0x%04x", (unsigned)cmd);
 		return;
 	}
 	mk_emit_operation(out, MK_OP_WRITE, "io");

@@ -481,6 +481,10 @@ static void cip_emit_op(uint8_t svc, const struct cip_path *path, struct mk_emit
 	int n;
 
 	cip_classify(svc, path, &o);
+	if (!mk_emit_wants_detail(out, (enum mk_op_class)o.op)) {
+		mk_emit_operation(out, (enum mk_op_class)o.op, NULL);
+		return;
+	}
 	if (o.name != NULL && (path->cls == CIP_NO_CLASS || path->symbolic || svc >= 0x4b))
 		n = snprintf(detail, sizeof(detail), "%s", o.name);
 	else if (o.name != NULL)

@@ -203,8 +203,7 @@ static void fins_command(struct fins_state *st, const struct fins_cmd *c, uint16
 	uint16_t count;
 
 	if (c == NULL) {
-		snprintf(detail, sizeof(detail), "cmd=%04x", code);
-		mk_emit_operation(out, MK_OP_OTHER, detail);
+		mk_emit_operationf(out, MK_OP_OTHER, "cmd=%04x", code);
 		mk_emit_anomaly(out, "fins_unknown_command");
 		return;
 	}

@@ -115,7 +115,6 @@ static enum mk_verdict goose_parse(void *state, struct mk_rd *rd, enum mk_dir di
 	uint32_t stnum = 0, sqnum = 0;
 	uint8_t tag;
 	bool test = false, have_st = false, have_sq = false, ok = true;
-	char detail[48];
 
 	(void)dir;
 	*consumed = 0;
@@ -168,9 +167,7 @@ static enum mk_verdict goose_parse(void *state, struct mk_rd *rd, enum mk_dir di
 			st->test_said = 1;
 		mk_emit_anomaly(out, "goose_test_mode");
 	}
-	snprintf(detail, sizeof(detail), "publish stNum=%lu sqNum=%lu", (unsigned long)stnum,
-	         (unsigned long)sqnum);
-	mk_emit_operation(out, MK_OP_OTHER, detail);
+	mk_emit_operationf(out, MK_OP_OTHER, "publish stNum=%lu sqNum=%lu", (unsigned long)stnum, (unsigned long)sqnum);
 	return MK_V_OK;
 }
 

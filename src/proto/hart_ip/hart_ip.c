@@ -76,7 +76,6 @@ static const struct hip_cmd {
 static void hip_pdu(struct mk_rd *r, struct mk_emit *out)
 {
 	uint8_t delim = mk_rd_u8(r), cmd;
-	char detail[48];
 
 	mk_rd_skip(r, (delim & 0x80) ? 5 : 1);
 	cmd = mk_rd_u8(r);
@@ -92,8 +91,7 @@ static void hip_pdu(struct mk_rd *r, struct mk_emit *out)
 			return;
 		}
 	}
-	snprintf(detail, sizeof(detail), "cmd=%u", (unsigned)cmd);
-	mk_emit_operation(out, MK_OP_OTHER, detail);
+	mk_emit_operationf(out, MK_OP_OTHER, "cmd=%u", (unsigned)cmd);
 }
 
 static bool hip_header_ok(uint8_t ver, uint8_t type, uint8_t id, uint16_t count)

@@ -201,7 +201,6 @@ static const struct mms_svc {
 static void mms_request(struct mk_rd pdu, struct mk_emit *out)
 {
 	struct ber inv, svc;
-	char detail[40];
 
 	/* invokeID INTEGER, then the service CHOICE (ISO 9506-2 7.2.1). */
 	if (!ber_next_cut(&pdu, &inv) || inv.cls != 0 || inv.tag != 2 ||
@@ -215,8 +214,7 @@ static void mms_request(struct mk_rd pdu, struct mk_emit *out)
 			return;
 		}
 	}
-	snprintf(detail, sizeof(detail), "service=%u", (unsigned)svc.tag);
-	mk_emit_operation(out, MK_OP_OTHER, detail);
+	mk_emit_operationf(out, MK_OP_OTHER, "service=%u", (unsigned)svc.tag);
 }
 
 static size_t mms_text(struct mk_rd *v, char *buf, size_t cap)

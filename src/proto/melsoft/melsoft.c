@@ -162,8 +162,6 @@ static void ms_roles(struct melsoft_state *st, struct mk_emit *out, bool respons
 
 static void ms_request(uint16_t cmd, struct mk_emit *out)
 {
-	char detail[32];
-
 	for (size_t i = 0; i < sizeof(ms_cmds) / sizeof(ms_cmds[0]); i++) {
 		if (ms_cmds[i].code != cmd)
 			continue;
@@ -176,8 +174,7 @@ static void ms_request(uint16_t cmd, struct mk_emit *out)
 			mk_emit_anomaly(out, "melsoft_user_change");
 		return;
 	}
-	snprintf(detail, sizeof(detail), "cmd=0x%04x", (unsigned)cmd);
-	mk_emit_operation(out, MK_OP_OTHER, detail);
+	mk_emit_operationf(out, MK_OP_OTHER, "cmd=0x%04x", (unsigned)cmd);
 }
 
 /* Answer to read_cpu_model (L 7, U 14): after the sequence two bytes, then

@@ -396,7 +396,6 @@ static void mb_umas_request(struct modbus_state *st, struct mk_rd *pdu, struct m
 	struct mk_rd r = *pdu;
 	uint8_t code, op = MK_OP_OTHER;
 	const char *name = "unknown";
-	char detail[64];
 
 	mk_rd_skip(&r, 2); /* fc, pairing key */
 	code = mk_rd_u8(&r);
@@ -415,8 +414,7 @@ static void mb_umas_request(struct modbus_state *st, struct mk_rd *pdu, struct m
 			break;
 		}
 	}
-	snprintf(detail, sizeof(detail), "fc=90 umas=0x%02x %s", code, name);
-	mk_emit_operation(out, (enum mk_op_class)op, detail);
+	mk_emit_operationf(out, (enum mk_op_class)op, "fc=90 umas=0x%02x %s", code, name);
 	mb_once(st, out, SAID_UMAS, "modbus_umas");
 }
 
@@ -425,7 +423,6 @@ static void mb_request(struct modbus_state *st, uint16_t tid, struct mk_rd *pdu,
 	uint8_t fc = 0;
 	bool first;
 	enum mb_kind kind;
-	char detail[64];
 
 	mk_rd_peek_u8(pdu, 0, &fc);
 	first = !bit_test(st->fc_seen, fc);
@@ -435,8 +432,7 @@ static void mb_request(struct modbus_state *st, uint16_t tid, struct mk_rd *pdu,
 			mb_once(st, out, SAID_SCAN, "modbus_function_scan");
 	}
 	if (fc == 0 || fc > 127) {
-		snprintf(detail, sizeof(detail), "fc=%u", fc);
-		mk_emit_operation(out, MK_OP_OTHER, detail);
+		mk_emit_operationf(out, MK_OP_OTHER, "fc=%u", fc);
 		if (first)
 			mk_emit_anomaly(out, "modbus_bad_function");
 		return;
@@ -451,8 +447,7 @@ static void mb_request(struct modbus_state *st, uint16_t tid, struct mk_rd *pdu,
 			uint16_t sub = 0;
 
 			mk_rd_peek_be16(pdu, 1, &sub);
-			snprintf(detail, sizeof(detail), "fc=8 sub=%u", sub);
-			mk_emit_operation(out, MK_OP_DIAGNOSTIC, detail);
+			mk_emit_operationf(out, MK_OP_DIAGNOSTIC, "fc=8 sub=%u", sub);
 			if (sub == 4)
 				mb_capped(&st->n_listen_only, out, "modbus_force_listen_only");
 			else if (sub == 1)
@@ -466,12 +461,10 @@ static void mb_request(struct modbus_state *st, uint16_t tid, struct mk_rd *pdu,
 			} else if (mei == MB_MEI_CANOPEN) {
 				mk_emit_operation(out, MK_OP_OTHER, "fc=43 mei=13 canopen_general_reference");
 			} else {
-				snprintf(detail, sizeof(detail), "fc=43 mei=%u", mei);
-				mk_emit_operation(out, MK_OP_OTHER, detail);
+				mk_emit_operationf(out, MK_OP_OTHER, "fc=43 mei=%u", mei);
 			}
 		} else {
-			snprintf(detail, sizeof(detail), "fc=%u %s", fc, mb_public[fc].name);
-			mk_emit_operation(out, (enum mk_op_class)mb_public[fc].op, detail);
+			mk_emit_operationf(out, (enum mk_op_class)mb_public[fc].op, "fc=%u %s", fc, mb_public[fc].name);
 		}
 		break;
 	case MB_UMAS:
@@ -480,21 +473,18 @@ static void mb_request(struct modbus_state *st, uint16_t tid, struct mk_rd *pdu,
 		mb_umas_request(st, pdu, out);
 		break;
 	case MB_USER:
-		snprintf(detail, sizeof(detail), "fc=%u user_defined", fc);
-		mk_emit_operation(out, MK_OP_OTHER, detail);
+		mk_emit_operationf(out, MK_OP_OTHER, "fc=%u user_defined", fc);
 		if (first)
 			mk_emit_anomaly(out, "modbus_user_function");
 		break;
 	case MB_RESERVED:
-		snprintf(detail, sizeof(detail), "fc=%u reserved", fc);
-		mk_emit_operation(out, MK_OP_OTHER, detail);
+		mk_emit_operationf(out, MK_OP_OTHER, "fc=%u reserved", fc);
 		if (first)
 			mk_emit_anomaly(out, "modbus_reserved_function");
 		break;
 	case MB_UNKNOWN:
 	default:
-		snprintf(detail, sizeof(detail), "fc=%u", fc);
-		mk_emit_operation(out, MK_OP_OTHER, detail);
+		mk_emit_operationf(out, MK_OP_OTHER, "fc=%u", fc);
 		if (first)
 			mk_emit_anomaly(out, "modbus_unknown_function");
 		break;

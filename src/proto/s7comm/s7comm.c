@@ -256,7 +256,6 @@ static void s7_remember(struct s7comm_state *st, uint16_t ref, uint8_t fn)
 static void s7_job(struct s7comm_state *st, struct mk_rd par, uint16_t ref, struct mk_emit *out)
 {
 	uint8_t fn;
-	char detail[24];
 
 	if (!mk_rd_peek_u8(&par, 0, &fn))
 		return; /* a job without parameters names no function */
@@ -294,8 +293,7 @@ static void s7_job(struct s7comm_state *st, struct mk_rd par, uint16_t ref, stru
 		break;
 	case FN_CPU_SERVICES: mk_emit_operation(out, MK_OP_OTHER, "cpu_services"); break;
 	default:
-		snprintf(detail, sizeof(detail), "fc=0x%02x", fn);
-		mk_emit_operation(out, MK_OP_OTHER, detail);
+		mk_emit_operationf(out, MK_OP_OTHER, "fc=0x%02x", fn);
 		s7_bad(st, out, BAD_FUNCTION);
 		break;
 	}

@@ -181,8 +181,7 @@ static void s7p_request(struct s7p_state *st, uint16_t fc, uint32_t session, boo
 			goto session;
 		}
 	}
-	snprintf(detail, sizeof(detail), "fc=0x%04x", fc);
-	mk_emit_operation(out, MK_OP_OTHER, detail);
+	mk_emit_operationf(out, MK_OP_OTHER, "fc=0x%04x", fc);
 	s7p_bad(st, out, BAD_FUNCTION);
 session:
 	if (has_session && !st->session_said && session != 0 && session != S7P_INITIAL_SESSION) {

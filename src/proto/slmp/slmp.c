@@ -457,8 +457,7 @@ static void request_34e(struct slmp_state *st, struct fr *body, bool frame4, uin
 	pending_push(st, frame4, serial, cmd);
 	c = slmp_cmd_find(cmd);
 	if (c == NULL) {
-		snprintf(detail, sizeof(detail), "cmd=%04X sub=%04X", (unsigned)cmd, (unsigned)sub);
-		mk_emit_operation(out, MK_OP_OTHER, detail);
+		mk_emit_operationf(out, MK_OP_OTHER, "cmd=%04X sub=%04X", (unsigned)cmd, (unsigned)sub);
 		if (!st->said_unknown) {
 			st->said_unknown = 1;
 			mk_emit_anomaly(out, "slmp_unknown_command");
@@ -675,8 +674,7 @@ static enum mk_verdict parse_1e_request(struct slmp_state *st, struct mk_rd *rd,
 	c = e1_cmd_find(code);
 	if (c == NULL) {
 		/* No length field in a 1E frame: an unknown command cannot be framed. */
-		snprintf(detail, sizeof(detail), "cmd=%02X", (unsigned)code);
-		mk_emit_operation(out, MK_OP_OTHER, detail);
+		mk_emit_operationf(out, MK_OP_OTHER, "cmd=%02X", (unsigned)code);
 		if (!st->said_unknown) {
 			st->said_unknown = 1;
 			mk_emit_anomaly(out, "slmp_unknown_command");

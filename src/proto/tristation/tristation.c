@@ -146,7 +146,6 @@ static int ts_probe(struct mk_rd *rd, enum mk_dir dir)
 static void ts_exec(struct mk_rd *rd, struct mk_emit *out)
 {
 	uint8_t code = 0;
-	char detail[24];
 
 	if (!mk_rd_peek_u8(rd, 6, &code))
 		return;
@@ -162,8 +161,7 @@ static void ts_exec(struct mk_rd *rd, struct mk_emit *out)
 			mk_emit_anomaly(out, "tristation_program_control");
 		return;
 	}
-	snprintf(detail, sizeof(detail), "cmd=%u", (unsigned)code);
-	mk_emit_operation(out, MK_OP_OTHER, detail);
+	mk_emit_operationf(out, MK_OP_OTHER, "cmd=%u", (unsigned)code);
 }
 
 static enum mk_verdict ts_parse(void *state, struct mk_rd *rd, enum mk_dir dir, size_t *consumed,
