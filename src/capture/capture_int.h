@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <zlib.h>
 
@@ -31,6 +32,15 @@
  * bigger blocks of those types are damage.  Other blocks are skipped by
  * streaming over them, whatever their size. */
 #define MK_CAP_MAX_BLOCK MK_CAP_OBUF_MAX
+/* Plain regular files are read by a read-ahead thread into a ring of
+ * MK_CAP_RA_SLOTS blocks of MK_CAP_RA_BLOCK bytes, each with MK_CAP_RA_ROOM
+ * bytes of room in front, where the start of a record cut by the block
+ * boundary is copied so the window stays contiguous without copying the
+ * block.  A record longer than the room is assembled in the window buffer. */
+#define MK_CAP_RA_BLOCK (1u << 20)
+#define MK_CAP_RA_ROOM (64u << 10)
+#define MK_CAP_RA_SLOTS 3u
+#define MK_CAP_RA_MAX_SLOTS 8u
 /* Compressed bytes read per read() for gzip input from a pipe. */
 #define MK_CAP_IBUF_BLOCK (1u << 20)
 /* Interfaces per pcapng section (pkt->ifindex is 16 bits). */
@@ -38,6 +48,8 @@
 /* Non-packet pcapng blocks in a row before we call the file damaged (the
  * second bound of the block loop, besides the remaining bytes). */
 #define MK_CAP_MAX_NONPKT_RUN (16u << 20)
+
+struct mk_cap_ra;
 
 struct mk_cap_in {
 	const uint8_t *p;     /* the window */
@@ -66,6 +78,7 @@ struct mk_cap_in {
 	uint64_t raw_total;   /* raw input size, 0 if unknown */
 	char fail[256];       /* why the producer stopped early ("" if it did not) */
 	bool trailing;        /* bytes after the last gzip member were ignored */
+	struct mk_cap_ra *ra; /* read-ahead thread and its ring, NULL when read() is called here */
 };
 
 enum mk_cap_fmt {
@@ -155,7 +168,23 @@ bool mk_cap_in_start_mem(struct mk_cap_in *in, const uint8_t *buf, size_t len, c
 bool mk_cap_in_start_fd(struct mk_cap_in *in, int fd, uint64_t size, char *err, size_t errlen,
                         const char *name);
 void mk_cap_in_progress(const struct mk_cap_in *in, uint64_t *done, uint64_t *total);
+/* Stops the read-ahead thread (joined), closes and frees what the window owns. */
 void mk_cap_in_free(struct mk_cap_in *in);
+
+/* Test hooks of input.c (not an API): the read-ahead geometry, a stand-in
+ * for read() to inject errors (used by both paths, so they can be compared),
+ * and a pretended thread-creation failure.  They apply to windows started
+ * afterwards; NULL restores the defaults. */
+struct mk_cap_in_tune {
+	size_t ra_block;   /* bytes per block, >= 1 */
+	size_t ra_room;    /* room in front of each block, may be 0 */
+	unsigned ra_slots; /* blocks in the ring, 2..MK_CAP_RA_MAX_SLOTS */
+	bool ra_no_thread; /* act as if pthread_create() failed */
+	ssize_t (*read)(int fd, void *buf, size_t n); /* NULL: read(2) */
+};
+void mk_cap_in_tune(const struct mk_cap_in_tune *tune);
+/* True when a read-ahead thread feeds this window. */
+bool mk_cap_in_readahead(const struct mk_cap_in *in);
 
 /* ---- shared reader helpers (capture.c) ---- */
 struct mk_capture *mk_cap_alloc(enum mk_cap_fmt fmt, const char *name, uint32_t file_index);

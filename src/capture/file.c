@@ -265,7 +265,9 @@ struct mk_capture *mk_capture_open_file(const char *path, uint32_t file_index, c
 	 * file (whose cost is TLB misses and page faults, worst under
 	 * virtualisation) and of libpcap's loop; the kernel copy is cheap and the
 	 * buffer stays in cache.  MIERUKA_CAPTURE_MMAP=1 maps plain files instead
-	 * (zero copy) to re-measure on other hardware. */
+	 * (zero copy) to re-measure on other hardware.  For a plain regular file
+	 * the read() calls run on a read-ahead thread (input.c);
+	 * MIERUKA_CAPTURE_THREAD=0 makes this thread call read() itself. */
 	if (S_ISREG(sb.st_mode) && (uint64_t)sb.st_size <= SIZE_MAX && getenv("MIERUKA_CAPTURE_MMAP") != NULL) {
 		size_t size = (size_t)sb.st_size;
 		void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
