@@ -35,6 +35,11 @@ char *mk_text_dup(const char *src, size_t len);
 /* UTF-16LE (n bytes, up to the first NUL) to UTF-8 in buf, at most cap-1
  * bytes, not terminated; surrogate pairs are dropped.  Returns bytes written. */
 size_t mk_utf16le_to_utf8(const uint8_t *p, size_t n, char *buf, size_t cap);
+/* Data files: splits line at TABs into at most max fields (in place);
+ * returns the count. */
+size_t mk_split_tabs(char *line, char **fields, size_t max);
+/* A plain decimal number 0..max (no sign, no blanks, nothing after it). */
+bool mk_parse_ulong(const char *s, unsigned long max, unsigned long *out);
 /* The value of a hex digit (either case), or -1. */
 int mk_hex_digit(int c);
 /* Length of the text field p[0..n) as devices pad it: up to the first NUL,

@@ -47,32 +47,11 @@ int mk_detect_type_index(const struct mk_detect_rules *r, const char *id)
 	return -1;
 }
 
-static size_t split_tabs(char *line, char **f, size_t max)
-{
-	size_t n = 0;
-	char *p = line;
-
-	while (n < max) {
-		char *tab = strchr(p, '\t');
-
-		f[n++] = p;
-		if (tab == NULL)
-			break;
-		*tab = '\0';
-		p = tab + 1;
-	}
-	return n;
-}
-
 static bool parse_u32(const char *s, uint32_t max, uint32_t *out)
 {
-	char *end;
 	unsigned long v;
 
-	if (s == NULL || *s < '0' || *s > '9')
-		return false;
-	v = strtoul(s, &end, 10);
-	if (*end != '\0' || v > max)
+	if (!mk_parse_ulong(s, max, &v))
 		return false;
 	*out = (uint32_t)v;
 	return true;
@@ -143,7 +122,7 @@ static bool alert_line(struct mk_detect_rules *r, char *line)
 	struct mk_alert_type *t;
 	int sev;
 
-	if (split_tabs(line, f, 7) != 6 || !word_ok(f[0]) || strlen(f[0]) >= MK_ALERT_TYPE_LEN ||
+	if (mk_split_tabs(line, f, 7) != 6 || !word_ok(f[0]) || strlen(f[0]) >= MK_ALERT_TYPE_LEN ||
 	    (sev = mk_severity_from_name(f[1])) < 0 || r->n_types >= MK_DETECT_MAX_TYPES ||
 	    mk_detect_type_index(r, f[0]) >= 0)
 		return false;
@@ -213,7 +192,7 @@ static bool set_line(struct mk_detect_rules *r, const char *name, const char *va
 static bool detect_line(struct mk_detect_rules *r, char *line)
 {
 	char *f[4];
-	size_t n = split_tabs(line, f, 4);
+	size_t n = mk_split_tabs(line, f, 4);
 	int a, b;
 
 	if (n == 3 && strcmp(f[0], "set") == 0)

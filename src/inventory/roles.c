@@ -28,38 +28,6 @@ void mk_role_rules_free(struct mk_role_rules *rr)
 	free(rr);
 }
 
-static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (s == NULL || *s < '0' || *s > '9')
-		return false;
-	v = strtoul(s, &end, 10);
-	if (*end != '\0' || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
-/* Splits line at TABs into at most max fields; returns the count. */
-static size_t split_tabs(char *line, char **f, size_t max)
-{
-	size_t n = 0;
-	char *p = line;
-
-	while (n < max) {
-		char *tab = strchr(p, '\t');
-
-		f[n++] = p;
-		if (tab == NULL)
-			break;
-		*tab = '\0';
-		p = tab + 1;
-	}
-	return n;
-}
-
 static bool add_rule(struct mk_role_rules *rr, char **f)
 {
 	struct mk_role_rule r;
@@ -68,7 +36,7 @@ static bool add_rule(struct mk_role_rules *rr, char **f)
 	int role = mk_role_from_name(f[2]);
 
 	if ((strcmp(f[0], "server") != 0 && strcmp(f[0], "client") != 0) || proto < 0 ||
-	    role < 0 || !parse_uint(f[3], 100, &conf) || f[4][0] == '\0')
+	    role < 0 || !mk_parse_ulong(f[3], 100, &conf) || f[4][0] == '\0')
 		return false;
 	if (rr->n == rr->cap) {
 		size_t ncap = rr->cap ? rr->cap * 2 : 64;
@@ -110,7 +78,7 @@ static bool add_op_rule(struct mk_role_rules *rr, char **f)
 	unsigned long conf;
 	struct mk_role_op_rule *r;
 
-	if (op < 0 || role < 0 || !parse_uint(f[3], 100, &conf) || f[4][0] == '\0' ||
+	if (op < 0 || role < 0 || !mk_parse_ulong(f[3], 100, &conf) || f[4][0] == '\0' ||
 	    rr->n_op_rules >= sizeof(rr->op_rules) / sizeof(rr->op_rules[0]))
 		return false;
 	r = &rr->op_rules[rr->n_op_rules];
@@ -129,7 +97,7 @@ static bool add_poller(struct mk_role_rules *rr, char **f)
 	int role = mk_role_from_name(f[1]);
 	unsigned long conf;
 
-	if (role < 0 || !parse_uint(f[2], 100, &conf) || f[3][0] == '\0' || rr->poller.reason != NULL)
+	if (role < 0 || !mk_parse_ulong(f[2], 100, &conf) || f[3][0] == '\0' || rr->poller.reason != NULL)
 		return false;
 	if ((rr->poller.reason = mk_text_dup(f[3], strlen(f[3]))) == NULL)
 		return false;
@@ -179,13 +147,13 @@ struct mk_role_rules *mk_role_rules_load(const char *path, char *err, size_t err
 			line[--len] = '\0';
 		if (len == 0 || line[0] == '#')
 			continue;
-		n = split_tabs(line, fld, 6);
+		n = mk_split_tabs(line, fld, 6);
 		if (n == 3 && strcmp(fld[0], "set") == 0) {
-			if (strcmp(fld[1], "router_min_ips") == 0 && parse_uint(fld[2], 100000, &v) && v > 0)
+			if (strcmp(fld[1], "router_min_ips") == 0 && mk_parse_ulong(fld[2], 100000, &v) && v > 0)
 				rr->router_min_ips = (uint32_t)v;
-			else if (strcmp(fld[1], "router_confidence") == 0 && parse_uint(fld[2], 100, &v))
+			else if (strcmp(fld[1], "router_confidence") == 0 && mk_parse_ulong(fld[2], 100, &v))
 				rr->router_confidence = (uint8_t)v;
-			else if (strcmp(fld[1], "poller_min_servers") == 0 && parse_uint(fld[2], 255, &v) &&
+			else if (strcmp(fld[1], "poller_min_servers") == 0 && mk_parse_ulong(fld[2], 255, &v) &&
 			         v >= 2)
 				rr->poller_min_servers = (uint32_t)v;
 			else
