@@ -1741,6 +1741,13 @@ static bool build_rec(struct snap *sn, uint32_t a, struct mk_asset_rec *rec)
 		if (mk_proto_set_has(r->server ? &rec->server : &rec->client, r->proto))
 			roles_add(sr, r->role, r->confidence, r->reason);
 	}
+	/* Weak hints from the maker of the network card. */
+	for (size_t i = 0; rec->vendor != NULL && i < inv->rules->n_vendor_rules; i++) {
+		const struct mk_role_vendor_rule *r = &inv->rules->vendor_rules[i];
+
+		if (strcasestr(rec->vendor, r->needle) != NULL)
+			roles_add(sr, r->role, r->confidence, r->reason);
+	}
 	{
 		size_t n = 0;
 

@@ -23,6 +23,10 @@ void mk_role_rules_free(struct mk_role_rules *rr)
 		free(rr->rules[i].reason);
 	for (size_t i = 0; i < rr->n_op_rules; i++)
 		free(rr->op_rules[i].reason);
+	for (size_t i = 0; i < rr->n_vendor_rules; i++) {
+		free(rr->vendor_rules[i].needle);
+		free(rr->vendor_rules[i].reason);
+	}
 	free(rr->poller.reason);
 	free(rr->rules);
 	free(rr);
@@ -88,6 +92,30 @@ static bool add_op_rule(struct mk_role_rules *rr, char **f)
 	r->role = (uint8_t)role;
 	r->confidence = (uint8_t)conf;
 	rr->n_op_rules++;
+	return true;
+}
+
+/* vendor <name part> <role> <confidence> <reason> */
+static bool add_vendor_rule(struct mk_role_rules *rr, char **f)
+{
+	int role = mk_role_from_name(f[2]);
+	unsigned long conf;
+	struct mk_role_vendor_rule *r;
+
+	if (f[1][0] == '\0' || role < 0 || !mk_parse_ulong(f[3], 100, &conf) || f[4][0] == '\0' ||
+	    rr->n_vendor_rules >= sizeof(rr->vendor_rules) / sizeof(rr->vendor_rules[0]))
+		return false;
+	r = &rr->vendor_rules[rr->n_vendor_rules];
+	r->needle = mk_text_dup(f[1], strlen(f[1]));
+	r->reason = mk_text_dup(f[4], strlen(f[4]));
+	if (r->needle == NULL || r->reason == NULL) {
+		free(r->needle);
+		free(r->reason);
+		return false;
+	}
+	r->role = (uint8_t)role;
+	r->confidence = (uint8_t)conf;
+	rr->n_vendor_rules++;
 	return true;
 }
 
@@ -157,6 +185,11 @@ struct mk_role_rules *mk_role_rules_load(const char *path, char *err, size_t err
 			         v >= 2)
 				rr->poller_min_servers = (uint32_t)v;
 			else
+				bad++;
+			continue;
+		}
+		if (n == 5 && strcmp(fld[0], "vendor") == 0) {
+			if (!add_vendor_rule(rr, fld))
 				bad++;
 			continue;
 		}

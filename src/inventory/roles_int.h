@@ -27,9 +27,20 @@ struct mk_role_op_rule {
 	char *reason;
 };
 
+/* "vendor" lines: a hint from the maker of the network card (OUI), for
+ * devices whose makers build little else (handheld terminals, printers). */
+struct mk_role_vendor_rule {
+	char *needle;        /* case-insensitive substring of the OUI vendor name */
+	uint8_t role;
+	uint8_t confidence;
+	char *reason;
+};
+
 struct mk_role_rules {
 	struct mk_role_rule *rules;
 	size_t n, cap;
+	struct mk_role_vendor_rule vendor_rules[64];
+	size_t n_vendor_rules;
 	struct mk_role_op_rule op_rules[16];
 	size_t n_op_rules;
 	struct mk_role_op_rule poller;  /* reason NULL: no poller rule */

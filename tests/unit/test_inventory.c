@@ -770,6 +770,40 @@ static void test_roles_from_operations(void **state)
 	mk_inventory_free(inv);
 }
 
+/* A weak role hint from the OUI maker (roles.tsv "vendor" lines). */
+static void test_roles_from_vendor(void **state)
+{
+	static const uint8_t MAC_BROTHER[6] = {0x00, 0x80, 0x77, 0x10, 0x00, 0x50};
+	struct mk_inventory_limits lim;
+	char err[256];
+	struct mk_oui *oui = mk_oui_load(NULL, err, sizeof(err));
+	struct mk_inventory *inv;
+	struct mk_pkt p;
+	struct snapshot s;
+	const struct mk_role_rec *rr;
+
+	(void)state;
+	if (oui == NULL || mk_oui_lookup(oui, MAC_BROTHER) == NULL) {
+		mk_oui_free(oui);
+		skip(); /* ieee-data not installed */
+	}
+	mk_inventory_limits_default(&lim);
+	inv = mk_inventory_new(&lim, oui, NULL);
+	assert_non_null(inv);
+	p = ip_pkt(MAC_BROTHER, MAC_H1, "192.168.10.50", "192.168.10.1", 64, 1);
+	mk_inventory_packet(inv, &p);
+	p = ip_pkt(MAC_H2, MAC_H1, "192.168.10.51", "192.168.10.1", 64, 1);
+	mk_inventory_packet(inv, &p);
+	s = snap(inv);
+	rr = role(find(&s, "m-008077100050"), MK_ROLE_PRINTER);
+	assert_non_null(rr);
+	assert_int_equal(rr->confidence, 40);
+	assert_null(role(find(&s, "m-0000bc000002"), MK_ROLE_PRINTER));
+	snap_free(&s);
+	mk_inventory_free(inv);
+	mk_oui_free(oui);
+}
+
 static void test_roles_from_protocols(void **state)
 {
 	struct mk_inventory *inv = new_inv(NULL);
@@ -1457,6 +1491,7 @@ int main(void)
 		cmocka_unit_test(test_os_guesses),
 		cmocka_unit_test(test_os_from_ssh_banner),
 		cmocka_unit_test(test_roles_from_protocols),
+		cmocka_unit_test(test_roles_from_vendor),
 		cmocka_unit_test(test_roles_from_operations),
 		cmocka_unit_test(test_role_facts_and_lldp_router),
 		cmocka_unit_test(test_ip_moves_keep_last_and_history),

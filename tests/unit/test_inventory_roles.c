@@ -51,6 +51,7 @@ static void test_shipped(void **state)
 	assert_non_null(rr->poller.reason);
 	assert_true(rr->routine_control[MK_PROTO_DNP3] && rr->routine_control[MK_PROTO_IEC104]);
 	assert_false(rr->routine_control[MK_PROTO_S7COMM]);
+	assert_true(rr->n_vendor_rules >= 5);
 	mk_role_rules_free(rr);
 }
 
@@ -109,6 +110,9 @@ static void test_malformed(void **state)
 		"poller\thmi\t60\tsecond poller line\n"
 		"set\tpoller_min_servers\t1\n"
 		"routine_control\tnosuchproto\n"
+		"vendor\t\tprinter\t40\tx\n"
+		"vendor\tBrother\tnosuchrole\t40\tx\n"
+		"vendor\tBrother\tprinter\t40\t\n"
 		"server\ts7comm\tplc\t85\tok\n";
 	char err[256];
 	struct mk_role_rules *rr;
@@ -122,7 +126,8 @@ static void test_malformed(void **state)
 	assert_int_equal(rr->n_op_rules, 0);
 	assert_string_equal(rr->poller.reason, "first");
 	assert_int_equal(rr->poller_min_servers, 0);
-	assert_non_null(strstr(err, "18 malformed"));
+	assert_non_null(strstr(err, "21 malformed"));
+	assert_int_equal(rr->n_vendor_rules, 0);
 	mk_role_rules_free(rr);
 	rr = mk_role_rules_load("/nonexistent/roles.tsv", err, sizeof(err));
 	assert_non_null(rr);
