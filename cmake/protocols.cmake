@@ -26,6 +26,10 @@ set(MK_PROTOCOLS
   goose
   bacnet
   mqtt
+  capwap
+  ipsec
+  openvpn
+  jetdirect
   # names and addresses (UDP)
   dhcp
   dns
@@ -36,6 +40,7 @@ set(MK_PROTOCOLS
   # office and remote access; text probes that can false-positive come last
   tls
   ssh
+  ipp
   http
   smb
   rdp
