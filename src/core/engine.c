@@ -139,6 +139,30 @@ static bool resolve_host(struct mk_host *h, const struct mk_flow *flow, const st
 	return true;
 }
 
+/* One request of class op on the flow: counted, and shown to the detector
+ * when it watches the class.  The only place operations are accounted. */
+static void count_operation(struct mk_engine *eng, struct mk_flow *flow, const struct mk_pkt *pkt,
+                            int dir, uint16_t proto, uint8_t op, const char *detail, size_t len)
+{
+	if (flow == NULL || op >= MK_OP_COUNT)
+		return;
+	flow->ops[op]++;
+	if (eng->detail_ops >> op & 1u)
+		mk_detect_operation(eng->det, flow, dir, proto, op, detail, len,
+		                    pkt != NULL ? pkt->ts_ns : eng->now_ns);
+}
+
+/* The parsers' fast path for operations (mk_emit_operation): no struct
+ * mk_fact is built, and the detail's length is taken only when it is read. */
+static void op_sink(void *ctx, struct mk_flow *flow, const struct mk_pkt *pkt, int dir, uint16_t proto,
+                    uint8_t op, const char *detail)
+{
+	struct mk_engine *eng = ctx;
+	bool read = op < MK_OP_COUNT && (eng->detail_ops >> op & 1u) && detail != NULL;
+
+	count_operation(eng, flow, pkt, dir, proto, op, detail, read ? strlen(detail) : 0);
+}
+
 static void fact_sink(void *ctx, const struct mk_fact *fact, struct mk_flow *flow,
                       const struct mk_pkt *pkt, int dir)
 {
@@ -147,12 +171,7 @@ static void fact_sink(void *ctx, const struct mk_fact *fact, struct mk_flow *flo
 
 	switch (f.kind) {
 	case MK_FACT_OPERATION:
-		if (flow != NULL && f.op < MK_OP_COUNT) {
-			flow->ops[f.op]++;
-			/* The detector returns at once for classes it does not watch. */
-			mk_detect_operation(eng->det, flow, dir, f.proto, f.op, f.value, f.value_len,
-			                    pkt != NULL ? pkt->ts_ns : eng->now_ns);
-		}
+		count_operation(eng, flow, pkt, dir, f.proto, f.op, f.value, f.value_len);
 		return;
 	case MK_FACT_ANOMALY:
 		if (flow != NULL)
@@ -169,21 +188,6 @@ static void fact_sink(void *ctx, const struct mk_fact *fact, struct mk_flow *flo
 	mk_inventory_fact(eng->inv, &f, pkt != NULL ? pkt->ts_ns : eng->now_ns);
 }
 
-/* Operations skip the generic fact path: counted on the flow, shown to the
- * detector (which ignores the classes it does not watch). */
-static void op_sink(void *ctx, struct mk_flow *flow, const struct mk_pkt *pkt, int dir, uint16_t proto,
-                    uint8_t op, const char *detail)
-{
-	struct mk_engine *eng = ctx;
-
-	if (flow == NULL || op >= MK_OP_COUNT)
-		return;
-	flow->ops[op]++;
-	if (eng->detail_ops >> op & 1u)
-		mk_detect_operation(eng->det, flow, dir, proto, op, detail,
-		                    detail != NULL ? strlen(detail) : 0,
-		                    pkt != NULL ? pkt->ts_ns : eng->now_ns);
-}
 
 static void emit_init(struct mk_emit *out, struct mk_engine *eng, struct mk_flow *flow,
                       const struct mk_pkt *pkt, int dir, uint16_t proto)
