@@ -152,6 +152,14 @@ const char *const mk_store_migrations[] = {
 	"  value TEXT NOT NULL,"
 	"  PRIMARY KEY (alert_id, seq)"
 	");",
+
+	/* ---- version 3: where an alert stands (enum mk_alert_status) ---- */
+	/* status is set by the detector (open, planned) or by a person
+	 * (acknowledged, accepted: kept across runs); status_note says why, and
+	 * status_ns is when a person set it (wall clock, ns since 1970). */
+	"ALTER TABLE alerts ADD COLUMN status TEXT NOT NULL DEFAULT 'open';"
+	"ALTER TABLE alerts ADD COLUMN status_note TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE alerts ADD COLUMN status_ns INTEGER NOT NULL DEFAULT 0;",
 };
 
 const size_t mk_store_n_migrations = sizeof(mk_store_migrations) / sizeof(mk_store_migrations[0]);
