@@ -12,8 +12,14 @@
  * severities in data/rules/alerts.tsv, thresholds and lists in
  * data/rules/detect.tsv, controller protocols in data/rules/roles.tsv.
  *
- * This first step has the detectors that need no learned baseline.  Baseline
- * learning, zones, maintenance windows and volume anomalies are not here yet
+ * Operations on controllers also go to the change ledger (ledger.h): program,
+ * control, firmware and auth operations (the ones that alert) and the
+ * parameter changes detect.tsv lists ("ledger" lines), aggregated per burst.
+ * Maintenance windows (ledger.h) label what happens inside them as planned:
+ * such occurrences make separate alerts (subject "maint:ID", status planned)
+ * and ledger entries carrying the window's id.
+ *
+ * Baseline learning, zones and volume anomalies are not here yet
  * (docs/ARCHITECTURE.md, section detect).
  */
 #ifndef MIERUKA_DETECT_H
@@ -24,18 +30,22 @@
 #include <stdint.h>
 
 #include "mieruka/flow.h"
+#include "mieruka/ledger.h"
 #include "mieruka/model.h"
 #include "mieruka/pkt.h"
 
 struct mk_detect_limits {
 	size_t max_alerts;       /* distinct alerts kept (default 10,000) */
 	size_t max_scan_sources; /* sources tracked by the scan detector (default 4,096) */
+	size_t max_changes;      /* change ledger entries held in memory (default 10,000) */
+	size_t max_windows;      /* maintenance windows loaded (default 1,024) */
 };
 void mk_detect_limits_default(struct mk_detect_limits *lim);
 
 struct mk_detect_stats {
 	uint64_t alerts_dropped;       /* new alerts refused by the cap */
 	uint64_t scan_sources_evicted; /* sources forgotten to make room */
+	uint64_t windows_dropped;      /* maintenance windows beyond max_windows */
 };
 
 struct mk_detect;
@@ -53,6 +63,9 @@ void mk_detect_free(struct mk_detect *d);
  * proto, parsed from bytes of direction dir of flow. */
 /* Bit i set: operations of class i can raise an alert (their detail is read). */
 uint32_t mk_detect_watched_ops(const struct mk_detect *d);
+/* The same for one protocol: also the classes whose detail decides a ledger
+ * entry (detect.tsv "ledger" lines of that protocol). */
+uint32_t mk_detect_watched_ops_proto(const struct mk_detect *d, uint16_t proto);
 void mk_detect_operation(struct mk_detect *d, const struct mk_flow *flow, int dir, uint16_t proto,
                          unsigned op, const char *detail, size_t len, uint64_t ts_ns);
 /* An anomaly fact (stable event name) on flow (NULL: flowless; pkt gives the
@@ -74,6 +87,17 @@ void mk_detect_load(struct mk_detect *d, const struct mk_alert_rec *rec);
 size_t mk_detect_snapshot(struct mk_detect *d, const struct mk_asset_rec *assets, size_t n_assets,
                           const struct mk_conv_rec *convs, size_t n_convs,
                           struct mk_alert_rec **out);
+
+/* A maintenance window (from the database, before the packets): occurrences
+ * inside it are labelled planned.  Beyond max_windows, counted and ignored. */
+void mk_detect_add_window(struct mk_detect *d, const struct mk_window_rec *w);
+/* Seeds the ledger with an entry of an earlier run. */
+void mk_detect_load_change(struct mk_detect *d, const struct mk_change_rec *rec);
+/* The ledger entries changed since the previous call (*out malloc'd, caller
+ * frees).  Returns the count or (size_t)-1. */
+size_t mk_detect_changes(struct mk_detect *d, struct mk_change_rec **out);
+/* Occurrences the ledger's cap refused. */
+uint64_t mk_detect_changes_dropped(const struct mk_detect *d);
 
 const struct mk_detect_stats *mk_detect_stats(const struct mk_detect *d);
 size_t mk_detect_count(const struct mk_detect *d);

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mieruka/ledger.h"
 #include "mieruka/model.h"
 
 struct mk_store;
@@ -33,6 +34,8 @@ typedef int (*mk_conv_cb)(void *ctx, const struct mk_conv_rec *rec);
 typedef int (*mk_capture_cb)(void *ctx, const struct mk_capture_rec *rec);
 typedef int (*mk_counter_cb)(void *ctx, const char *name, uint64_t value);
 typedef int (*mk_alert_cb)(void *ctx, const struct mk_alert_rec *rec);
+typedef int (*mk_change_cb)(void *ctx, const struct mk_change_rec *rec);
+typedef int (*mk_window_cb)(void *ctx, const struct mk_window_rec *rec);
 
 struct mk_store_ops {
 	const char *name; /* "sqlite" */
@@ -56,6 +59,16 @@ struct mk_store_ops {
 	 * 1 when the alert exists, 0 when no alert has that id, -1 on error. */
 	int (*set_alert_status)(struct mk_store *st, const char *id, unsigned status,
 	                        const char *note);
+	/* The change ledger (ledger.h): put replaces the entry with the same id;
+	 * each_change goes by first time, then id. */
+	int (*put_change)(struct mk_store *st, const struct mk_change_rec *rec);
+	int (*each_change)(struct mk_store *st, mk_change_cb cb, void *ctx);
+	/* Maintenance windows: add stores a new one and gives its id (*id);
+	 * each_window goes by id; delete_window returns 1 when it existed, 0 when
+	 * not, -1 on error. */
+	int (*add_window)(struct mk_store *st, const struct mk_window_rec *rec, uint32_t *id);
+	int (*each_window)(struct mk_store *st, mk_window_cb cb, void *ctx);
+	int (*delete_window)(struct mk_store *st, uint32_t id);
 };
 
 extern const struct mk_store_ops mk_store_sqlite;
@@ -81,6 +94,8 @@ struct mk_store_batch {
 	size_t n_counters;
 	struct mk_alert_rec *alerts;
 	size_t n_alerts;
+	struct mk_change_rec *changes; /* change ledger entries (plain records) */
+	size_t n_changes;
 };
 void mk_store_batch_clear(struct mk_store_batch *b);
 

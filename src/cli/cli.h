@@ -71,6 +71,8 @@ int mk_cmd_monitor(int argc, char **argv);
 int mk_cmd_demo(int argc, char **argv);
 int mk_cmd_export(int argc, char **argv);
 int mk_cmd_alerts(int argc, char **argv);
+int mk_cmd_changes(int argc, char **argv);
+int mk_cmd_maintenance(int argc, char **argv);
 int mk_cmd_help(int argc, char **argv);
 
 /* Common options (memory caps): returns 1 if it consumed the option, 0 if not

@@ -15,6 +15,7 @@
 #define MK_DETECT_MAX_WORDS 32
 #define MK_DETECT_MAX_ANOMALIES 64
 #define MK_DETECT_WORD_LEN 48
+#define MK_DETECT_MAX_LEDGER 128
 
 struct mk_alert_type {
 	char id[MK_ALERT_TYPE_LEN];
@@ -25,6 +26,14 @@ struct mk_alert_type {
 
 struct mk_detect_word {
 	int16_t key; /* alert type index (critical) or proto id (routine_alert) */
+	char word[MK_DETECT_WORD_LEN];
+};
+
+/* detect.tsv "ledger": an operation of class op on protocol proto whose detail
+ * starts with word is a parameter change (change ledger, no alert). */
+struct mk_detect_ledger_rule {
+	uint16_t proto;
+	uint8_t op;
 	char word[MK_DETECT_WORD_LEN];
 };
 
@@ -52,6 +61,11 @@ struct mk_detect_rules {
 	uint32_t scan_hosts_min, scan_hosts_window_s;
 	uint32_t scan_ports_min, scan_ports_window_s;
 	uint32_t arp_sweep_min, arp_sweep_window_s;
+	/* change ledger */
+	struct mk_detect_ledger_rule ledger[MK_DETECT_MAX_LEDGER];
+	size_t n_ledger;
+	uint32_t ledger_ops[MK_PROTO_COUNT]; /* bit op: some ledger line names (proto, op) */
+	uint32_t ledger_gap_s;
 };
 
 void mk_detect_rules_init(struct mk_detect_rules *r);
