@@ -72,6 +72,11 @@ void mk_detect_operation(struct mk_detect *d, const struct mk_flow *flow, int di
  * addresses then). */
 void mk_detect_anomaly(struct mk_detect *d, const struct mk_flow *flow, const struct mk_pkt *pkt,
                        int dir, uint16_t proto, const char *event, uint64_t ts_ns);
+/* The answer to a request (a result fact: the request's class and detail,
+ * untrusted text of len bytes): the change ledger counts it on the request's
+ * entry. */
+void mk_detect_result(struct mk_detect *d, const struct mk_flow *flow, uint16_t proto,
+                      unsigned op, const char *detail, size_t len, bool ok, uint64_t ts_ns);
 /* A flow left the flow table: the scan tracker looks at unanswered probes. */
 void mk_detect_flow_ended(struct mk_detect *d, const struct mk_flow *flow);
 /* A decoded ARP packet (host sweeps by ARP). O(1). */

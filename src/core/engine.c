@@ -182,6 +182,10 @@ static void fact_sink(void *ctx, const struct mk_fact *fact, struct mk_flow *flo
 		mk_detect_anomaly(eng->det, flow, pkt, dir, f.proto, f.value,
 		                  pkt != NULL ? pkt->ts_ns : eng->now_ns);
 		return;
+	case MK_FACT_RESULT:
+		mk_detect_result(eng->det, flow, f.proto, f.op, f.value, f.value_len,
+		                 f.confidence >= 50, pkt != NULL ? pkt->ts_ns : eng->now_ns);
+		return;
 	default:
 		break;
 	}

@@ -564,6 +564,19 @@ void mk_detect_operation(struct mk_detect *d, const struct mk_flow *flow, int di
 		}
 }
 
+void mk_detect_result(struct mk_detect *d, const struct mk_flow *flow, uint16_t proto,
+                      unsigned op, const char *detail, size_t len, bool ok, uint64_t ts_ns)
+{
+	char det[MK_DETECT_WORD_LEN];
+
+	if (flow == NULL || op >= MK_OP_COUNT || proto >= MK_PROTO_COUNT)
+		return;
+	/* The same text and window the request's entry was filed under. */
+	mk_text_sanitize(det, sizeof(det), detail != NULL ? detail : "", detail != NULL ? len : 0);
+	mk_ledger_result(d->ledger, ep_addr(&flow->cli), ep_addr(&flow->srv), proto, (uint8_t)op, det,
+	                 window_for_flow(d, flow, ts_ns), ok, ts_ns);
+}
+
 void mk_detect_anomaly(struct mk_detect *d, const struct mk_flow *flow, const struct mk_pkt *pkt,
                        int dir, uint16_t proto, const char *event, uint64_t ts_ns)
 {

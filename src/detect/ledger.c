@@ -34,7 +34,6 @@
 
 #define NO_INDEX UINT32_MAX
 #define NS_PER_S 1000000000ull
-#define RESULT_SLOTS 256 /* (pair, proto, class) -> latest entry, for answers */
 
 struct entry {
 	uint64_t key; /* hash of the key fields */
@@ -45,11 +44,6 @@ struct entry {
 	struct mk_change_rec rec;
 };
 
-struct result_slot {
-	uint64_t rkey;
-	uint32_t index;
-};
-
 struct mk_ledger {
 	struct entry *v;
 	size_t n, alloc, cap;
@@ -57,7 +51,6 @@ struct mk_ledger {
 	size_t n_buckets; /* power of two */
 	uint64_t gap_ns, now_ns, dropped;
 	size_t n_dirty;
-	struct result_slot results[RESULT_SLOTS];
 };
 
 const char *mk_change_result(const struct mk_change_rec *c)
@@ -92,27 +85,18 @@ static void norm(struct mk_addr *a)
 	memset(a->a + n, 0, sizeof(a->a) - n);
 }
 
-/* The pair, protocol and class: the answer's key. */
-static uint64_t rkey_hash(const struct mk_addr *c, const struct mk_addr *s, uint16_t proto,
-                          uint8_t op)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	const char *pname = mk_proto_id_name(proto);
-
-	/* By names, not enum numbers: ids stay stable across builds. */
-	h = fnv(h, &c->family, 1);
-	h = fnv(h, c->a, sizeof(c->a));
-	h = fnv(h, &s->family, 1);
-	h = fnv(h, s->a, sizeof(s->a));
-	h = fnv(h, pname, strlen(pname) + 1);
-	h = fnv(h, mk_op_class_name(op), strlen(mk_op_class_name(op)) + 1);
-	return h;
-}
-
 static uint64_t key_hash(const struct mk_change_rec *r)
 {
-	uint64_t h = rkey_hash(&r->client, &r->server, r->proto, r->op);
+	uint64_t h = 0xcbf29ce484222325ull;
+	const char *pname = mk_proto_id_name(r->proto), *oname = mk_op_class_name(r->op);
 
+	/* By names, not enum numbers: ids stay stable across builds. */
+	h = fnv(h, &r->client.family, 1);
+	h = fnv(h, r->client.a, sizeof(r->client.a));
+	h = fnv(h, &r->server.family, 1);
+	h = fnv(h, r->server.a, sizeof(r->server.a));
+	h = fnv(h, pname, strlen(pname) + 1);
+	h = fnv(h, oname, strlen(oname) + 1);
 	h = fnv(h, r->detail, strlen(r->detail) + 1);
 	return fnv(h, &r->window, sizeof(r->window));
 }
@@ -150,7 +134,6 @@ struct mk_ledger *mk_ledger_new(size_t cap, uint32_t gap_s)
 		return NULL;
 	}
 	memset(l->buckets, 0xff, l->n_buckets * sizeof(*l->buckets));
-	memset(l->results, 0xff, sizeof(l->results));
 	return l;
 }
 
@@ -201,7 +184,6 @@ static void unlink_entry(struct mk_ledger *l, struct entry *e)
 static void rebuild(struct mk_ledger *l)
 {
 	memset(l->buckets, 0xff, l->n_buckets * sizeof(*l->buckets));
-	memset(l->results, 0xff, sizeof(l->results));
 	for (size_t i = 0; i < l->n; i++) {
 		struct entry *e = &l->v[i];
 		uint32_t *slot = &l->buckets[e->key & (l->n_buckets - 1)];
@@ -281,13 +263,19 @@ static void mark_dirty(struct mk_ledger *l, struct entry *e)
 	}
 }
 
-static void remember_result_slot(struct mk_ledger *l, const struct entry *e)
+static void key_init(struct mk_change_rec *k, const struct mk_addr *client,
+                     const struct mk_addr *server, uint16_t proto, uint8_t op, const char *detail,
+                     uint32_t window)
 {
-	uint64_t rk = rkey_hash(&e->rec.client, &e->rec.server, e->rec.proto, e->rec.op);
-	struct result_slot *s = &l->results[rk % RESULT_SLOTS];
-
-	s->rkey = rk;
-	s->index = (uint32_t)(e - l->v);
+	memset(k, 0, sizeof(*k));
+	k->client = *client;
+	k->server = *server;
+	norm(&k->client);
+	norm(&k->server);
+	k->proto = proto;
+	k->op = op;
+	k->window = window;
+	snprintf(k->detail, sizeof(k->detail), "%s", detail != NULL ? detail : "");
 }
 
 void mk_ledger_add(struct mk_ledger *l, const struct mk_addr *client, const struct mk_addr *server,
@@ -297,15 +285,7 @@ void mk_ledger_add(struct mk_ledger *l, const struct mk_addr *client, const stru
 	struct entry *e, *prev;
 	uint64_t key, idh;
 
-	memset(&k, 0, sizeof(k));
-	k.client = *client;
-	k.server = *server;
-	norm(&k.client);
-	norm(&k.server);
-	k.proto = proto;
-	k.op = op;
-	k.window = window;
-	snprintf(k.detail, sizeof(k.detail), "%s", detail != NULL ? detail : "");
+	key_init(&k, client, server, proto, op, detail, window);
 	if (ts_ns > l->now_ns)
 		l->now_ns = ts_ns;
 	key = key_hash(&k);
@@ -318,7 +298,6 @@ void mk_ledger_add(struct mk_ledger *l, const struct mk_addr *client, const stru
 			prev->rec.last_ns = ts_ns;
 		prev->rec.count++;
 		mark_dirty(l, prev);
-		remember_result_slot(l, prev);
 		return;
 	}
 	idh = fnv(key, &ts_ns, sizeof(ts_ns));
@@ -340,28 +319,18 @@ void mk_ledger_add(struct mk_ledger *l, const struct mk_addr *client, const stru
 	e->rec.count = 1;
 	link_entry(l, e);
 	mark_dirty(l, e);
-	remember_result_slot(l, e);
 }
 
 void mk_ledger_result(struct mk_ledger *l, const struct mk_addr *client,
-                      const struct mk_addr *server, uint16_t proto, uint8_t op, bool ok,
-                      uint64_t ts_ns)
+                      const struct mk_addr *server, uint16_t proto, uint8_t op, const char *detail,
+                      uint32_t window, bool ok, uint64_t ts_ns)
 {
-	struct mk_addr c = *client, s = *server;
-	uint64_t rk;
-	struct result_slot *slot;
+	struct mk_change_rec k;
 	struct entry *e;
 
-	norm(&c);
-	norm(&s);
-	rk = rkey_hash(&c, &s, proto, op);
-	slot = &l->results[rk % RESULT_SLOTS];
-	if (slot->rkey != rk || slot->index >= l->n)
-		return;
-	e = &l->v[slot->index];
-	if (e->rec.proto != proto || e->rec.op != op || !mk_addr_eq(&e->rec.client, &c) ||
-	    !mk_addr_eq(&e->rec.server, &s) || ts_ns + l->gap_ns < e->rec.last_ns ||
-	    ts_ns > e->rec.last_ns + l->gap_ns)
+	key_init(&k, client, server, proto, op, detail, window);
+	e = find(l, key_hash(&k), &k);
+	if (e == NULL || ts_ns + l->gap_ns < e->rec.first_ns || ts_ns > e->rec.last_ns + l->gap_ns)
 		return;
 	if (ok)
 		e->rec.ok++;

@@ -22,11 +22,12 @@ void mk_ledger_add(struct mk_ledger *l, const struct mk_addr *client, const stru
                    uint16_t proto, uint8_t op, const char *detail, uint32_t window,
                    uint64_t ts_ns);
 
-/* The answer to the latest occurrence of (client, server, proto, op) within
- * the gap: counted as ok or failed on its entry. */
+/* The answer to an occurrence of (client, server, proto, op, detail,
+ * window): counted as ok or failed on the key's latest entry when the answer
+ * comes within the gap of it; ignored otherwise. */
 void mk_ledger_result(struct mk_ledger *l, const struct mk_addr *client,
-                      const struct mk_addr *server, uint16_t proto, uint8_t op, bool ok,
-                      uint64_t ts_ns);
+                      const struct mk_addr *server, uint16_t proto, uint8_t op, const char *detail,
+                      uint32_t window, bool ok, uint64_t ts_ns);
 
 /* An entry of an earlier run (the database): the latest entry of each key is
  * kept so that later occurrences continue it.  Never marks it for export. */

@@ -366,6 +366,7 @@ static void changes_rows(FILE *f, const struct mk_report *r,
 		char id[MK_CHANGE_ID_LEN], detail[MK_CHANGE_DETAIL_LEN], first[40], last[40];
 		char cl[MK_ADDR_STRLEN] = "", sv[MK_ADDR_STRLEN] = "", count[24], planned[16] = "";
 		char ca[MK_ASSET_ID_LEN] = "", sa[MK_ASSET_ID_LEN] = "";
+		char vendor[MK_WINDOW_TEXT_LEN] = "", note[MK_WINDOW_TEXT_LEN] = "";
 		size_t ai;
 		const char *row[NCOL];
 
@@ -386,6 +387,12 @@ static void changes_rows(FILE *f, const struct mk_report *r,
 		u64_text(c->count, count);
 		if (c->window != 0)
 			snprintf(planned, sizeof(planned), "%u", (unsigned)c->window);
+		if (w != NULL) {
+			memcpy(vendor, w->vendor, sizeof(vendor));
+			vendor[sizeof(vendor) - 1] = '\0';
+			memcpy(note, w->note, sizeof(note));
+			note[sizeof(note) - 1] = '\0';
+		}
 		row[0] = id;
 		row[1] = mk_time_rfc3339(c->first_ns, first, sizeof(first));
 		row[2] = mk_time_rfc3339(c->last_ns, last, sizeof(last));
@@ -399,8 +406,8 @@ static void changes_rows(FILE *f, const struct mk_report *r,
 		row[10] = count;
 		row[11] = mk_change_result(c);
 		row[12] = planned;
-		row[13] = w != NULL ? w->vendor : "";
-		row[14] = w != NULL ? w->note : "";
+		row[13] = vendor;
+		row[14] = note;
 		csv_row(f, row, NCOL);
 	}
 	mk_report_index_free(ix);
