@@ -38,8 +38,8 @@ struct mk_change_rec {
 	uint8_t op;                    /* enum mk_op_class */
 	char detail[MK_CHANGE_DETAIL_LEN];
 	uint64_t first_ns, last_ns, count;
-	uint64_t ok, failed;           /* answers seen; both 0: the result is unknown */
-	uint32_t window;               /* maintenance window id, 0 = not planned */
+	uint64_t ok, failed; /* answers seen; both 0: the result is unknown */
+	uint32_t window;     /* maintenance window id, 0 = not planned */
 };
 
 /* "ok" (only successful answers seen), "error" (only failures), "mixed", or
@@ -51,11 +51,11 @@ const char *mk_change_result(const struct mk_change_rec *c);
 
 /* A maintenance window.  Its time range includes both ends. */
 struct mk_window_rec {
-	uint32_t id;                   /* given by the store; 0 before it is stored */
-	uint64_t start_ns, end_ns;     /* UTC, ns since 1970; start < end */
-	uint64_t created_ns;           /* when it was recorded (wall clock) */
+	uint32_t id;               /* given by the store; 0 before it is stored */
+	uint64_t start_ns, end_ns; /* UTC, ns since 1970; start < end */
+	uint64_t created_ns;       /* when it was recorded (wall clock) */
 	struct mk_addr devices[MK_WINDOW_MAX_DEVICES];
-	size_t n_devices;              /* 0: every device */
+	size_t n_devices; /* 0: every device */
 	char vendor[MK_WINDOW_TEXT_LEN];
 	char note[MK_WINDOW_TEXT_LEN];
 };

@@ -119,15 +119,15 @@ static int write_csv(const char *path, const struct mk_report *r, struct filter 
 int mk_cmd_changes(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"db", required_argument, NULL, 'd'},
-		{"json", required_argument, NULL, 'j'},
-		{"csv", required_argument, NULL, 'c'},
-		{"device", required_argument, NULL, 'D'},
-		{"since", required_argument, NULL, 's'},
-		{"lang", required_argument, NULL, 'L'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"db", required_argument, NULL, 'd'},
+	    {"json", required_argument, NULL, 'j'},
+	    {"csv", required_argument, NULL, 'c'},
+	    {"device", required_argument, NULL, 'D'},
+	    {"since", required_argument, NULL, 's'},
+	    {"lang", required_argument, NULL, 'L'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *db = "mieruka.db", *json = NULL, *csv = NULL, *device = NULL;
 	struct filter *f = calloc(1, sizeof(*f));
@@ -152,7 +152,8 @@ int mk_cmd_changes(int argc, char **argv)
 		case 'D':
 			device = optarg;
 			if (!mk_addr_parse(&dev, optarg)) {
-				mk_usage_error("changes", "%s: %s", mk_msg("cli.bad_address"), optarg);
+				mk_usage_error("changes", "%s: %s", mk_msg("cli.bad_address"),
+				               optarg);
 				rc = MK_EXIT_USAGE;
 				goto out;
 			}
@@ -166,15 +167,14 @@ int mk_cmd_changes(int argc, char **argv)
 			break;
 		case 'L':
 			if (strcmp(optarg, "ja") != 0 && strcmp(optarg, "en") != 0) {
-				mk_usage_error("changes", "--lang takes ja or en, not '%s'", optarg);
+				mk_usage_error("changes", "--lang takes ja or en, not '%s'",
+				               optarg);
 				rc = MK_EXIT_USAGE;
 				goto out;
 			}
 			mk_i18n_set_lang(strcmp(optarg, "ja") == 0 ? MK_LANG_JA : MK_LANG_EN);
 			break;
-		case 'h':
-			free(f);
-			return mk_cmd_help(2, (char *[]){"help", "changes", NULL});
+		case 'h': free(f); return mk_cmd_help(2, (char *[]){"help", "changes", NULL});
 		default:
 			fprintf(stderr, "%s\n", mk_msg("cli.see_help"));
 			rc = MK_EXIT_USAGE;
@@ -229,8 +229,8 @@ int mk_cmd_changes(int argc, char **argv)
 
 		for (size_t i = 0; i < r.n_changes; i++)
 			n += keep(&r.changes[i], f);
-		printf("== %s (%s: %zu) ==\n", mk_msg("report.changes"), mk_msg("report.changes_unit"),
-		       n);
+		printf("== %s (%s: %zu) ==\n", mk_msg("report.changes"),
+		       mk_msg("report.changes_unit"), n);
 		mk_report_text_changes(stdout, &r, keep, f, (size_t)-1);
 	}
 	mk_report_free(&r);

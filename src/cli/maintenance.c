@@ -43,7 +43,7 @@ static int open_db(const char *db, bool must_exist, struct mk_store **st)
 static bool text_option(const char *what, const char *arg, char *out)
 {
 	if (strlen(arg) >= MK_WINDOW_TEXT_LEN) {
-		mk_usage_error("maintenance", "%s %s (%d)", what, mk_msg("cli.maint_text_long"),
+		mk_usage_error("maintenance", "%s %s %d", what, mk_msg("cli.maint_text_long"),
 		               MK_WINDOW_TEXT_LEN - 1);
 		return false;
 	}
@@ -153,15 +153,15 @@ static int cmd_delete(const char *db, const char *arg)
 int mk_cmd_maintenance(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"db", required_argument, NULL, 'd'},
-		{"from", required_argument, NULL, 'f'},
-		{"to", required_argument, NULL, 't'},
-		{"device", required_argument, NULL, 'D'},
-		{"vendor", required_argument, NULL, 'v'},
-		{"note", required_argument, NULL, 'n'},
-		{"lang", required_argument, NULL, 'L'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"db", required_argument, NULL, 'd'},
+	    {"from", required_argument, NULL, 'f'},
+	    {"to", required_argument, NULL, 't'},
+	    {"device", required_argument, NULL, 'D'},
+	    {"vendor", required_argument, NULL, 'v'},
+	    {"note", required_argument, NULL, 'n'},
+	    {"lang", required_argument, NULL, 'L'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *db = "mieruka.db", *action;
 	struct mk_window_rec *w = calloc(1, sizeof(*w));
@@ -180,7 +180,8 @@ int mk_cmd_maintenance(int argc, char **argv)
 		case 't':
 			window_opts = true;
 			if (mk_time_parse(optarg, opt == 'f' ? &w->start_ns : &w->end_ns) != 0) {
-				mk_usage_error("maintenance", "%s: %s", mk_msg("cli.bad_time"), optarg);
+				mk_usage_error("maintenance", "%s: %s", mk_msg("cli.bad_time"),
+				               optarg);
 				goto out;
 			}
 			*(opt == 'f' ? &have_from : &have_to) = true;
@@ -188,12 +189,14 @@ int mk_cmd_maintenance(int argc, char **argv)
 		case 'D':
 			window_opts = true;
 			if (w->n_devices >= MK_WINDOW_MAX_DEVICES) {
-				mk_usage_error("maintenance", "%s (%d)", mk_msg("cli.maint_many_devices"),
+				mk_usage_error("maintenance", "%s (%d)",
+				               mk_msg("cli.maint_many_devices"),
 				               MK_WINDOW_MAX_DEVICES);
 				goto out;
 			}
 			if (!mk_addr_parse(&w->devices[w->n_devices], optarg)) {
-				mk_usage_error("maintenance", "%s: %s", mk_msg("cli.bad_address"), optarg);
+				mk_usage_error("maintenance", "%s: %s", mk_msg("cli.bad_address"),
+				               optarg);
 				goto out;
 			}
 			w->n_devices++;
@@ -210,23 +213,21 @@ int mk_cmd_maintenance(int argc, char **argv)
 			break;
 		case 'L':
 			if (strcmp(optarg, "ja") != 0 && strcmp(optarg, "en") != 0) {
-				mk_usage_error("maintenance", "--lang takes ja or en, not '%s'", optarg);
+				mk_usage_error("maintenance", "--lang takes ja or en, not '%s'",
+				               optarg);
 				goto out;
 			}
 			mk_i18n_set_lang(strcmp(optarg, "ja") == 0 ? MK_LANG_JA : MK_LANG_EN);
 			break;
-		case 'h':
-			free(w);
-			return mk_cmd_help(2, (char *[]){"help", "maintenance", NULL});
-		default:
-			fprintf(stderr, "%s\n", mk_msg("cli.see_help"));
-			goto out;
+		case 'h': free(w); return mk_cmd_help(2, (char *[]){"help", "maintenance", NULL});
+		default: fprintf(stderr, "%s\n", mk_msg("cli.see_help")); goto out;
 		}
 	}
 	action = optind < argc ? argv[optind++] : "list";
 	if (strcmp(action, "add") == 0) {
 		if (optind != argc) {
-			mk_usage_error("maintenance", "%s: %s", mk_msg("cli.alerts_extra"), argv[optind]);
+			mk_usage_error("maintenance", "%s: %s", mk_msg("cli.alerts_extra"),
+			               argv[optind]);
 			goto out;
 		}
 		rc = cmd_add(db, w, have_from, have_to);

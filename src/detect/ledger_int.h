@@ -19,8 +19,7 @@ void mk_ledger_free(struct mk_ledger *l);
  * MK_CHANGE_DETAIL_LEN - 1 bytes here).  O(1) expected; when the table is
  * full of entries not yet written out, the occurrence is dropped and counted. */
 void mk_ledger_add(struct mk_ledger *l, const struct mk_addr *client, const struct mk_addr *server,
-                   uint16_t proto, uint8_t op, const char *detail, uint32_t window,
-                   uint64_t ts_ns);
+                   uint16_t proto, uint8_t op, const char *detail, uint32_t window, uint64_t ts_ns);
 
 /* The answer to an occurrence of (client, server, proto, op, detail,
  * window): counted as ok or failed on the key's latest entry when the answer
@@ -40,7 +39,7 @@ void mk_ledger_load(struct mk_ledger *l, const struct mk_change_rec *rec);
  * lost: the entries stay marked for the next export). */
 size_t mk_ledger_export(struct mk_ledger *l, struct mk_change_rec **out);
 
-size_t mk_ledger_count(const struct mk_ledger *l);  /* entries held in memory */
+size_t mk_ledger_count(const struct mk_ledger *l);     /* entries held in memory */
 uint64_t mk_ledger_dropped(const struct mk_ledger *l); /* occurrences refused by the cap */
 
 #endif /* MIERUKA_DETECT_LEDGER_INT_H */

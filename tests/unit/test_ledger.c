@@ -158,7 +158,8 @@ static void test_cap_and_forgetting(void **state)
 	ip4(&s, 10, 0, 0, 2);
 	for (int i = 0; i < 6; i++) {
 		snprintf(detail, sizeof(detail), "d%d", i);
-		mk_ledger_add(l, &c, &s, MK_PROTO_S7COMM, MK_OP_PROGRAM, detail, 0, T0 + (uint64_t)i);
+		mk_ledger_add(l, &c, &s, MK_PROTO_S7COMM, MK_OP_PROGRAM, detail, 0,
+		              T0 + (uint64_t)i);
 	}
 	/* Four entries wait for their export: the fifth and sixth are dropped. */
 	assert_int_equal(mk_ledger_count(l), 4);
@@ -400,7 +401,8 @@ static void test_what_is_a_change(void **state)
 	assert_int_equal(s.nc, 5);
 	{
 		static const char *const want[] = {"request_download DB1", "password", "dcp_set ip",
-		                                   "set_attribute_single class=0xf5", "cold_restart"};
+		                                   "set_attribute_single class=0xf5",
+		                                   "cold_restart"};
 
 		for (size_t i = 0; i < 5; i++) {
 			bool found = false;
@@ -460,7 +462,7 @@ static void test_window_splits_alert(void **state)
 	op(d, &f, MK_PROTO_S7COMM, MK_OP_CONTROL, "plc_stop", T0 + 50 * S);  /* before */
 	op(d, &f, MK_PROTO_S7COMM, MK_OP_CONTROL, "plc_stop", T0 + 100 * S); /* at the start */
 	op(d, &f, MK_PROTO_S7COMM, MK_OP_CONTROL, "plc_stop", T0 + 150 * S);
-	op(d, &f, MK_PROTO_S7COMM, MK_OP_CONTROL, "plc_stop", T0 + 200 * S); /* at the end */
+	op(d, &f, MK_PROTO_S7COMM, MK_OP_CONTROL, "plc_stop", T0 + 200 * S);     /* at the end */
 	op(d, &f, MK_PROTO_S7COMM, MK_OP_CONTROL, "plc_stop", T0 + 200 * S + 1); /* after */
 	snap_take(d, &s, NULL, 0, NULL, 0);
 	assert_int_equal(s.n, 2);
@@ -660,17 +662,17 @@ static void test_ledger_rules(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_burst_is_one_entry),
-		cmocka_unit_test(test_ids_are_deterministic),
-		cmocka_unit_test(test_cap_and_forgetting),
-		cmocka_unit_test(test_load_continues),
-		cmocka_unit_test(test_results),
-		cmocka_unit_test(test_what_is_a_change),
-		cmocka_unit_test(test_window_splits_alert),
-		cmocka_unit_test(test_window_by_mac_and_anomaly),
-		cmocka_unit_test(test_window_derived),
-		cmocka_unit_test(test_windows_cap),
-		cmocka_unit_test(test_ledger_rules),
+	    cmocka_unit_test(test_burst_is_one_entry),
+	    cmocka_unit_test(test_ids_are_deterministic),
+	    cmocka_unit_test(test_cap_and_forgetting),
+	    cmocka_unit_test(test_load_continues),
+	    cmocka_unit_test(test_results),
+	    cmocka_unit_test(test_what_is_a_change),
+	    cmocka_unit_test(test_window_splits_alert),
+	    cmocka_unit_test(test_window_by_mac_and_anomaly),
+	    cmocka_unit_test(test_window_derived),
+	    cmocka_unit_test(test_windows_cap),
+	    cmocka_unit_test(test_ledger_rules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -99,8 +99,8 @@ static void test_overlapping(void **state)
 	const struct mk_addr other[2] = {addr("10.0.0.9"), addr("192.168.0.11")};
 
 	(void)state;
-	v[0] = window(7, T0, T0 + 7200 * S);          /* every device */
-	v[1] = window(3, T0, T0 + 7200 * S);          /* every device, recorded first */
+	v[0] = window(7, T0, T0 + 7200 * S);            /* every device */
+	v[1] = window(3, T0, T0 + 7200 * S);            /* every device, recorded first */
 	v[2] = window(9, T0 + 3600 * S, T0 + 5400 * S); /* the PLC only */
 	v[2].devices[0] = addr("192.168.0.10");
 	v[2].n_devices = 1;
@@ -173,13 +173,33 @@ static void test_local_time(void **state)
 static void test_refused(void **state)
 {
 	static const char *const bad[] = {
-		"", "2024", "2024-05-01", "2024-05-01T", "2024-05-01T9:00", "2024-5-01 09:00",
-		"2024-05-01 09:00:00+0900", "2024-05-01 09:00:00+09", "2024-05-01 09:00:00 +09:00",
-		"2024-05-01 09:00 ", "2024-05-01 09:00:00.Z", "2024-13-01 09:00", "2024-00-01 09:00",
-		"2024-04-31 09:00", "2023-02-29 09:00", "1900-02-29 09:00", "2024-05-01 24:00",
-		"2024-05-01 09:60", "2024-05-01 09:00:60", "1969-12-31T23:59:59Z",
-		"1970-01-01T08:59:59+09:00", "2024-05-01 09:00:00+24:00", "2024-05-01 09:00:00+09:60",
-		"2024-05-01X09:00", "tomorrow", "2024-05-01 09:00junk", "２０２４-05-01 09:00",
+	    "",
+	    "2024",
+	    "2024-05-01",
+	    "2024-05-01T",
+	    "2024-05-01T9:00",
+	    "2024-5-01 09:00",
+	    "2024-05-01 09:00:00+0900",
+	    "2024-05-01 09:00:00+09",
+	    "2024-05-01 09:00:00 +09:00",
+	    "2024-05-01 09:00 ",
+	    "2024-05-01 09:00:00.Z",
+	    "2024-13-01 09:00",
+	    "2024-00-01 09:00",
+	    "2024-04-31 09:00",
+	    "2023-02-29 09:00",
+	    "1900-02-29 09:00",
+	    "2024-05-01 24:00",
+	    "2024-05-01 09:60",
+	    "2024-05-01 09:00:60",
+	    "1969-12-31T23:59:59Z",
+	    "1970-01-01T08:59:59+09:00",
+	    "2024-05-01 09:00:00+24:00",
+	    "2024-05-01 09:00:00+09:60",
+	    "2024-05-01X09:00",
+	    "tomorrow",
+	    "2024-05-01 09:00junk",
+	    "２０２４-05-01 09:00",
 	};
 	uint64_t v = 42;
 
@@ -194,12 +214,9 @@ static void test_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_edges),
-		cmocka_unit_test(test_devices),
-		cmocka_unit_test(test_overlapping),
-		cmocka_unit_test(test_rfc3339),
-		cmocka_unit_test(test_local_time),
-		cmocka_unit_test(test_refused),
+	    cmocka_unit_test(test_edges),       cmocka_unit_test(test_devices),
+	    cmocka_unit_test(test_overlapping), cmocka_unit_test(test_rfc3339),
+	    cmocka_unit_test(test_local_time),  cmocka_unit_test(test_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -101,8 +101,8 @@ static void test_changes_roundtrip(void **state)
 	struct mk_store *st;
 	struct changes got = {0};
 	struct mk_change_rec a = change("ch-000000000000000a", "10.0.0.1", "10.0.0.2", T0 + S);
-	struct mk_change_rec b = change("ch-000000000000000b", "00:0c:29:00:00:01",
-	                                "00:1b:1b:00:00:02", T0);
+	struct mk_change_rec b =
+	    change("ch-000000000000000b", "00:0c:29:00:00:01", "00:1b:1b:00:00:02", T0);
 	struct mk_change_rec bad = a;
 
 	(void)state;
@@ -231,7 +231,8 @@ static void test_migration(void **state)
 	assert_true(upto > 0);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	for (size_t i = 0; i < upto; i++)
-		assert_int_equal(sqlite3_exec(db, mk_store_migrations[i], NULL, NULL, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(db, mk_store_migrations[i], NULL, NULL, NULL),
+		                 SQLITE_OK);
 	{
 		char sql[128];
 
@@ -250,9 +251,9 @@ static void test_migration(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_changes_roundtrip),
-		cmocka_unit_test(test_windows),
-		cmocka_unit_test(test_migration),
+	    cmocka_unit_test(test_changes_roundtrip),
+	    cmocka_unit_test(test_windows),
+	    cmocka_unit_test(test_migration),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
