@@ -12,8 +12,9 @@
  * severities in data/rules/alerts.tsv, thresholds and lists in
  * data/rules/detect.tsv, controller protocols in data/rules/roles.tsv.
  *
- * This first step has the detectors that need no learned baseline.  Baseline
- * learning, zones, maintenance windows and volume anomalies are not here yet
+ * The learned baseline (include/mieruka/baseline.h, src/detect/baseline.c)
+ * adds the deviation alerts: learning, sealing, judging at snapshots and at a
+ * coarse packet-time tick.  Zones and maintenance windows are not here yet
  * (docs/ARCHITECTURE.md, section detect).
  */
 #ifndef MIERUKA_DETECT_H
@@ -23,7 +24,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mieruka/baseline.h"
 #include "mieruka/flow.h"
+#include "mieruka/inventory.h"
 #include "mieruka/model.h"
 #include "mieruka/pkt.h"
 
@@ -36,6 +39,8 @@ void mk_detect_limits_default(struct mk_detect_limits *lim);
 struct mk_detect_stats {
 	uint64_t alerts_dropped;       /* new alerts refused by the cap */
 	uint64_t scan_sources_evicted; /* sources forgotten to make room */
+	uint64_t baseline_dropped;     /* learned keys refused by baseline_max_items */
+	uint64_t baseline_tracked_dropped; /* devices the volume/silence tick could not follow */
 };
 
 struct mk_detect;
@@ -76,6 +81,36 @@ size_t mk_detect_snapshot(struct mk_detect *d, const struct mk_asset_rec *assets
                           struct mk_alert_rec **out);
 
 const struct mk_detect_stats *mk_detect_stats(const struct mk_detect *d);
+
+/* ---- the baseline (docs/ARCHITECTURE.md "Detection"; baseline.h) ---- */
+/* From the database, before the first packet. */
+void mk_detect_baseline_load_meta(struct mk_detect *d, const struct mk_baseline_meta *m);
+int mk_detect_baseline_load_item(void *d, const struct mk_baseline_item *item); /* mk_baseline_cb */
+/* Starts or continues learning (source "learn_captures", "capture_start",
+ * "live"); hours > 0 ends it by itself that long after it began. */
+void mk_detect_baseline_learn(struct mk_detect *d, const char *source, uint32_t hours);
+bool mk_detect_baseline_seal_due(const struct mk_detect *d, uint64_t now);
+/* Learns the records (and the open flows through learn_conv before), then
+ * ends learning at packet time now. */
+void mk_detect_baseline_learn_records(struct mk_detect *d, const struct mk_asset_rec *assets,
+                                      size_t n_assets, const struct mk_conv_rec *convs,
+                                      size_t n_convs);
+void mk_detect_baseline_learn_conv(struct mk_detect *d, const struct mk_conv_rec *c);
+void mk_detect_baseline_seal(struct mk_detect *d, uint64_t now);
+const struct mk_baseline_meta *mk_detect_baseline_meta(const struct mk_detect *d);
+size_t mk_detect_baseline_count(const struct mk_detect *d);
+/* What changed since the previous call, for the store (caller frees both). */
+size_t mk_detect_baseline_export(struct mk_detect *d, struct mk_baseline_meta **meta,
+                                 struct mk_baseline_item **items);
+/* detect.tsv figures the callers need: tick interval (s), share of the input
+ * learned when analyze finds no baseline (%), live learning period (h). */
+uint32_t mk_detect_tick_s(const struct mk_detect *d);
+uint32_t mk_detect_learn_percent(const struct mk_detect *d);
+uint32_t mk_detect_learn_live_hours(const struct mk_detect *d);
+/* The coarse tick: begin at packet time now, then one call per inventory
+ * object (an mk_inventory_total_cb). */
+void mk_detect_tick_begin(struct mk_detect *d, uint64_t now);
+void mk_detect_tick_object(void *d, const struct mk_inventory_total *t);
 size_t mk_detect_count(const struct mk_detect *d);
 
 /* Renders tmpl into out (at most outlen-1 bytes, never cutting a UTF-8

@@ -39,6 +39,12 @@ int mk_engine_load_asset(void *eng, const struct mk_asset_rec *rec);
 int mk_engine_load_conv(void *eng, const struct mk_conv_rec *rec);
 int mk_engine_load_alert(void *eng, const struct mk_alert_rec *rec);
 
+/* The detector, for its baseline functions (detect.h mk_detect_baseline_*). */
+struct mk_detect *mk_engine_detector(struct mk_engine *eng);
+/* Ends the baseline's learning now: learns the inventory, the conversations
+ * and the open flows, then judges from here on.  No-op unless learning. */
+void mk_engine_baseline_seal(struct mk_engine *eng);
+
 /* One captured packet (capture fields filled). */
 void mk_engine_packet(struct mk_engine *eng, struct mk_pkt *pkt);
 

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mieruka/baseline.h"
 #include "mieruka/model.h"
 
 struct mk_store;
@@ -33,6 +34,7 @@ typedef int (*mk_conv_cb)(void *ctx, const struct mk_conv_rec *rec);
 typedef int (*mk_capture_cb)(void *ctx, const struct mk_capture_rec *rec);
 typedef int (*mk_counter_cb)(void *ctx, const char *name, uint64_t value);
 typedef int (*mk_alert_cb)(void *ctx, const struct mk_alert_rec *rec);
+typedef int (*mk_baseline_cb)(void *ctx, const struct mk_baseline_item *item);
 
 struct mk_store_ops {
 	const char *name; /* "sqlite" */
@@ -56,6 +58,15 @@ struct mk_store_ops {
 	 * 1 when the alert exists, 0 when no alert has that id, -1 on error. */
 	int (*set_alert_status)(struct mk_store *st, const char *id, unsigned status,
 	                        const char *note);
+	/* The learned baseline (baseline.h; src/detect/baseline.c).  get: 1 with
+	 * *out filled, 0 when the database has none, -1 on error.  put_item adds
+	 * or merges (first/last widen, numbers and accepted keep their maximum).
+	 * clear forgets meta and items (analyze --relearn). */
+	int (*get_baseline_meta)(struct mk_store *st, struct mk_baseline_meta *out);
+	int (*put_baseline_meta)(struct mk_store *st, const struct mk_baseline_meta *meta);
+	int (*put_baseline_item)(struct mk_store *st, const struct mk_baseline_item *item);
+	int (*each_baseline_item)(struct mk_store *st, mk_baseline_cb cb, void *ctx); /* by kind, key */
+	int (*clear_baseline)(struct mk_store *st);
 };
 
 extern const struct mk_store_ops mk_store_sqlite;
@@ -81,6 +92,9 @@ struct mk_store_batch {
 	size_t n_counters;
 	struct mk_alert_rec *alerts;
 	size_t n_alerts;
+	struct mk_baseline_meta *baseline_meta; /* NULL: unchanged */
+	struct mk_baseline_item *baseline_items; /* new or changed items */
+	size_t n_baseline_items;
 };
 void mk_store_batch_clear(struct mk_store_batch *b);
 

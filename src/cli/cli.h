@@ -24,11 +24,18 @@ struct mk_session {
 	struct mk_engine *eng;
 	bool progress;          /* draw a progress bar on stderr */
 	bool input_failed;      /* some capture could not be read */
+	/* Learning the baseline from the first part of the input (analyze on a
+	 * database without one): bytes still to learn from, 0 = not this way. */
+	uint64_t learn_bytes_left;
+	uint32_t learn_percent;
+	bool quiet;             /* no notes on stderr about learning */
 };
 
 struct mk_session_options {
 	const char *db_path;
 	bool progress;
+	bool relearn;           /* forget the database's baseline before starting */
+	bool quiet;
 	struct mk_engine_config cfg;
 };
 
@@ -36,6 +43,10 @@ int mk_session_open(struct mk_session *s, const struct mk_session_options *opt);
 /* Analyses one capture file into the session; returns 0, or -1 when the file
  * could not be read at all (message printed). */
 int mk_session_file(struct mk_session *s, const char *path, uint32_t index);
+/* Ends the baseline's learning now and says so on stderr (unless quiet):
+ * how = "cli.baseline_learned" (--learn captures), "cli.baseline_auto" (first
+ * part of the input), "cli.baseline_all" (the whole input). */
+void mk_session_seal(struct mk_session *s, const char *how);
 /* Writes the engine's current state to the database (off the packet path). */
 int mk_session_checkpoint(struct mk_session *s);
 /* Ends all flows, writes everything, stops the writer.  0 or -1. */

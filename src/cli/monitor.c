@@ -33,6 +33,8 @@ int mk_cmd_monitor(int argc, char **argv)
 		{"interface", required_argument, NULL, 'i'},
 		{"db", required_argument, NULL, 'd'},
 		{"snaplen", required_argument, NULL, 's'},
+		{"learn-hours", required_argument, NULL, 1005},
+		{"relearn", no_argument, NULL, 1004},
 		{"flow-memcap", required_argument, NULL, 1001},
 		{"max-assets", required_argument, NULL, 1002},
 		{"max-conversations", required_argument, NULL, 1003},
@@ -45,7 +47,7 @@ int mk_cmd_monitor(int argc, char **argv)
 	char err[MK_CAPTURE_ERRLEN] = "";
 	struct sigaction sa;
 	uint64_t last_checkpoint;
-	uint32_t snaplen = 0;
+	uint32_t snaplen = 0, learn_hours = 0;
 	int opt, rc = MK_EXIT_OK;
 	enum mk_capture_rc crc;
 	struct mk_pkt pkt;
@@ -67,6 +69,18 @@ int mk_cmd_monitor(int argc, char **argv)
 				return MK_EXIT_USAGE;
 			}
 			snaplen = (uint32_t)v;
+			break;
+		}
+		case 1004: so.relearn = true; break;
+		case 1005: {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*end != '\0' || v < 1 || v > 8760) {
+				mk_usage_error("monitor", "--learn-hours takes 1 to 8760");
+				return MK_EXIT_USAGE;
+			}
+			learn_hours = (uint32_t)v;
 			break;
 		}
 		case 'h':
@@ -96,6 +110,27 @@ int mk_cmd_monitor(int argc, char **argv)
 	if (mk_session_open(&s, &so) != 0) {
 		mk_capture_close(live_cap);
 		return MK_EXIT_INPUT;
+	}
+	{
+		/* Live learning period: from the baseline's start, persisted, so a
+		 * restart goes on learning; a sealed baseline judges at once. */
+		struct mk_detect *det = mk_engine_detector(s.eng);
+
+		if (mk_detect_baseline_meta(det)->state != MK_BASELINE_JUDGING) {
+			char hours[16], since[40] = "-", out[512];
+			const char *names[] = {"hours", "time"};
+			const char *values[] = {hours, since};
+			uint64_t start = mk_detect_baseline_meta(det)->learn_start_ns;
+
+			if (learn_hours == 0)
+				learn_hours = mk_detect_learn_live_hours(det);
+			mk_detect_baseline_learn(det, "live", learn_hours);
+			snprintf(hours, sizeof(hours), "%u", learn_hours);
+			if (start != 0)
+				mk_time_rfc3339(start, since, sizeof(since));
+			mk_detect_render(out, sizeof(out), mk_msg("cli.baseline_live"), names, values, 2);
+			mk_info("%s", out);
+		}
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;

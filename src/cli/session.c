@@ -28,6 +28,7 @@ int mk_session_open(struct mk_session *s, const struct mk_session_options *opt)
 	memset(s, 0, sizeof(*s));
 	s->db_path = opt->db_path;
 	s->progress = opt->progress;
+	s->quiet = opt->quiet;
 	if (ops->open(&s->store, opt->db_path, err, sizeof(err)) != 0) {
 		mk_error("%s", err[0] ? err : "cannot open the database");
 		return -1;
@@ -43,6 +44,24 @@ int mk_session_open(struct mk_session *s, const struct mk_session_options *opt)
 	    ops->each_alert(s->store, mk_engine_load_alert, s->eng) != 0) {
 		mk_error("%s: cannot read the earlier analysis: %s", opt->db_path, ops->error(s->store));
 		goto fail;
+	}
+	/* The learned baseline (unless asked to start it over). */
+	{
+		struct mk_detect *det = mk_engine_detector(s->eng);
+		struct mk_baseline_meta meta;
+		int found;
+
+		if (opt->relearn && ops->clear_baseline(s->store) != 0) {
+			mk_error("%s", ops->error(s->store));
+			goto fail;
+		}
+		if ((found = ops->get_baseline_meta(s->store, &meta)) < 0 ||
+		    ops->each_baseline_item(s->store, mk_detect_baseline_load_item, det) != 0) {
+			mk_error("%s: cannot read the baseline: %s", opt->db_path, ops->error(s->store));
+			goto fail;
+		}
+		if (found > 0)
+			mk_detect_baseline_load_meta(det, &meta);
 	}
 	s->writer = mk_store_writer_start(s->store, STORE_QUEUE_BATCHES);
 	if (s->writer == NULL) {
@@ -81,6 +100,17 @@ int mk_session_file(struct mk_session *s, const char *path, uint32_t index)
 	mk_progress_start(&prog, s->progress, path);
 	memset(&pkt, 0, sizeof(pkt));
 	while ((rc = mk_capture_next(cap, &pkt)) == MK_CAP_PACKET) {
+		if (s->learn_bytes_left != 0) {
+			/* learning from the first part of the input: record header + data */
+			uint64_t used = (uint64_t)pkt.caplen + 16;
+
+			if (used < s->learn_bytes_left) {
+				s->learn_bytes_left -= used;
+			} else {
+				s->learn_bytes_left = 0;
+				mk_session_seal(s, "cli.baseline_auto");
+			}
+		}
 		mk_engine_packet(s->eng, &pkt);
 		if ((mk_engine_packets(s->eng) & 0xffff) == 0 && prog.enabled) {
 			uint64_t done, total;
@@ -123,6 +153,28 @@ int mk_session_file(struct mk_session *s, const char *path, uint32_t index)
 		return -1;
 	}
 	return rc == MK_CAP_ERROR ? -1 : 0;
+}
+
+void mk_session_seal(struct mk_session *s, const char *how)
+{
+	struct mk_detect *det = mk_engine_detector(s->eng);
+	const struct mk_baseline_meta *m;
+	char when[40] = "-", items[24], percent[8], out[1024];
+	const char *names[] = {"items", "time", "percent"};
+	const char *values[] = {items, when, percent};
+
+	if (mk_detect_baseline_meta(det)->state != MK_BASELINE_LEARNING)
+		return;
+	mk_engine_baseline_seal(s->eng);
+	m = mk_detect_baseline_meta(det);
+	if (s->quiet)
+		return;
+	if (m->learn_end_ns != 0)
+		mk_time_rfc3339(m->learn_end_ns, when, sizeof(when));
+	snprintf(items, sizeof(items), "%zu", mk_detect_baseline_count(det));
+	snprintf(percent, sizeof(percent), "%u", s->learn_percent);
+	mk_detect_render(out, sizeof(out), mk_msg(how), names, values, 3);
+	fprintf(stderr, "mieruka: %s\n", out);
 }
 
 int mk_session_checkpoint(struct mk_session *s)

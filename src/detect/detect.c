@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "detect/baseline_int.h"
 #include "detect/detect_int.h"
 #include "inventory/roles_int.h"
 #include "mieruka/proto.h"
@@ -59,6 +60,7 @@ struct alert {
 	struct mk_addr client, server;
 	char subject[MK_ALERT_SUBJECT_LEN];
 	char note[MK_DETECT_WORD_LEN]; /* {detail}, or the role for internet_from_control */
+	char value[MK_DETECT_VALUE_LEN], limit[MK_DETECT_VALUE_LEN]; /* baseline: {value} {limit} */
 	uint64_t first, last, count;
 	uint64_t d_count, d_first, d_last; /* derived: recomputed at each snapshot */
 	uint32_t hosts, ports, window_s;   /* scans */
@@ -89,6 +91,7 @@ struct mk_detect {
 	struct scan_src *scan;
 	size_t n_scan; /* power of two */
 	struct mk_detect_stats stats;
+	struct mk_baseline *bl;
 	int t_scan_hosts, t_scan_ports, t_remote, t_internet, t_inbound;
 };
 
@@ -166,7 +169,8 @@ struct mk_detect *mk_detect_new(const struct mk_detect_limits *lim, const char *
 	d->buckets = malloc(d->n_buckets * sizeof(*d->buckets));
 	d->n_scan = pow2_at_least(d->lim.max_scan_sources);
 	d->scan = calloc(d->n_scan, sizeof(*d->scan));
-	if (d->buckets == NULL || d->scan == NULL)
+	d->bl = mk_baseline_new(&d->rules);
+	if (d->buckets == NULL || d->scan == NULL || d->bl == NULL)
 		goto fail_oom;
 	memset(d->buckets, 0xff, d->n_buckets * sizeof(*d->buckets));
 	return d;
@@ -182,6 +186,7 @@ void mk_detect_free(struct mk_detect *d)
 {
 	if (d == NULL)
 		return;
+	mk_baseline_free(d->bl);
 	mk_detect_rules_clear(&d->rules);
 	free(d->alerts);
 	free(d->buckets);
@@ -192,6 +197,19 @@ void mk_detect_free(struct mk_detect *d)
 const struct mk_detect_stats *mk_detect_stats(const struct mk_detect *d)
 {
 	return &d->stats;
+}
+
+static void sync_stats(struct mk_detect *d)
+{
+	const struct mk_baseline_stats *bs = mk_baseline_stats(d->bl);
+
+	d->stats.baseline_dropped = bs->items_dropped;
+	d->stats.baseline_tracked_dropped = bs->tracked_dropped;
+}
+
+const struct mk_detect_rules *mk_detect_rules_of(const struct mk_detect *d)
+{
+	return &d->rules;
 }
 
 size_t mk_detect_count(const struct mk_detect *d)
@@ -324,6 +342,17 @@ static void alert_ev(struct alert *a, const char *key, uint64_t n)
 	snprintf(a->ev[a->n_ev].key, sizeof(a->ev[a->n_ev].key), "%s", key);
 	a->ev[a->n_ev].n = n;
 	a->n_ev++;
+}
+
+/* Sets (not adds) an evidence number: derived findings are recomputed. */
+static void alert_ev_set(struct alert *a, const char *key, uint64_t n)
+{
+	for (uint8_t i = 0; i < a->n_ev; i++)
+		if (strcmp(a->ev[i].key, key) == 0) {
+			a->ev[i].n = n;
+			return;
+		}
+	alert_ev(a, key, n);
 }
 
 /* ------------------------------------------------------- facts and flows */
@@ -660,6 +689,12 @@ void mk_detect_load(struct mk_detect *d, const struct mk_alert_rec *rec)
 			mk_text_sanitize(a->note, sizeof(a->note), v, strlen(v));
 			continue;
 		}
+		if (strcmp(k, "value") == 0 || strcmp(k, "limit") == 0) {
+			char *dst = k[0] == 'v' ? a->value : a->limit;
+
+			mk_text_sanitize(dst, MK_DETECT_VALUE_LEN, v, strlen(v));
+			continue;
+		}
 		if (!parse_u64(v, &n))
 			continue;
 		if (strcmp(k, "distinct_hosts") == 0)
@@ -763,8 +798,6 @@ static void derive_all(struct mk_detect *d, const struct mk_asset_rec *assets, s
 	struct addr_ix *ix = NULL;
 	size_t n_ix = 0, want = 0;
 
-	for (size_t i = 0; i < d->n; i++)
-		d->alerts[i].d_count = 0;
 	for (size_t i = 0; i < n_assets; i++)
 		want += assets[i].n_ips;
 	if (want > 0 && (ix = malloc(want * sizeof(*ix))) != NULL) {
@@ -802,6 +835,11 @@ static void derive_all(struct mk_detect *d, const struct mk_asset_rec *assets, s
 		}
 	}
 	free(ix);
+}
+
+/* Derived counts replace the counts: they were recomputed from the records. */
+static void derive_apply(struct mk_detect *d)
+{
 	for (size_t i = 0; i < d->n; i++) {
 		struct alert *a = &d->alerts[i];
 
@@ -811,6 +849,38 @@ static void derive_all(struct mk_detect *d, const struct mk_asset_rec *assets, s
 		a->first = a->d_first;
 		a->last = a->d_last;
 	}
+}
+
+void mk_detect_find(struct mk_detect *d, const struct mk_detect_finding *f, bool derived)
+{
+	struct alert *a = alert_get(d, f->type, f->client, f->server, f->transport, f->port,
+	                            f->proto, f->subject);
+
+	if (a == NULL)
+		return;
+	if (f->severity > a->severity && f->severity < MK_SEV_COUNT)
+		a->severity = f->severity;
+	if (derived) {
+		if (a->d_count == 0 || f->first < a->d_first)
+			a->d_first = f->first;
+		if (f->last > a->d_last)
+			a->d_last = f->last;
+		a->d_count += f->count > 0 ? f->count : 1;
+	} else if (f->count > 0) {
+		alert_seen(a, f->first, f->count);
+		if (f->last > a->last)
+			a->last = f->last;
+	} else if (f->last > a->last) {
+		a->last = f->last;
+	}
+	if (f->note != NULL)
+		mk_text_sanitize(a->note, sizeof(a->note), f->note, strlen(f->note));
+	if (f->value != NULL)
+		snprintf(a->value, sizeof(a->value), "%s", f->value);
+	if (f->limit != NULL)
+		snprintf(a->limit, sizeof(a->limit), "%s", f->limit);
+	for (size_t i = 0; i < f->n_ev && i < MK_DETECT_FINDING_EV; i++)
+		alert_ev_set(a, f->ev_key[i], f->ev[i]);
 }
 
 /* ------------------------------------------------------------- texts */
@@ -899,10 +969,13 @@ static int export_one(const struct mk_detect *d, const struct alert *a, struct m
 	const struct mk_alert_type *t = &d->rules.types[a->type];
 	char client[MK_ADDR_STRLEN] = "-", server[MK_ADDR_STRLEN] = "-", port[8] = "-";
 	char count[24], hosts[16], ports[16], window[16], rolekey[64];
-	const char *names[] = {"client", "server", "protocol", "port",   "count",
-	                       "detail", "hosts",  "ports",    "window", "role"};
-	const char *values[10];
+	const char *names[] = {"client", "server", "protocol", "port",   "count", "detail",
+	                       "hosts",  "ports",  "window",   "role",   "value", "limit"};
+	const char *values[12];
 	bool internet = a->type == d->t_internet;
+	/* new_operation's {detail} is an operation class: op.* of messages.tsv */
+	bool opclass = strcmp(t->id, "new_operation") == 0;
+	char opkey[64];
 	int rc = 0;
 
 	memset(rec, 0, sizeof(*rec));
@@ -939,14 +1012,20 @@ static int export_one(const struct mk_detect *d, const struct alert *a, struct m
 	values[6] = hosts;
 	values[7] = ports;
 	values[8] = window;
+	values[10] = a->value;
+	values[11] = a->limit;
 	for (int l = 0; l < 2; l++) {
 		char **title = l == MK_LANG_EN ? &rec->title_en : &rec->title_ja;
 		char **detail = l == MK_LANG_EN ? &rec->detail_en : &rec->detail_ja;
 
 		/* The role name in the reader's language (messages.tsv role.*). */
 		values[9] = internet ? mk_msg_lang(rolekey, (enum mk_lang)l) : a->note;
-		*title = render_dup(t->title[l], names, values, 10);
-		*detail = render_dup(t->detail[l], names, values, 10);
+		if (opclass) {
+			snprintf(opkey, sizeof(opkey), "op.%s", a->note);
+			values[5] = mk_msg_lang(opkey, (enum mk_lang)l);
+		}
+		*title = render_dup(t->title[l], names, values, 12);
+		*detail = render_dup(t->detail[l], names, values, 12);
 		if (*title == NULL || *detail == NULL)
 			rc = -1;
 	}
@@ -955,6 +1034,10 @@ static int export_one(const struct mk_detect *d, const struct alert *a, struct m
 		return -1;
 	if (a->note[0] != '\0')
 		rc |= add_evidence(rec, internet ? "role" : "detail", a->note);
+	if (a->value[0] != '\0')
+		rc |= add_evidence(rec, "value", a->value);
+	if (a->limit[0] != '\0')
+		rc |= add_evidence(rec, "limit", a->limit);
 	if (a->type == d->t_scan_hosts || a->type == d->t_scan_ports) {
 		if (a->hosts > 0)
 			rc |= add_evidence_u64(rec, "distinct_hosts", a->hosts);
@@ -976,7 +1059,12 @@ size_t mk_detect_snapshot(struct mk_detect *d, const struct mk_asset_rec *assets
 	struct mk_alert_rec *v;
 
 	*out = NULL;
+	for (size_t i = 0; i < d->n; i++)
+		d->alerts[i].d_count = 0;
 	derive_all(d, assets, n_assets, convs, n_convs);
+	mk_baseline_snapshot(d->bl, d, assets, n_assets, convs, n_convs);
+	derive_apply(d);
+	sync_stats(d);
 	if (d->n == 0)
 		return 0;
 	v = calloc(d->n, sizeof(*v));
@@ -991,4 +1079,89 @@ size_t mk_detect_snapshot(struct mk_detect *d, const struct mk_asset_rec *assets
 		}
 	*out = v;
 	return d->n;
+}
+
+/* ------------------------------------------------------------ baseline */
+
+void mk_detect_baseline_load_meta(struct mk_detect *d, const struct mk_baseline_meta *m)
+{
+	mk_baseline_load_meta(d->bl, m);
+}
+
+int mk_detect_baseline_load_item(void *ctx, const struct mk_baseline_item *item)
+{
+	struct mk_detect *d = ctx;
+
+	mk_baseline_load_item(d->bl, item); /* a refusal is counted, not an error */
+	return 0;
+}
+
+void mk_detect_baseline_learn(struct mk_detect *d, const char *source, uint32_t hours)
+{
+	mk_baseline_learn(d->bl, source, hours);
+}
+
+bool mk_detect_baseline_seal_due(const struct mk_detect *d, uint64_t now)
+{
+	return mk_baseline_seal_due(d->bl, now);
+}
+
+void mk_detect_baseline_learn_records(struct mk_detect *d, const struct mk_asset_rec *assets,
+                                      size_t n_assets, const struct mk_conv_rec *convs,
+                                      size_t n_convs)
+{
+	mk_baseline_learn_records(d->bl, assets, n_assets, convs, n_convs);
+}
+
+void mk_detect_baseline_learn_conv(struct mk_detect *d, const struct mk_conv_rec *c)
+{
+	mk_baseline_learn_conv(d->bl, c);
+}
+
+void mk_detect_baseline_seal(struct mk_detect *d, uint64_t now)
+{
+	mk_baseline_seal(d->bl, now);
+}
+
+const struct mk_baseline_meta *mk_detect_baseline_meta(const struct mk_detect *d)
+{
+	return mk_baseline_meta(d->bl);
+}
+
+size_t mk_detect_baseline_count(const struct mk_detect *d)
+{
+	return mk_baseline_count(d->bl);
+}
+
+size_t mk_detect_baseline_export(struct mk_detect *d, struct mk_baseline_meta **meta,
+                                 struct mk_baseline_item **items)
+{
+	return mk_baseline_export(d->bl, meta, items);
+}
+
+uint32_t mk_detect_tick_s(const struct mk_detect *d)
+{
+	return d->rules.tick_s;
+}
+
+uint32_t mk_detect_learn_percent(const struct mk_detect *d)
+{
+	return d->rules.learn_capture_percent;
+}
+
+uint32_t mk_detect_learn_live_hours(const struct mk_detect *d)
+{
+	return d->rules.learn_live_hours;
+}
+
+void mk_detect_tick_begin(struct mk_detect *d, uint64_t now)
+{
+	mk_baseline_tick_begin(d->bl, now);
+}
+
+void mk_detect_tick_object(void *ctx, const struct mk_inventory_total *t)
+{
+	struct mk_detect *d = ctx;
+
+	mk_baseline_tick_object(d->bl, d, t);
 }

@@ -160,6 +160,29 @@ const char *const mk_store_migrations[] = {
 	"ALTER TABLE alerts ADD COLUMN status TEXT NOT NULL DEFAULT 'open';"
 	"ALTER TABLE alerts ADD COLUMN status_note TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE alerts ADD COLUMN status_ns INTEGER NOT NULL DEFAULT 0;",
+
+	/* ---- version 4: the learned baseline (include/mieruka/baseline.h) ---- */
+	/* One meta row (learning or judging, since when); items are learned keys
+	 * by kind ("device", "conversation", ...) with their numbers n0..n2 (the
+	 * meaning per kind is in baseline.h); accepted = taught by a person. */
+	"CREATE TABLE baseline_meta ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  state TEXT NOT NULL,"              /* none, learning, judging */
+	"  source TEXT NOT NULL DEFAULT '',"  /* learn_captures, capture_start, live */
+	"  learn_start_ns INTEGER NOT NULL DEFAULT 0,"
+	"  learn_end_ns INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE TABLE baseline_items ("
+	"  kind TEXT NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  first_ns INTEGER NOT NULL DEFAULT 0,"
+	"  last_ns INTEGER NOT NULL DEFAULT 0,"
+	"  n0 INTEGER NOT NULL DEFAULT 0,"
+	"  n1 INTEGER NOT NULL DEFAULT 0,"
+	"  n2 INTEGER NOT NULL DEFAULT 0,"
+	"  accepted INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (kind, key)"
+	");",
 };
 
 const size_t mk_store_n_migrations = sizeof(mk_store_migrations) / sizeof(mk_store_migrations[0]);
