@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "mieruka/baseline.h"
 #include "mieruka/model.h"
 
 struct mk_report {
@@ -21,6 +22,8 @@ struct mk_report {
 	size_t n_counters;
 	struct mk_alert_rec *alerts;   /* in the store's order: first time, then id */
 	size_t n_alerts;
+	struct mk_baseline_meta baseline; /* state NONE when the database has none */
+	size_t n_baseline_items;
 };
 
 /* The interface.md document ("schema": "mieruka/1"). Returns 0 or -1 (I/O). */

@@ -353,6 +353,13 @@ static int load_alert(void *ctx, const struct mk_alert_rec *rec)
 	return 0;
 }
 
+static int count_item(void *ctx, const struct mk_baseline_item *it)
+{
+	(void)it;
+	((struct mk_report *)ctx)->n_baseline_items++;
+	return 0;
+}
+
 int mk_report_load(struct mk_store *st, struct mk_report *r)
 {
 	const struct mk_store_ops *ops = store_ops(st);
@@ -361,7 +368,9 @@ int mk_report_load(struct mk_store *st, struct mk_report *r)
 	memset(r, 0, sizeof(*r));
 	if (ops->each_capture(st, load_capture, &l) != 0 || ops->each_asset(st, load_asset, &l) != 0 ||
 	    ops->each_conv(st, load_conv, &l) != 0 || ops->each_counter(st, load_counter, &l) != 0 ||
-	    ops->each_alert(st, load_alert, &l) != 0) {
+	    ops->each_alert(st, load_alert, &l) != 0 ||
+	    ops->get_baseline_meta(st, &r->baseline) < 0 ||
+	    ops->each_baseline_item(st, count_item, r) != 0) {
 		mk_error("cannot read the database back: %s", ops->error(st));
 		return -1;
 	}

@@ -688,7 +688,7 @@ static void judge_conv(struct mk_baseline *b, struct mk_detect *d, const struct 
 	struct mk_addr cl = c->client, sv = c->server;
 	bool controller = c->proto < MK_PROTO_COUNT && b->r->controller[c->proto];
 	bool cl_known = device_learned(b, ca), sv_known = device_learned(b, sa);
-	bool new_proto = false, conv_known, unauth = false;
+	bool new_proto = false, conv_known, unauth = false, taught = false;
 
 	addr_norm(&cl);
 	addr_norm(&sv);
@@ -702,8 +702,13 @@ static void judge_conv(struct mk_baseline *b, struct mk_detect *d, const struct 
 		if (!(side == 0 ? cl_known : sv_known))
 			continue;
 		mk_baseline_key_protocol(key, a->id, side == 1, c->proto);
-		if (has(b, MK_BK_PROTOCOL, key))
+		const struct mk_baseline_item *pi = mk_baseline_find(b, MK_BK_PROTOCOL, key);
+
+		if (pi != NULL) {
+			/* A person accepted this protocol for the device: with any peer. */
+			taught |= pi->accepted;
 			continue;
+		}
 		new_proto = true;
 		finding_init(&f, b->t_new_proto, c);
 		/* one alert per device, protocol and side */
@@ -718,7 +723,8 @@ static void judge_conv(struct mk_baseline *b, struct mk_detect *d, const struct 
 	}
 
 	/* new_conversation: between learned devices, not to a group address */
-	if (!conv_known && !new_proto && cl_known && sv_known && !mk_addr_is_special(&sv)) {
+	if (!conv_known && !new_proto && !taught && cl_known && sv_known &&
+	    !mk_addr_is_special(&sv)) {
 		finding_init(&f, b->t_new_conv, c);
 		if (controller)
 			f.severity = MK_SEV_MEDIUM;
@@ -894,8 +900,9 @@ void mk_baseline_tick_begin(struct mk_baseline *b, uint64_t now)
 
 static void fmt_mb(char *out, uint64_t bytes)
 {
-	snprintf(out, MK_DETECT_VALUE_LEN, "%" PRIu64 ".%" PRIu64, bytes / 1000000,
-	         bytes % 1000000 / 100000);
+	/* MB with three decimals: a sensor's hour of 0.094 MB must not read 0.0 */
+	snprintf(out, MK_DETECT_VALUE_LEN, "%" PRIu64 ".%03" PRIu64, bytes / 1000000,
+	         bytes % 1000000 / 1000);
 }
 
 /* max(floor, factor x learned), without overflow */

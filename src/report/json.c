@@ -385,6 +385,25 @@ int mk_report_json(FILE *f, const struct mk_report *r)
 	mk_report_index_free(ix);
 	mk_json_end_array(&j);
 
+	/* extension: the learned baseline (docs/ARCHITECTURE.md "Detection") */
+	mk_json_key(&j, "baseline");
+	mk_json_begin_object(&j);
+	mk_json_key(&j, "state");
+	mk_json_string(&j, mk_baseline_state_name(r->baseline.state));
+	mk_json_key(&j, "learn_start");
+	if (r->baseline.learn_start_ns != 0)
+		mk_json_time(&j, r->baseline.learn_start_ns);
+	else
+		mk_json_null(&j);
+	mk_json_key(&j, "learn_end");
+	if (r->baseline.learn_end_ns != 0)
+		mk_json_time(&j, r->baseline.learn_end_ns);
+	else
+		mk_json_null(&j);
+	mk_json_key(&j, "items");
+	mk_json_uint(&j, r->n_baseline_items);
+	mk_json_end_object(&j);
+
 	mk_json_key(&j, "statistics");
 	mk_json_begin_object(&j);
 	for (size_t i = 0; i < r->n_counters; i++) {
