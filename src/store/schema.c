@@ -152,6 +152,28 @@ const char *const mk_store_migrations[] = {
 	"  value TEXT NOT NULL,"
 	"  PRIMARY KEY (alert_id, seq)"
 	");",
+
+	/* ---- version 3: zones and conduits (src/detect/zones.c, include/mieruka/zones.h) ----
+	 * The set is replaced as a whole (mieruka zones import); values are kept as
+	 * the zone file writes them, so people and the dashboard read them as is. */
+	"CREATE TABLE zones ("
+	"  id TEXT PRIMARY KEY,"              /* ASCII id of the zone file */
+	"  seq INTEGER NOT NULL,"             /* order of the file */
+	"  name TEXT NOT NULL"                /* plain name, UTF-8 ('ライン1') */
+	");"
+	"CREATE TABLE zone_members ("
+	"  zone_id TEXT NOT NULL REFERENCES zones(id) ON DELETE CASCADE,"
+	"  seq INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL,"               /* subnet, vlan, asset */
+	"  value TEXT NOT NULL,"              /* '192.168.10.0/24', '10', '00:1b:1b:12:34:56' */
+	"  PRIMARY KEY (zone_id, seq)"
+	");"
+	"CREATE TABLE conduits ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  from_zone TEXT NOT NULL REFERENCES zones(id) ON DELETE CASCADE," /* clients here ... */
+	"  to_zone TEXT NOT NULL REFERENCES zones(id) ON DELETE CASCADE,"   /* ... reach servers here */
+	"  services TEXT NOT NULL DEFAULT ''" /* 'modbus/502 s7comm'; '' = any traffic */
+	");",
 };
 
 const size_t mk_store_n_migrations = sizeof(mk_store_migrations) / sizeof(mk_store_migrations[0]);

@@ -112,13 +112,13 @@ static void test_migration_from_version_1(void **state)
 	assert_int_equal(raw_sql(path, "SELECT count(*) FROM sqlite_master WHERE name='alerts'"), 0);
 
 	st = open_ok(path);
-	assert_int_equal(mk_store_schema_version(), 2);
+	assert_true(mk_store_schema_version() >= 2); /* more migrations follow (zones ...) */
 	assert_int_equal(mk_store_sqlite.each_asset(st, count_asset, &c), 0);
 	assert_int_equal(c.assets, 1); /* the earlier data is still there */
 	assert_int_equal(mk_store_sqlite.each_alert(st, collect_alert, &c), 0);
 	assert_int_equal(c.n, 0);
 	mk_store_sqlite.close(st);
-	assert_int_equal(raw_sql(path, "PRAGMA user_version"), 2);
+	assert_int_equal(raw_sql(path, "PRAGMA user_version"), mk_store_schema_version());
 	assert_int_equal(raw_sql(path, "SELECT count(*) FROM sqlite_master WHERE type='table' AND"
 	                               " name IN ('alerts','alert_evidence')"),
 	                 2);
