@@ -462,14 +462,9 @@ int mk_cmd_zones(int argc, char **argv)
 	const char *db = "mieruka.db", *sub;
 	int opt;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		mk_cmd_help(2, (char *[]){"help", "zones", NULL});
-		return argc < 2 ? MK_EXIT_USAGE : MK_EXIT_OK;
-	}
-	sub = argv[1];
+	/* Options may come before or after the subcommand (getopt permutes). */
 	optind = 1;
-	while ((opt = getopt_long(argc - 1, argv + 1, "d:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'd': db = optarg; break;
 		case 'L':
@@ -485,9 +480,15 @@ int mk_cmd_zones(int argc, char **argv)
 			return MK_EXIT_USAGE;
 		}
 	}
-	/* optind counts from argv + 1: the words left after the options */
-	argc -= 1 + optind;
-	argv += 1 + optind;
+	if (optind >= argc) {
+		mk_usage_error("zones", "%s", mk_msg("zones.usage.unknown"));
+		return MK_EXIT_USAGE;
+	}
+	sub = argv[optind];
+	argc -= optind + 1; /* the words after the subcommand */
+	argv += optind + 1;
+	if (strcmp(sub, "help") == 0)
+		return mk_cmd_help(2, (char *[]){"help", "zones", NULL});
 	if (strcmp(sub, "import") == 0) {
 		if (argc != 1) {
 			mk_usage_error("zones", "%s", mk_msg("zones.usage.import"));
