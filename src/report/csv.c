@@ -279,7 +279,7 @@ static void write_alerts(FILE *f, const struct mk_report *r)
 	static const char *const head[] = {
 		"id", "type", "severity", "first_seen", "last_seen", "count", "client", "server",
 		"protocol", "port", "assets", "title_ja", "title_en", "detail_ja", "detail_en",
-		"evidence",
+		"evidence", "status", "status_note",
 	};
 	enum { NCOL = sizeof(head) / sizeof(head[0]) };
 	struct mk_report_index *ix = mk_report_index_new(r);
@@ -335,6 +335,8 @@ static void write_alerts(FILE *f, const struct mk_report *r)
 		row[13] = a->detail_ja;
 		row[14] = a->detail_en;
 		row[15] = ev;
+		row[16] = mk_alert_status_name(a->status);
+		row[17] = a->status_note != NULL ? a->status_note : "";
 		csv_row(f, row, NCOL);
 	}
 	mk_report_index_free(ix);

@@ -353,6 +353,12 @@ static void json_alert(struct mk_json *j, const struct mk_report *r,
 	mk_json_time(j, a->first_ns);
 	mk_json_key(j, "last_seen");
 	mk_json_time(j, a->last_ns);
+	mk_json_key(j, "status");
+	mk_json_string(j, mk_alert_status_name(a->status));
+	if (a->status_note != NULL && a->status_note[0] != '\0') {
+		mk_json_key(j, "status_note");
+		mk_json_string(j, a->status_note);
+	}
 	mk_json_end_object(j);
 }
 

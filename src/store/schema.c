@@ -153,7 +153,15 @@ const char *const mk_store_migrations[] = {
 	"  PRIMARY KEY (alert_id, seq)"
 	");",
 
-	/* ---- version 3: zones and conduits (src/detect/zones.c, include/mieruka/zones.h) ----
+	/* ---- version 3: where an alert stands (enum mk_alert_status) ---- */
+	/* status is set by the detector (open, planned) or by a person
+	 * (acknowledged, accepted: kept across runs); status_note says why, and
+	 * status_ns is when a person set it (wall clock, ns since 1970). */
+	"ALTER TABLE alerts ADD COLUMN status TEXT NOT NULL DEFAULT 'open';"
+	"ALTER TABLE alerts ADD COLUMN status_note TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE alerts ADD COLUMN status_ns INTEGER NOT NULL DEFAULT 0;",
+
+	/* ---- version 4: zones and conduits (src/detect/zones.c, include/mieruka/zones.h) ----
 	 * The set is replaced as a whole (mieruka zones import); values are kept as
 	 * the zone file writes them, so people and the dashboard read them as is. */
 	"CREATE TABLE zones ("
