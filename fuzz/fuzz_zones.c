@@ -27,10 +27,11 @@ static char *print(const struct mk_zones *z, size_t *len)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const probes[] = {"10.0.0.1", "192.168.10.5", "0.0.0.0", "::1",
-	                                     "2001:db8::1", "00:1b:1b:12:34:56"};
+	static const char *const probes[] = {"10.0.0.1", "192.168.10.5", "0.0.0.0",
+	                                     "::1",      "2001:db8::1",  "00:1b:1b:12:34:56"};
 	char err[1024];
-	struct mk_zones *z = mk_zones_parse((const char *)data, size, "fuzz", err, sizeof(err)), *z2;
+	struct mk_zones *z = mk_zones_parse((const char *)data, size, "fuzz", err, sizeof(err)),
+	                *z2;
 	struct mk_zones_map *m;
 	char *a, *b;
 	size_t la, lb;

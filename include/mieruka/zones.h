@@ -67,8 +67,8 @@ size_t mk_zones_n_members(const struct mk_zones *z);
 void mk_zones_member(const struct mk_zones *z, size_t i, size_t *zone, const char **kind,
                      char *value, size_t len);
 size_t mk_zones_n_conduits(const struct mk_zones *z);
-void mk_zones_conduit(const struct mk_zones *z, size_t i, size_t *from, size_t *to,
-                      char *services, size_t len);
+void mk_zones_conduit(const struct mk_zones *z, size_t i, size_t *from, size_t *to, char *services,
+                      size_t len);
 
 /* Does a conduit let clients of zone from reach servers of zone to with this
  * conversation (proto: enum mk_proto_id; transport 6/17/0; server port)? */

@@ -64,7 +64,8 @@ static bool rules_line(struct propose_rules *pr, char *line)
 			}
 		return false;
 	}
-	if (n == 2 && strcmp(f[0], "conduit_proto") == 0 && (a = mk_proto_id_from_name(f[1])) >= 0) {
+	if (n == 2 && strcmp(f[0], "conduit_proto") == 0 &&
+	    (a = mk_proto_id_from_name(f[1])) >= 0) {
 		pr->conduit_proto[a] = true;
 		return true;
 	}
@@ -128,7 +129,8 @@ static bool group_addr(const struct mk_asset_rec *a, struct mk_addr *ip)
 
 			if (mk_addr_is_special(x))
 				continue;
-			if (pass == 0 && x->family == MK_AF_INET && !(x->a[0] == 169 && x->a[1] == 254)) {
+			if (pass == 0 && x->family == MK_AF_INET &&
+			    !(x->a[0] == 169 && x->a[1] == 254)) {
 				*ip = *x;
 				return true;
 			}
@@ -213,9 +215,11 @@ static int propose_conduits(FILE *out, const struct propose_rules *pr, const str
 		    (zc = mk_zones_map_addr(m, &c->client)) < 0 ||
 		    (zs = mk_zones_map_addr(m, &c->server)) < 0 || zc == zs)
 			continue;
-		v[n] = (struct seen){(size_t)zc, (size_t)zs, c->proto,
-		                     c->transport == 6 || c->transport == 17 ? c->port : 0,
-		                     c->transport, c->flows > 0 ? c->flows : 1, c->client, c->server};
+		v[n] = (struct seen){
+		    (size_t)zc,   (size_t)zs,
+		    c->proto,     c->transport == 6 || c->transport == 17 ? c->port : 0,
+		    c->transport, c->flows > 0 ? c->flows : 1,
+		    c->client,    c->server};
 		n++;
 	}
 	mk_zones_map_free(m);
@@ -236,7 +240,8 @@ static int propose_conduits(FILE *out, const struct propose_rules *pr, const str
 			for (size_t k = i; k < j; k++)
 				flows += v[k].flows;
 			if (v[i].port != 0)
-				snprintf(svc, sizeof(svc), "%s/%u", mk_proto_id_name(v[i].proto), v[i].port);
+				snprintf(svc, sizeof(svc), "%s/%u", mk_proto_id_name(v[i].proto),
+				         v[i].port);
 			else
 				snprintf(svc, sizeof(svc), "%s", mk_proto_id_name(v[i].proto));
 			fprintf(out, "# conduit\t%s\t%s\t%s\t# %s -> %s, %llu %s\n",
@@ -320,7 +325,8 @@ static int propose(FILE *out, const struct propose_rules *pr, const struct mk_re
 			/* kind ids are short (rules_line), the counter <= 256: it fits */
 			char id[MK_ZONE_ID_LEN + 16];
 
-			snprintf(id, sizeof(id), "%s-%u", gr->kind >= 0 ? pr->kind[gr->kind] : "net",
+			snprintf(id, sizeof(id), "%s-%u",
+			         gr->kind >= 0 ? pr->kind[gr->kind] : "net",
 			         ++counter[gr->kind >= 0 ? gr->kind : MAX_KINDS]);
 			memcpy(gr->id, id, sizeof(gr->id) - 1);
 			gr->id[sizeof(gr->id) - 1] = '\0';
@@ -454,10 +460,10 @@ static int cmd_propose(const char *db)
 int mk_cmd_zones(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"db", required_argument, NULL, 'd'},
-		{"lang", required_argument, NULL, 'L'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"db", required_argument, NULL, 'd'},
+	    {"lang", required_argument, NULL, 'L'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *db = "mieruka.db", *sub;
 	int opt;
@@ -475,9 +481,7 @@ int mk_cmd_zones(int argc, char **argv)
 			mk_i18n_set_lang(strcmp(optarg, "ja") == 0 ? MK_LANG_JA : MK_LANG_EN);
 			break;
 		case 'h': return mk_cmd_help(2, (char *[]){"help", "zones", NULL});
-		default:
-			fprintf(stderr, "%s\n", mk_msg("cli.see_help"));
-			return MK_EXIT_USAGE;
+		default: fprintf(stderr, "%s\n", mk_msg("cli.see_help")); return MK_EXIT_USAGE;
 		}
 	}
 	if (optind >= argc) {

@@ -398,7 +398,8 @@ static int line_member(struct mk_zones *z, enum member_kind kind, char **w, size
 		if (member_same(&z->members[i], &m)) {
 			char what[MK_ZONE_ID_LEN + 96];
 
-			snprintf(what, sizeof(what), "%s (%s)", w[2], z->zones[z->members[i].zone].id);
+			snprintf(what, sizeof(what), "%s (%s)", w[2],
+			         z->zones[z->members[i].zone].id);
 			return reason(why, whylen, "zones.err.dup_member", what);
 		}
 	if (z->n_members >= MK_ZONES_MAX_MEMBERS)
@@ -459,7 +460,8 @@ static int line_conduit(struct mk_zones *z, char **w, size_t n, char *why, size_
 
 	if (n < 3)
 		return reason(why, whylen, "zones.err.fields", w[0]);
-	if ((from = zone_ref(z, w[1], why, whylen)) < 0 || (to = zone_ref(z, w[2], why, whylen)) < 0)
+	if ((from = zone_ref(z, w[1], why, whylen)) < 0 ||
+	    (to = zone_ref(z, w[2], why, whylen)) < 0)
 		return -1;
 	if (from == to)
 		return reason(why, whylen, "zones.err.same_zone", w[1]);
@@ -575,7 +577,8 @@ struct mk_zones *mk_zones_load(const char *path, char *err, size_t errlen)
 	FILE *f = fopen(path, "rb");
 
 	if (f == NULL) {
-		snprintf(err, errlen, "%s: %s: %s", path, mk_msg("zones.err.read"), strerror(errno));
+		snprintf(err, errlen, "%s: %s: %s", path, mk_msg("zones.err.read"),
+		         strerror(errno));
 		return NULL;
 	}
 	for (;;) {
@@ -633,8 +636,8 @@ size_t mk_zones_n_conduits(const struct mk_zones *z)
 	return z != NULL ? z->n_conduits : 0;
 }
 
-void mk_zones_conduit(const struct mk_zones *z, size_t i, size_t *from, size_t *to,
-                      char *services, size_t len)
+void mk_zones_conduit(const struct mk_zones *z, size_t i, size_t *from, size_t *to, char *services,
+                      size_t len)
 {
 	const struct conduit *c = &z->conduits[i];
 	size_t used = 0;
@@ -705,7 +708,7 @@ bool mk_zones_allows(const struct mk_zones *z, size_t from, size_t to, uint16_t 
 
 struct ix {
 	struct mk_addr a;
-	uint32_t v; /* a zone or an asset index */
+	uint32_t v;  /* a zone or an asset index */
 	uint8_t len; /* prefixes */
 };
 

@@ -93,7 +93,8 @@ int mk_sqlite_put_zones(struct mk_store *st, const struct mk_zones *z)
 	if (prepare(st, "INSERT INTO zones(id, seq, name) VALUES(?1,?2,?3)", &sz) != 0 ||
 	    prepare(st, "INSERT INTO zone_members(zone_id, seq, kind, value) VALUES(?1,?2,?3,?4)",
 	            &sm) != 0 ||
-	    prepare(st, "INSERT INTO conduits(seq, from_zone, to_zone, services) VALUES(?1,?2,?3,?4)",
+	    prepare(st,
+	            "INSERT INTO conduits(seq, from_zone, to_zone, services) VALUES(?1,?2,?3,?4)",
 	            &sc) != 0)
 		goto out;
 	rc = put_rows(st, z, sz, sm, sc);
@@ -134,15 +135,16 @@ static int read_rows(struct mk_store *st, struct mk_zones *z, const char *sql, c
 		return -1;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		/* ncols words joined by TABs: the parser splits them again */
-		int n = snprintf(line, sizeof(line), "%s\t%s\t%s%s%s", text_col(s, 0), text_col(s, 1),
-		                 ncols > 2 ? text_col(s, 2) : "", ncols > 3 ? "\t" : "",
-		                 ncols > 3 ? text_col(s, 3) : "");
+		int n = snprintf(line, sizeof(line), "%s\t%s\t%s%s%s", text_col(s, 0),
+		                 text_col(s, 1), ncols > 2 ? text_col(s, 2) : "",
+		                 ncols > 3 ? "\t" : "", ncols > 3 ? text_col(s, 3) : "");
 
 		/* A damaged database must not make the loader run without bound:
 		 * the parser's caps refuse what is beyond them, and so does this. */
 		if (n < 0 || (size_t)n >= sizeof(line) ||
 		    ++rows > MK_ZONES_MAX_MEMBERS + MK_ZONES_MAX_CONDUITS) {
-			ret = mk_sqlite_fail_msg(st, "the stored zones are invalid", "row too long");
+			ret =
+			    mk_sqlite_fail_msg(st, "the stored zones are invalid", "row too long");
 			break;
 		}
 		if ((ret = add_line(st, z, line)) != 0)
@@ -175,9 +177,10 @@ int mk_sqlite_get_zones(struct mk_store *st, struct mk_zones **out)
 		               " JOIN zones z ON z.id = m.zone_id ORDER BY z.seq, m.seq",
 		               "read zone members", 3);
 	if (rc == 0)
-		rc = read_rows(st, z,
-		               "SELECT 'conduit', from_zone, to_zone, services FROM conduits ORDER BY seq",
-		               "read conduits", 4);
+		rc = read_rows(
+		    st, z,
+		    "SELECT 'conduit', from_zone, to_zone, services FROM conduits ORDER BY seq",
+		    "read conduits", 4);
 	/* A read-only savepoint: released either way, keeping the first error. */
 	if (mk_sqlite_sp_end(st, 0) != 0 && rc == 0)
 		rc = -1;

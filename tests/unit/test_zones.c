@@ -157,64 +157,64 @@ struct bad {
 
 static void test_every_error(void **state)
 {
-	static char long_name[200], long_id[64], long_id_word[40], long_line[MK_ZONES_MAX_LINE + 64],
-	    many_services[2048];
+	static char long_name[200], long_id[64], long_id_word[40],
+	    long_line[MK_ZONES_MAX_LINE + 64], many_services[2048];
 	const struct bad bad[] = {
-		{"zonez a\n", "zones.err.keyword", "zonez", 1},
-		{"zone\n", "zones.err.fields", "zone", 1},
-		{"zone a\nsubnet a\n", "zones.err.fields", "subnet", 2},
-		{"zone a\nsubnet a 10.0.0.0/8 x\n", "zones.err.fields", "subnet", 2},
-		{"zone a\nvlan a\n", "zones.err.fields", "vlan", 2},
-		{"zone a\nasset a\n", "zones.err.fields", "asset", 2},
-		{"zone a\nzone b\nconduit a\n", "zones.err.fields", "conduit", 3},
-		{"zone a/b x\n", "zones.err.id", "a/b", 1},
-		{"zone ライン x\n", "zones.err.id", "ライン", 1},
-		{long_id, "zones.err.id", long_id_word, 1},
-		{"zone a\nzone a\n", "zones.err.dup_zone", "a", 2},
-		{"zone a \xff\xfe\n", "zones.err.text", NULL, 1},
-		{"zone a x\x01y\n", "zones.err.text", NULL, 1},
-		{"zone a\nsubnet a 10.0.0.0/8\xff\n", "zones.err.text", NULL, 2},
-		{long_name, "zones.err.name", NULL, 1},
-		{"subnet a 10.0.0.0/8\n", "zones.err.unknown_zone", "a", 1},
-		{"zone a\nconduit a b\n", "zones.err.unknown_zone", "b", 2},
-		{"zone a\nconduit b a\n", "zones.err.unknown_zone", "b", 2},
-		{"zone a\nsubnet a foo/8\n", "zones.err.subnet", "foo/8", 2},
-		{"zone a\nsubnet a 10.0.0/8\n", "zones.err.subnet", "10.0.0/8", 2},
-		{"zone a\nsubnet a 00:11:22:33:44:55\n", "zones.err.subnet", "00:11:22:33:44:55", 2},
-		{"zone a\nsubnet a 10.0.0.0/33\n", "zones.err.prefix", "10.0.0.0/33", 2},
-		{"zone a\nsubnet a 10.0.0.0/\n", "zones.err.prefix", "10.0.0.0/", 2},
-		{"zone a\nsubnet a 10.0.0.0/-1\n", "zones.err.prefix", "10.0.0.0/-1", 2},
-		{"zone a\nsubnet a 10.0.0.0/8x\n", "zones.err.prefix", "10.0.0.0/8x", 2},
-		{"zone a\nsubnet a 2001:db8::/129\n", "zones.err.prefix", "2001:db8::/129", 2},
-		{"zone a\nsubnet a 10.0.0.1/24\n", "zones.err.host_bits", "10.0.0.0/24", 2},
-		{"zone a\nsubnet a 2001:db8::1/64\n", "zones.err.host_bits", "2001:db8::/64", 2},
-		{"zone a\nsubnet a 10.0.0.1/0\n", "zones.err.host_bits", "0.0.0.0/0", 2},
-		{"zone a\nvlan a 0\n", "zones.err.vlan", "0", 2},
-		{"zone a\nvlan a 4095\n", "zones.err.vlan", "4095", 2},
-		{"zone a\nvlan a ten\n", "zones.err.vlan", "ten", 2},
-		{"zone a\nasset a zz\n", "zones.err.asset", "zz", 2},
-		{"zone a\nasset a m-0011\n", "zones.err.asset", "m-0011", 2},
-		{"zone a\nasset a m-00112233445g\n", "zones.err.asset", "m-00112233445g", 2},
-		{"zone a\nasset a i-00:11:22:33:44:55\n", "zones.err.asset", "i-00:11:22:33:44:55", 2},
-		{"zone a\nasset a 10.0.0.0/24\n", "zones.err.asset", "10.0.0.0/24", 2},
-		{"zone a\nzone b\nsubnet a 10.0.0.0/8\nsubnet b 10.0.0.0/8\n", "zones.err.dup_member",
-		 "10.0.0.0/8 (a)", 4},
-		{"zone a\nsubnet a 10.0.0.0/8\nsubnet a 10.0.0.0/8\n", "zones.err.dup_member",
-		 "10.0.0.0/8 (a)", 3},
-		{"zone a\nzone b\nvlan a 10\nvlan b 10\n", "zones.err.dup_member", "10 (a)", 4},
-		/* the same device by MAC and by its asset id */
-		{"zone a\nzone b\nasset a 00:1b:1b:12:34:56\nasset b m-001b1b123456\n",
-		 "zones.err.dup_member", "m-001b1b123456 (a)", 4},
-		{"zone a\nzone b\nasset a 10.0.0.5\nasset b i-10.0.0.5\n", "zones.err.dup_member",
-		 "i-10.0.0.5 (a)", 4},
-		{"zone a\nconduit a a\n", "zones.err.same_zone", "a", 2},
-		{"zone a\nzone b\nconduit a b modbuss\n", "zones.err.service", "modbuss", 3},
-		{"zone a\nzone b\nconduit a b modbus/0\n", "zones.err.service", "modbus/0", 3},
-		{"zone a\nzone b\nconduit a b modbus/65536\n", "zones.err.service", "modbus/65536", 3},
-		{"zone a\nzone b\nconduit a b tcp/x\n", "zones.err.service", "tcp/x", 3},
-		{"zone a\nzone b\nconduit a b /502\n", "zones.err.service", "/502", 3},
-		{many_services, "zones.err.too_many", "conduit", 3},
-		{long_line, "zones.err.line_long", NULL, 2},
+	    {"zonez a\n", "zones.err.keyword", "zonez", 1},
+	    {"zone\n", "zones.err.fields", "zone", 1},
+	    {"zone a\nsubnet a\n", "zones.err.fields", "subnet", 2},
+	    {"zone a\nsubnet a 10.0.0.0/8 x\n", "zones.err.fields", "subnet", 2},
+	    {"zone a\nvlan a\n", "zones.err.fields", "vlan", 2},
+	    {"zone a\nasset a\n", "zones.err.fields", "asset", 2},
+	    {"zone a\nzone b\nconduit a\n", "zones.err.fields", "conduit", 3},
+	    {"zone a/b x\n", "zones.err.id", "a/b", 1},
+	    {"zone ライン x\n", "zones.err.id", "ライン", 1},
+	    {long_id, "zones.err.id", long_id_word, 1},
+	    {"zone a\nzone a\n", "zones.err.dup_zone", "a", 2},
+	    {"zone a \xff\xfe\n", "zones.err.text", NULL, 1},
+	    {"zone a x\x01y\n", "zones.err.text", NULL, 1},
+	    {"zone a\nsubnet a 10.0.0.0/8\xff\n", "zones.err.text", NULL, 2},
+	    {long_name, "zones.err.name", NULL, 1},
+	    {"subnet a 10.0.0.0/8\n", "zones.err.unknown_zone", "a", 1},
+	    {"zone a\nconduit a b\n", "zones.err.unknown_zone", "b", 2},
+	    {"zone a\nconduit b a\n", "zones.err.unknown_zone", "b", 2},
+	    {"zone a\nsubnet a foo/8\n", "zones.err.subnet", "foo/8", 2},
+	    {"zone a\nsubnet a 10.0.0/8\n", "zones.err.subnet", "10.0.0/8", 2},
+	    {"zone a\nsubnet a 00:11:22:33:44:55\n", "zones.err.subnet", "00:11:22:33:44:55", 2},
+	    {"zone a\nsubnet a 10.0.0.0/33\n", "zones.err.prefix", "10.0.0.0/33", 2},
+	    {"zone a\nsubnet a 10.0.0.0/\n", "zones.err.prefix", "10.0.0.0/", 2},
+	    {"zone a\nsubnet a 10.0.0.0/-1\n", "zones.err.prefix", "10.0.0.0/-1", 2},
+	    {"zone a\nsubnet a 10.0.0.0/8x\n", "zones.err.prefix", "10.0.0.0/8x", 2},
+	    {"zone a\nsubnet a 2001:db8::/129\n", "zones.err.prefix", "2001:db8::/129", 2},
+	    {"zone a\nsubnet a 10.0.0.1/24\n", "zones.err.host_bits", "10.0.0.0/24", 2},
+	    {"zone a\nsubnet a 2001:db8::1/64\n", "zones.err.host_bits", "2001:db8::/64", 2},
+	    {"zone a\nsubnet a 10.0.0.1/0\n", "zones.err.host_bits", "0.0.0.0/0", 2},
+	    {"zone a\nvlan a 0\n", "zones.err.vlan", "0", 2},
+	    {"zone a\nvlan a 4095\n", "zones.err.vlan", "4095", 2},
+	    {"zone a\nvlan a ten\n", "zones.err.vlan", "ten", 2},
+	    {"zone a\nasset a zz\n", "zones.err.asset", "zz", 2},
+	    {"zone a\nasset a m-0011\n", "zones.err.asset", "m-0011", 2},
+	    {"zone a\nasset a m-00112233445g\n", "zones.err.asset", "m-00112233445g", 2},
+	    {"zone a\nasset a i-00:11:22:33:44:55\n", "zones.err.asset", "i-00:11:22:33:44:55", 2},
+	    {"zone a\nasset a 10.0.0.0/24\n", "zones.err.asset", "10.0.0.0/24", 2},
+	    {"zone a\nzone b\nsubnet a 10.0.0.0/8\nsubnet b 10.0.0.0/8\n", "zones.err.dup_member",
+	     "10.0.0.0/8 (a)", 4},
+	    {"zone a\nsubnet a 10.0.0.0/8\nsubnet a 10.0.0.0/8\n", "zones.err.dup_member",
+	     "10.0.0.0/8 (a)", 3},
+	    {"zone a\nzone b\nvlan a 10\nvlan b 10\n", "zones.err.dup_member", "10 (a)", 4},
+	    /* the same device by MAC and by its asset id */
+	    {"zone a\nzone b\nasset a 00:1b:1b:12:34:56\nasset b m-001b1b123456\n",
+	     "zones.err.dup_member", "m-001b1b123456 (a)", 4},
+	    {"zone a\nzone b\nasset a 10.0.0.5\nasset b i-10.0.0.5\n", "zones.err.dup_member",
+	     "i-10.0.0.5 (a)", 4},
+	    {"zone a\nconduit a a\n", "zones.err.same_zone", "a", 2},
+	    {"zone a\nzone b\nconduit a b modbuss\n", "zones.err.service", "modbuss", 3},
+	    {"zone a\nzone b\nconduit a b modbus/0\n", "zones.err.service", "modbus/0", 3},
+	    {"zone a\nzone b\nconduit a b modbus/65536\n", "zones.err.service", "modbus/65536", 3},
+	    {"zone a\nzone b\nconduit a b tcp/x\n", "zones.err.service", "tcp/x", 3},
+	    {"zone a\nzone b\nconduit a b /502\n", "zones.err.service", "/502", 3},
+	    {many_services, "zones.err.too_many", "conduit", 3},
+	    {long_line, "zones.err.line_long", NULL, 2},
 	};
 	size_t o;
 
@@ -229,7 +229,8 @@ static void test_every_error(void **state)
 	long_line[o + MK_ZONES_MAX_LINE] = '\0';
 	o = (size_t)snprintf(many_services, sizeof(many_services), "zone a\nzone b\nconduit a b");
 	for (int i = 0; i < MK_ZONES_MAX_SERVICES + 1; i++)
-		o += (size_t)snprintf(many_services + o, sizeof(many_services) - o, " tcp/%d", i + 1);
+		o += (size_t)snprintf(many_services + o, sizeof(many_services) - o, " tcp/%d",
+		                      i + 1);
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char err[1024] = "", want[1024];
@@ -239,9 +240,11 @@ static void test_every_error(void **state)
 			snprintf(want, sizeof(want), "z.conf:%u: %s: %s", bad[i].line,
 			         mk_msg(bad[i].key), bad[i].word);
 		else
-			snprintf(want, sizeof(want), "z.conf:%u: %s", bad[i].line, mk_msg(bad[i].key));
+			snprintf(want, sizeof(want), "z.conf:%u: %s", bad[i].line,
+			         mk_msg(bad[i].key));
 		if (strcmp(err, want) != 0)
-			fail_msg("case %zu (%s):\n got  '%s'\n want '%s'", i, bad[i].key, err, want);
+			fail_msg("case %zu (%s):\n got  '%s'\n want '%s'", i, bad[i].key, err,
+			         want);
 	}
 }
 
@@ -537,14 +540,13 @@ static void snap_free(struct snap *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static const struct mk_alert_rec *find(const struct snap *s, const char *client,
-                                       const char *server)
+static const struct mk_alert_rec *find(const struct snap *s, const char *client, const char *server)
 {
 	struct mk_addr c = addr(client), v = addr(server);
 
 	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->v[i].type, "zone_violation") == 0 && mk_addr_eq(&s->v[i].client, &c) &&
-		    mk_addr_eq(&s->v[i].server, &v))
+		if (strcmp(s->v[i].type, "zone_violation") == 0 &&
+		    mk_addr_eq(&s->v[i].client, &c) && mk_addr_eq(&s->v[i].server, &v))
 			return &s->v[i];
 	return NULL;
 }
@@ -780,17 +782,17 @@ static void test_earlier_run_keeps_zones(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_example_file),
-		cmocka_unit_test(test_syntax),
-		cmocka_unit_test(test_every_error),
-		cmocka_unit_test(test_limits_and_files),
-		cmocka_unit_test(test_cidr_edges),
-		cmocka_unit_test(test_asset_over_subnet),
-		cmocka_unit_test(test_conduits),
-		cmocka_unit_test(test_store_round_trip),
-		cmocka_unit_test(test_violations),
-		cmocka_unit_test(test_conduit_allows_and_l2),
-		cmocka_unit_test(test_earlier_run_keeps_zones),
+	    cmocka_unit_test(test_example_file),
+	    cmocka_unit_test(test_syntax),
+	    cmocka_unit_test(test_every_error),
+	    cmocka_unit_test(test_limits_and_files),
+	    cmocka_unit_test(test_cidr_edges),
+	    cmocka_unit_test(test_asset_over_subnet),
+	    cmocka_unit_test(test_conduits),
+	    cmocka_unit_test(test_store_round_trip),
+	    cmocka_unit_test(test_violations),
+	    cmocka_unit_test(test_conduit_allows_and_l2),
+	    cmocka_unit_test(test_earlier_run_keeps_zones),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
