@@ -8,6 +8,9 @@
  *   device        asset id                         n0 longest silence seen while
  *                                                  learning (ns), n1 ticks in which
  *                                                  it was heard
+ *   device        @address                         an endpoint of a learned
+ *                                                  conversation (it may have sent
+ *                                                  nothing while learning)
  *   conversation  client|server|transport|port|proto (addresses as text)
  *   protocol      asset id|server or client|proto
  *   operation     client|server|proto|op class     (never program, control,

@@ -20,6 +20,7 @@
 #include "mieruka/model.h"
 
 struct mk_store;
+struct mk_zones;
 
 /* each_* callbacks: the record is borrowed for the call only; return 0 to go
  * on, anything else stops the iteration and is returned by each_* (which
@@ -58,6 +59,11 @@ struct mk_store_ops {
 	 * 1 when the alert exists, 0 when no alert has that id, -1 on error. */
 	int (*set_alert_status)(struct mk_store *st, const char *id, unsigned status,
 	                        const char *note);
+	/* Zones and conduits (zones.h).  put_zones replaces the whole set,
+	 * atomically; get_zones reads it into *out (an empty set when none is
+	 * stored; the caller frees it with mk_zones_free). */
+	int (*put_zones)(struct mk_store *st, const struct mk_zones *z);
+	int (*get_zones)(struct mk_store *st, struct mk_zones **out);
 	/* The learned baseline (baseline.h; src/detect/baseline.c).  get: 1 with
 	 * *out filled, 0 when the database has none, -1 on error.  put_item adds
 	 * or merges (first/last widen, numbers and accepted keep their maximum).

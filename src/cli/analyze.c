@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "mieruka/util.h"
+#include "mieruka/zones.h"
 
 int mk_cmd_analyze(int argc, char **argv)
 {
@@ -20,6 +21,7 @@ int mk_cmd_analyze(int argc, char **argv)
 		{"lang", required_argument, NULL, 'L'},
 		{"rows", required_argument, NULL, 'r'},
 		{"learn", required_argument, NULL, 'l'},
+		{"zones", required_argument, NULL, 'z'},
 		{"relearn", no_argument, NULL, 1004},
 		{"flow-memcap", required_argument, NULL, 1001},
 		{"max-assets", required_argument, NULL, 1002},
@@ -30,6 +32,8 @@ int mk_cmd_analyze(int argc, char **argv)
 	struct mk_session_options so;
 	struct mk_output_options oo;
 	struct mk_session s;
+	const char *zones_file = NULL;
+	struct mk_zones *zones = NULL;
 	const char **learn = NULL;
 	size_t n_learn = 0;
 	int opt, rc = MK_EXIT_OK;
@@ -76,6 +80,7 @@ int mk_cmd_analyze(int argc, char **argv)
 		}
 		case 'l': learn[n_learn++] = optarg; break;
 		case 1004: so.relearn = true; break;
+		case 'z': zones_file = optarg; break;
 		case 'h':
 			free(learn);
 			return mk_cmd_help(2, (char *[]){"help", "analyze", NULL});
@@ -96,9 +101,22 @@ int mk_cmd_analyze(int argc, char **argv)
 		free(learn);
 		return MK_EXIT_USAGE;
 	}
+	/* A bad zone file is bad usage: refused before the database is touched. */
+	if (zones_file != NULL) {
+		char err[1024] = "";
+
+		if ((zones = mk_zones_load(zones_file, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "mieruka analyze: %s\n", err);
+			free(learn);
+			return MK_EXIT_USAGE;
+		}
+		so.zones = zones;
+	}
 	so.progress = !oo.quiet && isatty(STDERR_FILENO);
 	so.quiet = oo.quiet;
-	if (mk_session_open(&s, &so) != 0) {
+	rc = mk_session_open(&s, &so);
+	mk_zones_free(zones); /* the database and the engine have their own copies now */
+	if (rc != 0) {
 		free(learn);
 		return MK_EXIT_INPUT;
 	}

@@ -37,6 +37,7 @@ struct mk_session_options {
 	bool relearn;           /* forget the database's baseline before starting */
 	bool quiet;
 	struct mk_engine_config cfg;
+	const struct mk_zones *zones; /* analyze --zones: replaces the database's set first */
 };
 
 int mk_session_open(struct mk_session *s, const struct mk_session_options *opt);
@@ -82,6 +83,7 @@ int mk_cmd_monitor(int argc, char **argv);
 int mk_cmd_demo(int argc, char **argv);
 int mk_cmd_export(int argc, char **argv);
 int mk_cmd_alerts(int argc, char **argv);
+int mk_cmd_zones(int argc, char **argv);
 int mk_cmd_help(int argc, char **argv);
 
 /* Common options (memory caps): returns 1 if it consumed the option, 0 if not

@@ -675,6 +675,11 @@ void mk_engine_baseline_seal(struct mk_engine *eng)
 	free(convs);
 }
 
+void mk_engine_set_zones(struct mk_engine *eng, struct mk_zones *z)
+{
+	mk_detect_set_zones(eng->det, z);
+}
+
 void mk_engine_packet(struct mk_engine *eng, struct mk_pkt *pkt)
 {
 	enum mk_decode_result res;

@@ -418,6 +418,13 @@ void mk_baseline_key_operation(char *out, const struct mk_addr *client,
 	         mk_proto_id_name(proto), mk_op_class_name(op));
 }
 
+void mk_baseline_key_address(char *out, const struct mk_addr *a)
+{
+	char t[MK_ADDR_STRLEN];
+
+	snprintf(out, MK_BASELINE_KEY_LEN, "@%s", addr_text(a, t));
+}
+
 void mk_baseline_key_writer(char *out, const struct mk_addr *client, uint16_t proto)
 {
 	char c[MK_ADDR_STRLEN];
@@ -529,6 +536,14 @@ void mk_baseline_learn_conv(struct mk_baseline *b, const struct mk_conv_rec *c)
 	 * (the cap bounds them); only those between assets are judged. */
 	mk_baseline_key_conv(key, &cl, &sv, c->transport, c->port, c->proto);
 	learn(b, MK_BK_CONVERSATION, key, c->first_ns, c->last_ns);
+	/* Its endpoints were there while learning, even one that had not yet
+	 * sent a packet (a PLC answers after the learning part ended). */
+	if (!mk_addr_is_special(&sv)) {
+		mk_baseline_key_address(key, &cl);
+		learn(b, MK_BK_DEVICE, key, c->first_ns, c->last_ns);
+		mk_baseline_key_address(key, &sv);
+		learn(b, MK_BK_DEVICE, key, c->first_ns, c->last_ns);
+	}
 	if (!controller)
 		return;
 	for (unsigned op = 0; op < MK_OP_COUNT; op++)
@@ -607,6 +622,27 @@ static struct addr_ix *index_assets(const struct mk_asset_rec *assets, size_t n_
 static bool device_learned(const struct mk_baseline *b, const struct mk_asset_rec *a)
 {
 	return a != NULL && has(b, MK_BK_DEVICE, a->id);
+}
+
+/* Was one of the asset's addresses an endpoint of a learned conversation? */
+static bool address_learned(const struct mk_baseline *b, const struct mk_asset_rec *a)
+{
+	char key[MK_BASELINE_KEY_LEN];
+	struct mk_addr x;
+
+	for (size_t i = 0; i < a->n_ips; i++) {
+		x = a->ips[i];
+		addr_norm(&x);
+		mk_baseline_key_address(key, &x);
+		if (has(b, MK_BK_DEVICE, key))
+			return true;
+	}
+	if (a->mac.family != MK_AF_MAC)
+		return false;
+	x = a->mac;
+	addr_norm(&x);
+	mk_baseline_key_address(key, &x);
+	return has(b, MK_BK_DEVICE, key);
 }
 
 /* May the client write to controllers by its role? */
@@ -831,9 +867,16 @@ void mk_baseline_snapshot(struct mk_baseline *b, struct mk_detect *d,
 	ix = index_assets(assets, n_assets, &n_ix);
 	if (b->learn_late)
 		learn_late(b, assets, n_assets, convs, n_convs, ix, n_ix);
-	for (size_t i = 0; i < n_assets; i++)
-		if (!has(b, MK_BK_DEVICE, assets[i].id))
-			judge_new_device(b, d, &assets[i]);
+	for (size_t i = 0; i < n_assets; i++) {
+		if (has(b, MK_BK_DEVICE, assets[i].id))
+			continue;
+		if (address_learned(b, &assets[i])) {
+			/* addressed while learning, heard only now: known, not new */
+			learn(b, MK_BK_DEVICE, assets[i].id, assets[i].first_ns, assets[i].last_ns);
+			continue;
+		}
+		judge_new_device(b, d, &assets[i]);
+	}
 	for (size_t i = 0; i < n_convs; i++) {
 		struct mk_addr cl = convs[i].client, sv = convs[i].server;
 

@@ -82,6 +82,8 @@ void mk_baseline_key_protocol(char *out, const char *asset_id, bool server, uint
 void mk_baseline_key_operation(char *out, const struct mk_addr *client,
                                const struct mk_addr *server, uint16_t proto, unsigned op);
 void mk_baseline_key_writer(char *out, const struct mk_addr *client, uint16_t proto);
+/* "@<address>": a device item for an address seen in a learned conversation. */
+void mk_baseline_key_address(char *out, const struct mk_addr *a);
 /* The id the inventory gives an object ("m-<hex>" or "i-<ip>"). */
 void mk_baseline_asset_id(char out[MK_ASSET_ID_LEN], const struct mk_addr *key, bool by_mac);
 /* Operation classes that can be learned: read, write, diagnostic, other. */

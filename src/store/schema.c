@@ -161,7 +161,29 @@ const char *const mk_store_migrations[] = {
 	"ALTER TABLE alerts ADD COLUMN status_note TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE alerts ADD COLUMN status_ns INTEGER NOT NULL DEFAULT 0;",
 
-	/* ---- version 4: the learned baseline (include/mieruka/baseline.h) ---- */
+	/* ---- version 4: zones and conduits (src/detect/zones.c, include/mieruka/zones.h) ----
+	 * The set is replaced as a whole (mieruka zones import); values are kept as
+	 * the zone file writes them, so people and the dashboard read them as is. */
+	"CREATE TABLE zones ("
+	"  id TEXT PRIMARY KEY,"              /* ASCII id of the zone file */
+	"  seq INTEGER NOT NULL,"             /* order of the file */
+	"  name TEXT NOT NULL"                /* plain name, UTF-8 ('ライン1') */
+	");"
+	"CREATE TABLE zone_members ("
+	"  zone_id TEXT NOT NULL REFERENCES zones(id) ON DELETE CASCADE,"
+	"  seq INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL,"               /* subnet, vlan, asset */
+	"  value TEXT NOT NULL,"              /* '192.168.10.0/24', '10', '00:1b:1b:12:34:56' */
+	"  PRIMARY KEY (zone_id, seq)"
+	");"
+	"CREATE TABLE conduits ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  from_zone TEXT NOT NULL REFERENCES zones(id) ON DELETE CASCADE," /* clients here ... */
+	"  to_zone TEXT NOT NULL REFERENCES zones(id) ON DELETE CASCADE,"   /* ... reach servers here */
+	"  services TEXT NOT NULL DEFAULT ''" /* 'modbus/502 s7comm'; '' = any traffic */
+	");",
+
+	/* ---- version 5: the learned baseline (include/mieruka/baseline.h) ---- */
 	/* One meta row (learning or judging, since when); items are learned keys
 	 * by kind ("device", "conversation", ...) with their numbers n0..n2 (the
 	 * meaning per kind is in baseline.h); accepted = taught by a person. */

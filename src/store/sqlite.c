@@ -36,6 +36,7 @@
 #include "mieruka/pkt.h"
 #include "mieruka/util.h"
 #include "store/schema.h"
+#include "store/sqlite_int.h"
 
 #define BUSY_TIMEOUT_MS 5000
 /* Caps on child rows read back per record: a damaged or hostile database
@@ -1621,6 +1622,33 @@ static const char *sq_error(struct mk_store *st)
 	return st != NULL && st->err[0] != '\0' ? st->err : "no error";
 }
 
+/* ---- for the back end's other files (sqlite_int.h) ---- */
+
+sqlite3 *mk_sqlite_db(struct mk_store *st)
+{
+	return st->db;
+}
+
+int mk_sqlite_fail(struct mk_store *st, const char *what)
+{
+	return fail(st, what);
+}
+
+int mk_sqlite_fail_msg(struct mk_store *st, const char *what, const char *msg)
+{
+	return fail_msg(st, what, msg);
+}
+
+int mk_sqlite_sp_begin(struct mk_store *st)
+{
+	return sp_begin(st);
+}
+
+int mk_sqlite_sp_end(struct mk_store *st, int rc)
+{
+	return sp_end(st, rc);
+}
+
 int mk_store_schema_version(void)
 {
 	return (int)mk_store_n_migrations;
@@ -1650,4 +1678,6 @@ const struct mk_store_ops mk_store_sqlite = {
 	.each_baseline_item = sq_each_baseline_item,
 	.clear_baseline = sq_clear_baseline,
 	.error = sq_error,
+	.put_zones = mk_sqlite_put_zones,
+	.get_zones = mk_sqlite_get_zones,
 };

@@ -335,7 +335,11 @@ static void test_dangerous_never_learned(void **state)
 	/* no write: no writer */
 	mk_baseline_key_writer(key, &hmi.ip, MK_PROTO_S7COMM);
 	assert_null(mk_baseline_find(b, MK_BK_WRITER, key));
-	assert_int_equal(mk_baseline_count(b), 2); /* the conversation and "read" */
+	/* the conversation, "read", and both endpoints as addresses */
+	assert_int_equal(mk_baseline_count(b), 4);
+	mk_baseline_key_address(key, &plc.ip);
+	assert_string_equal(key, "@10.0.0.10");
+	assert_non_null(mk_baseline_find(b, MK_BK_DEVICE, key));
 	mk_baseline_free(b);
 	mk_detect_rules_clear(&r);
 }
