@@ -67,7 +67,7 @@ struct track {
 	uint64_t last_total; /* the inventory's byte total at the previous tick */
 	uint64_t hour;       /* clock hour (packet time) of hour_bytes */
 	uint64_t hour_bytes;
-	uint64_t last_seen;  /* last_ns at the previous tick */
+	uint64_t last_seen; /* last_ns at the previous tick */
 	bool silent, hour_alerted;
 	/* learning */
 	uint64_t l_silence, l_ticks, l_hour_max, l_hour_sum, l_hours;
@@ -95,8 +95,8 @@ struct mk_baseline {
 };
 
 static const char *const state_names[MK_BASELINE_STATE_COUNT] = {"none", "learning", "judging"};
-static const char *const kind_names[MK_BK_COUNT] = {"device", "conversation", "protocol",
-                                                    "operation", "writer", "volume"};
+static const char *const kind_names[MK_BK_COUNT] = {"device",    "conversation", "protocol",
+                                                    "operation", "writer",       "volume"};
 
 const char *mk_baseline_state_name(unsigned st)
 {
@@ -271,8 +271,8 @@ static void set_max(struct bl_item *e, uint64_t *field, uint64_t v)
 }
 
 /* Learns (kind, key) seen from first to last. */
-static struct bl_item *learn(struct mk_baseline *b, unsigned kind, const char *key,
-                             uint64_t first, uint64_t last)
+static struct bl_item *learn(struct mk_baseline *b, unsigned kind, const char *key, uint64_t first,
+                             uint64_t last)
 {
 	struct bl_item *e = item_get(b, kind, key);
 
@@ -414,8 +414,8 @@ void mk_baseline_key_operation(char *out, const struct mk_addr *client,
 {
 	char c[MK_ADDR_STRLEN], s[MK_ADDR_STRLEN];
 
-	snprintf(out, MK_BASELINE_KEY_LEN, "%s|%s|%s|%s", addr_text(client, c), addr_text(server, s),
-	         mk_proto_id_name(proto), mk_op_class_name(op));
+	snprintf(out, MK_BASELINE_KEY_LEN, "%s|%s|%s|%s", addr_text(client, c),
+	         addr_text(server, s), mk_proto_id_name(proto), mk_op_class_name(op));
 }
 
 void mk_baseline_key_address(char *out, const struct mk_addr *a)
@@ -518,7 +518,8 @@ static void learn_asset(struct mk_baseline *b, const struct mk_asset_rec *a)
 		if (vol == NULL)
 			return;
 		/* the hour in progress counts towards the maximum */
-		set_max(vol, &vol->it.n[0], t->l_hour_max > t->hour_bytes ? t->l_hour_max : t->hour_bytes);
+		set_max(vol, &vol->it.n[0],
+		        t->l_hour_max > t->hour_bytes ? t->l_hour_max : t->hour_bytes);
 		set_max(vol, &vol->it.n[1], t->l_hour_sum);
 		set_max(vol, &vol->it.n[2], t->l_hours);
 	}
@@ -798,7 +799,8 @@ static void judge_conv(struct mk_baseline *b, struct mk_detect *d, const struct 
 	if (!conv_known)
 		return;
 	for (unsigned op = 0; op < MK_OP_COUNT; op++) {
-		if (c->ops[op] == 0 || !mk_baseline_op_learnable(op) || (op == MK_OP_WRITE && unauth))
+		if (c->ops[op] == 0 || !mk_baseline_op_learnable(op) ||
+		    (op == MK_OP_WRITE && unauth))
 			continue;
 		mk_baseline_key_operation(key, &cl, &sv, c->proto, op);
 		if (has(b, MK_BK_OPERATION, key))
@@ -1108,7 +1110,8 @@ int mk_baseline_item_from_alert(const struct mk_alert_rec *a, struct mk_baseline
 	} else if (strcmp(type, "new_protocol") == 0) {
 		size_t n = strlen(subject);
 
-		if (n < 3 || subject[n - 2] != '|' || (subject[n - 1] != 's' && subject[n - 1] != 'c'))
+		if (n < 3 || subject[n - 2] != '|' ||
+		    (subject[n - 1] != 's' && subject[n - 1] != 'c'))
 			return 0;
 		out->kind = MK_BK_PROTOCOL;
 		subject[n - 2] = '\0';

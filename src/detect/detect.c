@@ -1,4 +1,5 @@
-/* detect.c - the detectors that need no learned baseline, and the alert table.
+/* detect.c - the alert table and the detectors that need no learned baseline
+ * (the baseline's are in baseline.c, reported through mk_detect_find).
  *
  * Alerts are aggregated in a bounded table keyed by (type, client, server,
  * protocol, subject): a new occurrence adds to the count and moves the last

@@ -206,15 +206,16 @@ static void test_learn_seal_judge(void **state)
 	mk_proto_set_add(&newdev.rec.client, MK_PROTO_MODBUS);
 	devs[0] = p.plc, devs[1] = p.hmi, devs[2] = p.dns, devs[3] = p.office, devs[4] = newdev;
 	convs[0] = p.read;
-	convs[0].ops[MK_OP_WRITE] = 3;                                  /* new_operation write */
+	convs[0].ops[MK_OP_WRITE] = 3; /* new_operation write */
 	convs[1] = p.query;
 	convs[2] = conv(&newdev, &p.plc, MK_PROTO_MODBUS, T0 + 200 * S, T0 + 300 * S);
-	convs[2].ops[MK_OP_WRITE] = 5;                                  /* unauthorized_write */
-	convs[3] = conv(&p.hmi, &p.dns, MK_PROTO_DNS, T0 + 210 * S, T0 + 220 * S); /* new_protocol */
+	convs[2].ops[MK_OP_WRITE] = 5; /* unauthorized_write */
+	convs[3] =
+	    conv(&p.hmi, &p.dns, MK_PROTO_DNS, T0 + 210 * S, T0 + 220 * S); /* new_protocol */
 	convs[3].transport = 17;
 	convs[3].port = 53;
 	convs[4] = conv(&p.office, &p.hmi, MK_PROTO_UNKNOWN, T0 + 230 * S, T0 + 240 * S);
-	convs[4].port = 8080;                                           /* new_conversation */
+	convs[4].port = 8080; /* new_conversation */
 	for (int round = 0; round < 3; round++) {
 		snap_take(d, &s, devs, 5, convs, 5);
 		assert_int_equal(count_type(&s, "new_device"), 1);
@@ -281,7 +282,8 @@ static void test_late_learning(void **state)
 	/* A later run (no seal in it) judges the same records */
 	d = new_det();
 	{
-		struct mk_baseline_meta m = {MK_BASELINE_JUDGING, "capture_start", T0, T0 + 100 * S};
+		struct mk_baseline_meta m = {MK_BASELINE_JUDGING, "capture_start", T0,
+		                             T0 + 100 * S};
 		struct mk_baseline_item it;
 
 		memset(&it, 0, sizeof(it));
@@ -573,12 +575,12 @@ static void test_tick_volume_silence(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_learn_seal_judge),
-		cmocka_unit_test(test_late_learning),
-		cmocka_unit_test(test_dangerous_never_learned),
-		cmocka_unit_test(test_cap),
-		cmocka_unit_test(test_accept_teaches),
-		cmocka_unit_test(test_tick_volume_silence),
+	    cmocka_unit_test(test_learn_seal_judge),
+	    cmocka_unit_test(test_late_learning),
+	    cmocka_unit_test(test_dangerous_never_learned),
+	    cmocka_unit_test(test_cap),
+	    cmocka_unit_test(test_accept_teaches),
+	    cmocka_unit_test(test_tick_volume_silence),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
