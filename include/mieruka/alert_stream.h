@@ -77,8 +77,8 @@ struct mk_syslog_format {
  *   <PRI>1 TIMESTAMP HOSTNAME mieruka PROCID MSGID [mieruka@32473 ...] BOM MSG
  * PRI = facility * 8 + mk_syslog_severity; TIMESTAMP = the alert's last time
  * (UTC, microseconds); MSGID = the alert type; the SD-PARAMs are id, event,
- * type, severity, client, server, proto, port, count, first (absent ones
- * left out), values escaped per RFC 5424 §6.3.3; MSG per f->lang.  Control
+ * type, severity, client, server, proto, port, count, first (client,
+ * server, proto and port left out when the alert has none), values escaped per RFC 5424 §6.3.3; MSG per f->lang.  Control
  * characters of any field become spaces, invalid UTF-8 '?'.  Writes at most
  * min(buflen - 1, f->max_len) bytes plus a NUL (not part of the message);
  * returns the length, 0 when the header does not fit.  *cut (may be NULL)

@@ -12,6 +12,7 @@
 #include "cli.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,7 +144,11 @@ static void feed_once(struct mk_feed *f)
 static void *feed_main(void *arg)
 {
 	struct mk_feed *f = arg;
+	sigset_t all;
 
+	/* SIGINT and SIGTERM are for the packet thread (monitor's stop). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	pthread_mutex_lock(&f->mu);
 	for (;;) {
 		while (!f->pending && !f->stopping)

@@ -336,10 +336,8 @@ size_t mk_syslog_format_alert(char *buf, size_t buflen, const struct mk_syslog_f
 	         (f->facility <= 23 ? f->facility : MK_SYSLOG_DEFAULT_FACILITY) * 8 +
 	             mk_syslog_severity(a->severity));
 	sb_str(&b, num);
-	if (a->last_ns != 0)
-		sb_str(&b, mk_time_rfc3339(a->last_ns, ts, sizeof(ts)));
-	else
-		sb_raw(&b, "-", 1);
+	/* As the JSON document writes it: packet time 0 is a time too. */
+	sb_str(&b, mk_time_rfc3339(a->last_ns, ts, sizeof(ts)));
 	sb_raw(&b, " ", 1);
 	sb_token(&b, f->hostname, 255);
 	sb_str(&b, " " APP_NAME " ");
@@ -360,9 +358,7 @@ size_t mk_syslog_format_alert(char *buf, size_t buflen, const struct mk_syslog_f
 	if (a->port != 0)
 		snprintf(port, sizeof(port), "%u", (unsigned)a->port);
 	snprintf(count, sizeof(count), "%llu", (unsigned long long)a->count);
-	first[0] = '\0';
-	if (a->first_ns != 0)
-		mk_time_rfc3339(a->first_ns, first, sizeof(first));
+	mk_time_rfc3339(a->first_ns, first, sizeof(first));
 	sb_str(&b, " [" SD_ID);
 	sb_param(&b, "id", id);
 	sb_param(&b, "event", event);

@@ -109,8 +109,9 @@ static void test_format_nil_and_absent(void **state)
 
 	(void)state;
 	make_alert(&a);
-	/* No time, no host name, no process id: NILVALUE; an alert without
-	 * server, port, protocol and first time leaves those parameters out. */
+	/* No host name, no process id: NILVALUE; time 0 is written as the JSON
+	 * document writes it; an alert without server, port and protocol leaves
+	 * those parameters out. */
 	a.last_ns = 0;
 	a.first_ns = 0;
 	memset(&a.server, 0, sizeof(a.server));
@@ -122,14 +123,16 @@ static void test_format_nil_and_absent(void **state)
 	f.procid = 0;
 	f.facility = 1;
 	mk_syslog_format_alert(buf, sizeof(buf), &f, "new", &a, NULL);
-	assert_string_equal(buf, "<14>1 - - mieruka - scan_hosts [mieruka@32473 id=\"al-0123456789abcdef\" "
+	assert_string_equal(buf, "<14>1 1970-01-01T00:00:00.000000Z - mieruka - scan_hosts "
+	                         "[mieruka@32473 id=\"al-0123456789abcdef\" "
 	                         "event=\"new\" type=\"scan_hosts\" severity=\"info\" "
-	                         "client=\"192.168.0.10\" count=\"3\"] " BOM
+	                         "client=\"192.168.0.10\" count=\"3\" "
+	                         "first=\"1970-01-01T00:00:00.000000Z\"] " BOM
 	                         "PLC stop: 192.168.0.10 -> 192.168.0.20 | Stopped. | PLC停止");
 	/* A host name with blanks and non-ASCII keeps its printable ASCII only. */
 	f.hostname = "line 1 ゲートウェイ\tgw";
 	mk_syslog_format_alert(buf, sizeof(buf), &f, "new", &a, NULL);
-	assert_memory_equal(buf, "<14>1 - line1gw mieruka - ", 26);
+	assert_memory_equal(buf, "<14>1 1970-01-01T00:00:00.000000Z line1gw mieruka - ", 52);
 }
 
 static void test_pri_values(void **state)
