@@ -559,12 +559,21 @@ static int sl_connect_unix(struct syslog_out *o)
 	return 0;
 }
 
-/* Connects if not connected; warns when the receiver goes away and says when
- * it is back.  0 when connected. */
+/* The receiver's state as people see it: one warning when it goes away, one
+ * line when it is back (decided per emit, so a UDP port that refuses every
+ * other datagram does not flap). */
+static void sl_state(struct syslog_out *o, bool failed)
+{
+	if (failed && !o->down)
+		mk_warn("syslog %s: %s (%s)", o->name, mk_msg("stream.unreachable"), o->err);
+	else if (!failed && o->down)
+		mk_info("syslog %s: %s", o->name, mk_msg("stream.reachable"));
+	o->down = failed;
+}
+
+/* Connects if not connected.  0 when connected. */
 static int sl_ensure(struct syslog_out *o)
 {
-	int rc;
-
 	if (o->fd >= 0 && o->t.transport == MK_SYSLOG_TCP) {
 		/* A receiver that closed the connection (restart) shows as readable
 		 * with EOF: reconnect before a message is lost into a dead socket. */
@@ -582,17 +591,7 @@ static int sl_ensure(struct syslog_out *o)
 	}
 	if (o->fd >= 0)
 		return 0;
-	rc = o->t.transport == MK_SYSLOG_UNIX ? sl_connect_unix(o) : sl_connect_inet(o);
-	if (rc != 0) {
-		if (!o->down)
-			mk_warn("syslog %s: %s (%s)", o->name, mk_msg("stream.unreachable"), o->err);
-		o->down = true;
-		return -1;
-	}
-	if (o->down)
-		mk_info("syslog %s: %s", o->name, mk_msg("stream.reachable"));
-	o->down = false;
-	return 0;
+	return o->t.transport == MK_SYSLOG_UNIX ? sl_connect_unix(o) : sl_connect_inet(o);
 }
 
 /* All of p, or -1 (deadline, error). */
@@ -741,7 +740,8 @@ struct mk_alert_stream *mk_alert_stream_open(const struct mk_alert_stream_option
 		if (gethostname(sl->hostname, sizeof(sl->hostname) - 1) != 0)
 			sl->hostname[0] = '\0';
 		s->has[OUT_SYSLOG] = true;
-		sl_ensure(sl); /* unreachable: a warning; emit tries again */
+		if (sl_ensure(sl) != 0) /* unreachable: a warning; emit tries again */
+			sl_state(sl, true);
 	}
 	return s;
 
@@ -808,6 +808,7 @@ void mk_alert_stream_emit(struct mk_alert_stream *s, const struct mk_report *r)
 {
 	struct mk_report_index *ix = mk_report_index_new(r); /* NULL: no references */
 	bool syslog_up = s->has[OUT_SYSLOG] && sl_ensure(&s->sl) == 0;
+	bool syslog_failed = false, syslog_sent = false;
 	uint64_t untracked = 0;
 
 	for (size_t i = 0; i < r->n_alerts; i++) {
@@ -835,13 +836,10 @@ void mk_alert_stream_emit(struct mk_alert_stream *s, const struct mk_report *r)
 				/* One connection attempt per emit: after a failure the
 				 * rest waits for the next snapshot. */
 				rc = syslog_up ? send_syslog(s, event, a) : -1;
-				if (rc != 0 && syslog_up && s->sl.fd < 0) {
+				if (rc != 0 && s->sl.fd < 0)
 					syslog_up = false;
-					if (!s->sl.down)
-						mk_warn("syslog %s: %s (%s)", s->sl.name,
-						        mk_msg("stream.unreachable"), s->sl.err);
-					s->sl.down = true;
-				}
+				syslog_failed |= rc != 0;
+				syslog_sent |= rc == 0;
 				s->st.syslog_sent += rc == 0;
 				s->st.syslog_failed += rc != 0;
 			}
@@ -852,6 +850,8 @@ void mk_alert_stream_emit(struct mk_alert_stream *s, const struct mk_report *r)
 			}
 		}
 	}
+	if (syslog_failed || syslog_sent)
+		sl_state(&s->sl, syslog_failed);
 	if (untracked > s->st.untracked)
 		s->st.untracked = untracked;
 	mk_report_index_free(ix);
