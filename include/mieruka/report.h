@@ -10,6 +10,8 @@
 
 #include "mieruka/model.h"
 
+struct mk_zones;
+
 struct mk_report {
 	struct mk_capture_rec *captures;
 	size_t n_captures;
@@ -21,7 +23,18 @@ struct mk_report {
 	size_t n_counters;
 	struct mk_alert_rec *alerts;   /* in the store's order: first time, then id */
 	size_t n_alerts;
+	/* Zones (zones.h), an extension: NULL when none are defined.  asset_zone
+	 * holds each asset's zone index (-1: none), or is NULL. */
+	struct mk_zones *zones;
+	int *asset_zone;
 };
+/* Gives r the zones (ownership: r frees them with asset_zone) and works out
+ * each asset's zone.  An empty set or NULL leaves r without zones.  0, or -1
+ * on ENOMEM (r is then without zones, z freed). */
+int mk_report_set_zones(struct mk_report *r, struct mk_zones *z);
+/* The zone id and name of assets[i]; false when it is in no zone. */
+bool mk_report_asset_zone(const struct mk_report *r, size_t i, const char **id,
+                          const char **name);
 
 /* The interface.md document ("schema": "mieruka/1"). Returns 0 or -1 (I/O). */
 int mk_report_json(FILE *f, const struct mk_report *r);

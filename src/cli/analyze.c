@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "mieruka/util.h"
+#include "mieruka/zones.h"
 
 int mk_cmd_analyze(int argc, char **argv)
 {
@@ -19,6 +20,7 @@ int mk_cmd_analyze(int argc, char **argv)
 		{"lang", required_argument, NULL, 'L'},
 		{"rows", required_argument, NULL, 'r'},
 		{"learn", required_argument, NULL, 'l'},
+		{"zones", required_argument, NULL, 'z'},
 		{"flow-memcap", required_argument, NULL, 1001},
 		{"max-assets", required_argument, NULL, 1002},
 		{"max-conversations", required_argument, NULL, 1003},
@@ -30,6 +32,8 @@ int mk_cmd_analyze(int argc, char **argv)
 	struct mk_output_options oo;
 	struct mk_stream_cli sc;
 	struct mk_session s;
+	const char *zones_file = NULL;
+	struct mk_zones *zones = NULL;
 	int opt, rc = MK_EXIT_OK;
 
 	memset(&so, 0, sizeof(so));
@@ -70,6 +74,7 @@ int mk_cmd_analyze(int argc, char **argv)
 			 * have yet: refuse clearly rather than ignore the option. */
 			mk_usage_error("analyze", "%s", mk_msg("cli.learn_not_yet"));
 			return MK_EXIT_USAGE;
+		case 'z': zones_file = optarg; break;
 		case 'h':
 			return mk_cmd_help(2, (char *[]){"help", "analyze", NULL});
 		default:
@@ -92,14 +97,28 @@ int mk_cmd_analyze(int argc, char **argv)
 		mk_usage_error("analyze", "%s", mk_msg("cli.no_capture"));
 		return MK_EXIT_USAGE;
 	}
-	if (mk_stream_cli_check("analyze", &sc, oo.json_path) != 0)
+	/* A bad zone file is bad usage: refused before the database is touched. */
+	if (zones_file != NULL) {
+		char err[1024] = "";
+
+		if ((zones = mk_zones_load(zones_file, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "mieruka analyze: %s\n", err);
+			return MK_EXIT_USAGE;
+		}
+		so.zones = zones;
+	}
+	if (mk_stream_cli_check("analyze", &sc, oo.json_path) != 0) {
+		mk_zones_free(zones);
 		return MK_EXIT_USAGE;
+	}
 	so.stream = mk_stream_cli_options(&sc);
 	so.progress = !oo.quiet && isatty(STDERR_FILENO);
 	/* Alert lines on standard output: like --json -, nothing else goes there. */
 	if (sc.o.jsonl_path != NULL && strcmp(sc.o.jsonl_path, "-") == 0)
 		oo.quiet = true;
-	if (mk_session_open(&s, &so) != 0)
+	rc = mk_session_open(&s, &so);
+	mk_zones_free(zones); /* the database and the engine have their own copies now */
+	if (rc != 0)
 		return MK_EXIT_INPUT;
 	int files_read = 0;
 

@@ -32,6 +32,7 @@ struct mk_session_options {
 	const char *db_path;
 	bool progress;
 	struct mk_engine_config cfg;
+	const struct mk_zones *zones; /* analyze --zones: replaces the database's set first */
 	const struct mk_alert_stream_options *stream; /* NULL: no alert stream */
 };
 
@@ -73,6 +74,8 @@ int mk_cmd_analyze(int argc, char **argv);
 int mk_cmd_monitor(int argc, char **argv);
 int mk_cmd_demo(int argc, char **argv);
 int mk_cmd_export(int argc, char **argv);
+int mk_cmd_alerts(int argc, char **argv);
+int mk_cmd_zones(int argc, char **argv);
 int mk_cmd_help(int argc, char **argv);
 
 /* Common options (memory caps): returns 1 if it consumed the option, 0 if not

@@ -419,7 +419,7 @@ static void test_jsonl_line(void **state)
 		"\"停止しました。\",\"en\":\"Stopped.\"},\"evidence\":{\"client\":\"192.168.0.10\","
 		"\"server\":\"192.168.0.20\",\"protocol\":\"s7comm\",\"port\":102},\"count\":3,"
 		"\"first_seen\":\"2023-05-01T09:30:00.123456Z\",\"last_seen\":"
-		"\"2023-05-01T09:31:01.000001Z\",\"event\":\"new\"}\n";
+		"\"2023-05-01T09:31:01.000001Z\",\"status\":\"open\",\"event\":\"new\"}\n";
 
 	(void)state;
 	make_report(&r, 1);
