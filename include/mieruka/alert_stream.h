@@ -40,8 +40,7 @@ struct mk_syslog_target {
 };
 
 /* Parses TARGET; 0, or -1 with the reason (in the current language) in err. */
-int mk_syslog_target_parse(const char *text, struct mk_syslog_target *t, char *err,
-                           size_t errlen);
+int mk_syslog_target_parse(const char *text, struct mk_syslog_target *t, char *err, size_t errlen);
 /* "udp://[::1]:514" etc., for messages. */
 void mk_syslog_target_str(const struct mk_syslog_target *t, char *buf, size_t buflen);
 /* A facility name (kern, user, mail, daemon, auth, syslog, lpr, news, uucp,
@@ -66,11 +65,11 @@ unsigned mk_syslog_severity(unsigned mk_severity);
 #define MK_SYSLOG_MAX_TCP 8192 /* octet counting has no limit; rsyslog's default */
 
 struct mk_syslog_format {
-	unsigned facility;        /* 0..23 */
+	unsigned facility; /* 0..23 */
 	enum mk_stream_lang lang;
-	const char *hostname;     /* NULL or "" -> "-" (NILVALUE) */
-	unsigned long procid;     /* 0 -> "-" */
-	size_t max_len;           /* the whole message, in bytes; cut at a UTF-8 boundary */
+	const char *hostname; /* NULL or "" -> "-" (NILVALUE) */
+	unsigned long procid; /* 0 -> "-" */
+	size_t max_len;       /* the whole message, in bytes; cut at a UTF-8 boundary */
 };
 
 /* One message:
@@ -78,8 +77,8 @@ struct mk_syslog_format {
  * PRI = facility * 8 + mk_syslog_severity; TIMESTAMP = the alert's last time
  * (UTC, microseconds); MSGID = the alert type; the SD-PARAMs are id, event,
  * type, severity, client, server, proto, port, count, first (client,
- * server, proto and port left out when the alert has none), values escaped per RFC 5424 §6.3.3; MSG per f->lang.  Control
- * characters of any field become spaces, invalid UTF-8 '?'.  Writes at most
+ * server, proto and port left out when the alert has none), values escaped per RFC 5424 §6.3.3; MSG
+ * per f->lang.  Control characters of any field become spaces, invalid UTF-8 '?'.  Writes at most
  * min(buflen - 1, f->max_len) bytes plus a NUL (not part of the message);
  * returns the length, 0 when the header does not fit.  *cut (may be NULL)
  * tells whether MSG had to be shortened. */
@@ -96,20 +95,20 @@ int mk_alert_stream_jsonl(FILE *f, const char *event, const struct mk_report *r,
 /* ---- the stream ---- */
 
 struct mk_alert_stream_options {
-	const char *jsonl_path;          /* NULL, "-" (standard output) or a file (appended) */
-	bool syslog;                     /* send to syslog_target */
+	const char *jsonl_path; /* NULL, "-" (standard output) or a file (appended) */
+	bool syslog;            /* send to syslog_target */
 	struct mk_syslog_target syslog_target;
-	unsigned facility;               /* default MK_SYSLOG_DEFAULT_FACILITY */
-	enum mk_stream_lang lang;        /* default MK_STREAM_LANG_BOTH */
-	size_t max_alerts;               /* alerts remembered (the detector's cap) */
+	unsigned facility;        /* default MK_SYSLOG_DEFAULT_FACILITY */
+	enum mk_stream_lang lang; /* default MK_STREAM_LANG_BOTH */
+	size_t max_alerts;        /* alerts remembered (the detector's cap) */
 };
 void mk_alert_stream_options_default(struct mk_alert_stream_options *o);
 
 struct mk_alert_stream_stats {
-	uint64_t jsonl_written, jsonl_failed;   /* lines */
-	uint64_t syslog_sent, syslog_failed;    /* messages */
-	uint64_t untracked;                     /* alerts not sent: the memory was full */
-	uint64_t truncated;                     /* syslog messages cut to the size limit */
+	uint64_t jsonl_written, jsonl_failed; /* lines */
+	uint64_t syslog_sent, syslog_failed;  /* messages */
+	uint64_t untracked;                   /* alerts not sent: the memory was full */
+	uint64_t truncated;                   /* syslog messages cut to the size limit */
 };
 
 struct mk_alert_stream;

@@ -50,7 +50,8 @@ int mk_parse_stream_option(const char *cmd, int opt, const char *arg, struct mk_
 	case MK_OPT_SYSLOG_FACILITY:
 		v = mk_syslog_facility_parse(arg);
 		if (v < 0) {
-			mk_usage_error(cmd, "--syslog-facility '%s': %s", arg, mk_msg("cli.bad_facility"));
+			mk_usage_error(cmd, "--syslog-facility '%s': %s", arg,
+			               mk_msg("cli.bad_facility"));
 			return -1;
 		}
 		c->o.facility = (unsigned)v;
@@ -64,13 +65,13 @@ int mk_parse_stream_option(const char *cmd, int opt, const char *arg, struct mk_
 		else if (strcmp(arg, "ja") == 0)
 			c->o.lang = MK_STREAM_LANG_JA;
 		else {
-			mk_usage_error(cmd, "--syslog-lang '%s': %s", arg, mk_msg("cli.bad_syslog_lang"));
+			mk_usage_error(cmd, "--syslog-lang '%s': %s", arg,
+			               mk_msg("cli.bad_syslog_lang"));
 			return -1;
 		}
 		c->lang_given = true;
 		return 1;
-	default:
-		return 0;
+	default: return 0;
 	}
 }
 

@@ -133,9 +133,9 @@ void mk_syslog_target_str(const struct mk_syslog_target *t, char *buf, size_t bu
 
 /* RFC 5424 §6.2.1, table 1 (names as syslog.conf and logger(1) spell them). */
 static const char *const facility_names[24] = {
-	"kern",     "user", "mail",   "daemon",   "auth",    "syslog", "lpr",    "news",
-	"uucp",     "cron", "authpriv", "ftp",    "ntp",     "security", "console", "clock",
-	"local0",   "local1", "local2", "local3", "local4",  "local5", "local6", "local7",
+    "kern",   "user",   "mail",     "daemon", "auth",   "syslog",   "lpr",     "news",
+    "uucp",   "cron",   "authpriv", "ftp",    "ntp",    "security", "console", "clock",
+    "local0", "local1", "local2",   "local3", "local4", "local5",   "local6",  "local7",
 };
 
 int mk_syslog_facility_parse(const char *text)
@@ -437,20 +437,20 @@ struct seen {
 	uint64_t cur_count;       /* as in the latest report */
 	uint64_t count[N_OUT];    /* as last sent to each output */
 	uint8_t cur_sev, sev[N_OUT];
-	uint8_t sent;             /* bit per output */
+	uint8_t sent; /* bit per output */
 };
 
 /* ------------------------------------------------------------ syslog sender */
 
 struct syslog_out {
 	struct mk_syslog_target t;
-	char name[400];       /* the target as the user wrote it, for messages */
+	char name[400]; /* the target as the user wrote it, for messages */
 	int fd;
-	bool down;            /* the last attempt failed (warned once) */
-	char err[400];        /* the last failure */
+	bool down;     /* the last attempt failed (warned once) */
+	char err[400]; /* the last failure */
 	char hostname[256];
 	size_t max_len;
-	char *msg, *frame;    /* MK_SYSLOG_MAX_TCP + room for the frame's length */
+	char *msg, *frame; /* MK_SYSLOG_MAX_TCP + room for the frame's length */
 };
 
 struct mk_alert_stream {
@@ -584,7 +584,8 @@ static int sl_ensure(struct syslog_out *o)
 			ssize_t n = recv(o->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
 
 			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
-				snprintf(o->err, sizeof(o->err), "%s", "connection closed by the receiver");
+				snprintf(o->err, sizeof(o->err), "%s",
+				         "connection closed by the receiver");
 				sl_close(o);
 			}
 		}
@@ -717,8 +718,8 @@ struct mk_alert_stream *mk_alert_stream_open(const struct mk_alert_stream_option
 		s->jsonl_stdout = strcmp(o->jsonl_path, "-") == 0;
 		s->jsonl = s->jsonl_stdout ? stdout : fopen(o->jsonl_path, "a");
 		if (s->jsonl == NULL) {
-			snprintf(err, errlen, "%s: %s: %s", o->jsonl_path, mk_msg("stream.jsonl_open"),
-			         strerror(errno));
+			snprintf(err, errlen, "%s: %s: %s", o->jsonl_path,
+			         mk_msg("stream.jsonl_open"), strerror(errno));
 			mk_alert_stream_close(s);
 			return NULL;
 		}
@@ -729,7 +730,8 @@ struct mk_alert_stream *mk_alert_stream_open(const struct mk_alert_stream_option
 
 		sl->t = o->syslog_target;
 		mk_syslog_target_str(&sl->t, sl->name, sizeof(sl->name));
-		sl->max_len = sl->t.transport == MK_SYSLOG_TCP ? MK_SYSLOG_MAX_TCP : MK_SYSLOG_MAX_UDP;
+		sl->max_len =
+		    sl->t.transport == MK_SYSLOG_TCP ? MK_SYSLOG_MAX_TCP : MK_SYSLOG_MAX_UDP;
 		sl->msg = malloc(MK_SYSLOG_MAX_TCP + 1);
 		sl->frame = malloc(MK_SYSLOG_MAX_TCP + 24);
 		if (sl->msg == NULL || sl->frame == NULL) {
@@ -789,11 +791,11 @@ static int send_syslog(struct mk_alert_stream *s, const char *event, const struc
 {
 	struct syslog_out *o = &s->sl;
 	struct mk_syslog_format f = {
-		.facility = s->o.facility,
-		.lang = s->o.lang,
-		.hostname = o->hostname,
-		.procid = (unsigned long)getpid(),
-		.max_len = o->max_len,
+	    .facility = s->o.facility,
+	    .lang = s->o.lang,
+	    .hostname = o->hostname,
+	    .procid = (unsigned long)getpid(),
+	    .max_len = o->max_len,
 	};
 	bool cut;
 	size_t len = mk_syslog_format_alert(o->msg, MK_SYSLOG_MAX_TCP + 1, &f, event, a, &cut);

@@ -57,17 +57,17 @@ static void make_alert(struct mk_alert_rec *a)
 static struct mk_syslog_format fmt(size_t max_len)
 {
 	struct mk_syslog_format f = {
-		.facility = 16,
-		.lang = MK_STREAM_LANG_BOTH,
-		.hostname = "plant-gw",
-		.procid = 4242,
-		.max_len = max_len,
+	    .facility = 16,
+	    .lang = MK_STREAM_LANG_BOTH,
+	    .hostname = "plant-gw",
+	    .procid = 4242,
+	    .max_len = max_len,
 	};
 	return f;
 }
 
-#define SD_BASE                                                                                  \
-	"[mieruka@32473 id=\"al-0123456789abcdef\" event=\"new\" type=\"plc_control\" "          \
+#define SD_BASE                                                                                    \
+	"[mieruka@32473 id=\"al-0123456789abcdef\" event=\"new\" type=\"plc_control\" "            \
 	"severity=\"critical\" client=\"192.168.0.10\" server=\"192.168.0.20\" proto=\"s7comm\" "  \
 	"port=\"102\" count=\"3\" first=\"2023-05-01T09:30:00.123456Z\"]"
 
@@ -79,8 +79,8 @@ static void test_format_exact(void **state)
 	bool cut = true;
 	size_t n;
 	static const char want[] =
-		"<130>1 2023-05-01T09:31:01.000001Z plant-gw mieruka 4242 plc_control " SD_BASE
-		" " BOM "PLC stop: 192.168.0.10 -> 192.168.0.20 | Stopped. | PLC停止";
+	    "<130>1 2023-05-01T09:31:01.000001Z plant-gw mieruka 4242 plc_control " SD_BASE " " BOM
+	    "PLC stop: 192.168.0.10 -> 192.168.0.20 | Stopped. | PLC停止";
 
 	(void)state;
 	make_alert(&a);
@@ -140,9 +140,9 @@ static void test_pri_values(void **state)
 	static const struct {
 		unsigned facility, sev, pri;
 	} cases[] = {
-		{16, MK_SEV_CRITICAL, 130}, {16, MK_SEV_HIGH, 131}, {16, MK_SEV_MEDIUM, 132},
-		{16, MK_SEV_LOW, 133},      {16, MK_SEV_INFO, 134}, {0, MK_SEV_CRITICAL, 2},
-		{23, MK_SEV_INFO, 190},     {4, MK_SEV_HIGH, 35},   {1, MK_SEV_MEDIUM, 12},
+	    {16, MK_SEV_CRITICAL, 130}, {16, MK_SEV_HIGH, 131}, {16, MK_SEV_MEDIUM, 132},
+	    {16, MK_SEV_LOW, 133},      {16, MK_SEV_INFO, 134}, {0, MK_SEV_CRITICAL, 2},
+	    {23, MK_SEV_INFO, 190},     {4, MK_SEV_HIGH, 35},   {1, MK_SEV_MEDIUM, 12},
 	};
 	struct mk_alert_rec a;
 	char buf[4096], want[16];
@@ -303,10 +303,10 @@ static void test_target_parse(void **state)
 	struct mk_syslog_target t;
 	char err[256], s[512];
 	static const char *const bad[] = {
-		"",           "syslog.example",  "http://x:514", "udp://",          "udp://:514",
-		"udp://a:0",  "udp://a:65536",   "udp://a:",     "udp://a:5x",      "udp://a b:514",
-		"udp://::1",  "udp://[::1",      "udp://[::1]x", "udp://[]:514",    "tcp://a/b:514",
-		"unix:",      "unix://",         "udp://a:-1",   "udp://a:+5",      "tcp://a:514:1",
+	    "",          "syslog.example", "http://x:514", "udp://",       "udp://:514",
+	    "udp://a:0", "udp://a:65536",  "udp://a:",     "udp://a:5x",   "udp://a b:514",
+	    "udp://::1", "udp://[::1",     "udp://[::1]x", "udp://[]:514", "tcp://a/b:514",
+	    "unix:",     "unix://",        "udp://a:-1",   "udp://a:+5",   "tcp://a:514:1",
 	};
 
 	(void)state;
@@ -330,9 +330,8 @@ static void test_target_parse(void **state)
 	assert_int_equal(mk_syslog_target_parse("unix:/dev/log", &t, err, sizeof(err)), 0);
 	assert_int_equal(t.transport, MK_SYSLOG_UNIX);
 	assert_string_equal(t.path, "/dev/log");
-	assert_int_equal(mk_syslog_target_parse("unix:///run/systemd/journal/syslog", &t, err,
-	                                        sizeof(err)),
-	                 0);
+	assert_int_equal(
+	    mk_syslog_target_parse("unix:///run/systemd/journal/syslog", &t, err, sizeof(err)), 0);
 	assert_string_equal(t.path, "/run/systemd/journal/syslog");
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
@@ -412,14 +411,14 @@ static void test_jsonl_line(void **state)
 	size_t len = 0;
 	FILE *f;
 	static const char want[] =
-		"{\"id\":\"al-0123456789abcde0\",\"type\":\"plc_control\",\"severity\":\"critical\","
-		"\"time\":\"2023-05-01T09:30:00.123456Z\",\"assets\":[\"m-00000000000a\","
-		"\"m-000000000014\"],\"communications\":[0],\"title\":{\"ja\":\"PLC停止\",\"en\":"
-		"\"PLC stop: 192.168.0.10 -> 192.168.0.20\\u000asecond line\"},\"detail\":{\"ja\":"
-		"\"停止しました。\",\"en\":\"Stopped.\"},\"evidence\":{\"client\":\"192.168.0.10\","
-		"\"server\":\"192.168.0.20\",\"protocol\":\"s7comm\",\"port\":102},\"count\":3,"
-		"\"first_seen\":\"2023-05-01T09:30:00.123456Z\",\"last_seen\":"
-		"\"2023-05-01T09:31:01.000001Z\",\"status\":\"open\",\"event\":\"new\"}\n";
+	    "{\"id\":\"al-0123456789abcde0\",\"type\":\"plc_control\",\"severity\":\"critical\","
+	    "\"time\":\"2023-05-01T09:30:00.123456Z\",\"assets\":[\"m-00000000000a\","
+	    "\"m-000000000014\"],\"communications\":[0],\"title\":{\"ja\":\"PLC停止\",\"en\":"
+	    "\"PLC stop: 192.168.0.10 -> 192.168.0.20\\u000asecond line\"},\"detail\":{\"ja\":"
+	    "\"停止しました。\",\"en\":\"Stopped.\"},\"evidence\":{\"client\":\"192.168.0.10\","
+	    "\"server\":\"192.168.0.20\",\"protocol\":\"s7comm\",\"port\":102},\"count\":3,"
+	    "\"first_seen\":\"2023-05-01T09:30:00.123456Z\",\"last_seen\":"
+	    "\"2023-05-01T09:31:01.000001Z\",\"status\":\"open\",\"event\":\"new\"}\n";
 
 	(void)state;
 	make_report(&r, 1);
@@ -512,8 +511,8 @@ static void test_stream_memory(void **state)
 	assert_false(mk_alert_stream_pending(s, &alerts[0]));
 	assert_false(mk_alert_stream_pending(s, &alerts[1]));
 	mk_alert_stream_emit(s, &r); /* nothing changed: nothing written */
-	alerts[1].count = 7;          /* count changed */
-	r.n_alerts = 3;               /* and a new one */
+	alerts[1].count = 7;         /* count changed */
+	r.n_alerts = 3;              /* and a new one */
 	assert_true(mk_alert_stream_pending(s, &alerts[1]));
 	mk_alert_stream_emit(s, &r);
 	alerts[0].severity = MK_SEV_HIGH; /* severity changed */
@@ -635,7 +634,8 @@ static void test_udp_send(void **state)
 	mk_alert_stream_emit(s, &r);
 	for (size_t i = 0; i < 2; i++) {
 		n = recv(fd, got, sizeof(got), 0);
-		assert_int_equal(n, mk_syslog_format_alert(want, sizeof(want), &f, "new", &alerts[i], NULL));
+		assert_int_equal(
+		    n, mk_syslog_format_alert(want, sizeof(want), &f, "new", &alerts[i], NULL));
 		assert_memory_equal(got, want, (size_t)n);
 	}
 	assert_int_equal(mk_alert_stream_stats(s)->syslog_sent, 2);
@@ -682,10 +682,11 @@ static void test_tcp_octet_counting(void **state)
 	assert_true(cfd >= 0);
 	setsockopt(cfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	for (size_t i = 0; i < 2; i++) {
-		size_t n = mk_syslog_format_alert(want[i], sizeof(want[i]), &f, "new", &alerts[i], NULL);
+		size_t n =
+		    mk_syslog_format_alert(want[i], sizeof(want[i]), &f, "new", &alerts[i], NULL);
 
-		want_len += (size_t)snprintf(frames + want_len, sizeof(frames) - want_len, "%zu %s", n,
-		                             want[i]);
+		want_len += (size_t)snprintf(frames + want_len, sizeof(frames) - want_len, "%zu %s",
+		                             n, want[i]);
 	}
 	while (have < want_len) {
 		ssize_t n = recv(cfd, got + have, sizeof(got) - have, 0);
@@ -720,7 +721,8 @@ static void test_unix_datagram(void **state)
 	make_report(&r, 1);
 	mk_alert_stream_emit(s, &r);
 	n = recv(fd, got, sizeof(got), 0);
-	assert_int_equal(n, mk_syslog_format_alert(want, sizeof(want), &f, "new", &alerts[0], NULL));
+	assert_int_equal(n,
+	                 mk_syslog_format_alert(want, sizeof(want), &f, "new", &alerts[0], NULL));
 	assert_memory_equal(got, want, (size_t)n);
 	mk_alert_stream_close(s);
 	close(fd);
@@ -729,20 +731,20 @@ static void test_unix_datagram(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_format_exact),
-		cmocka_unit_test(test_format_nil_and_absent),
-		cmocka_unit_test(test_pri_values),
-		cmocka_unit_test(test_escaping_and_hostile_text),
-		cmocka_unit_test(test_cut_at_utf8_boundary),
-		cmocka_unit_test(test_udp_2048),
-		cmocka_unit_test(test_target_parse),
-		cmocka_unit_test(test_facility_parse),
-		cmocka_unit_test(test_jsonl_line),
-		cmocka_unit_test(test_stream_memory),
-		cmocka_unit_test(test_stream_cap),
-		cmocka_unit_test(test_udp_send),
-		cmocka_unit_test(test_tcp_octet_counting),
-		cmocka_unit_test(test_unix_datagram),
+	    cmocka_unit_test(test_format_exact),
+	    cmocka_unit_test(test_format_nil_and_absent),
+	    cmocka_unit_test(test_pri_values),
+	    cmocka_unit_test(test_escaping_and_hostile_text),
+	    cmocka_unit_test(test_cut_at_utf8_boundary),
+	    cmocka_unit_test(test_udp_2048),
+	    cmocka_unit_test(test_target_parse),
+	    cmocka_unit_test(test_facility_parse),
+	    cmocka_unit_test(test_jsonl_line),
+	    cmocka_unit_test(test_stream_memory),
+	    cmocka_unit_test(test_stream_cap),
+	    cmocka_unit_test(test_udp_send),
+	    cmocka_unit_test(test_tcp_octet_counting),
+	    cmocka_unit_test(test_unix_datagram),
 	};
 
 	mk_log_set_level(MK_LOG_ERROR); /* the unreachable receiver's warning */
