@@ -51,6 +51,13 @@ void mk_report_index_free(struct mk_report_index *ix);
 void mk_report_alert_refs(const struct mk_report_index *ix, const struct mk_report *r,
                           const struct mk_alert_rec *a, size_t *assets, size_t *n_assets,
                           size_t *convs, size_t *n_convs, size_t max);
+/* One ALERT object of interface.md (with its extensions) as the next value of
+ * j: the document's "alerts" and the alert stream's JSON lines share it.
+ * event non-NULL adds the stream's "event" member at the end. */
+struct mk_json;
+void mk_report_json_alert(struct mk_json *j, const struct mk_report *r,
+                          const struct mk_report_index *ix, const struct mk_alert_rec *a,
+                          const char *event);
 
 /* assets.csv, communications.csv, captures.csv, alerts.csv in dir (created if missing),
  * UTF-8 with BOM, CRLF, RFC 4180 quoting, cells starting with = + - @ TAB CR

@@ -26,11 +26,13 @@ int mk_cmd_analyze(int argc, char **argv)
 		{"flow-memcap", required_argument, NULL, 1001},
 		{"max-assets", required_argument, NULL, 1002},
 		{"max-conversations", required_argument, NULL, 1003},
+		MK_STREAM_LONGOPTS,
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct mk_session_options so;
 	struct mk_output_options oo;
+	struct mk_stream_cli sc;
 	struct mk_session s;
 	const char *zones_file = NULL;
 	struct mk_zones *zones = NULL;
@@ -43,6 +45,7 @@ int mk_cmd_analyze(int argc, char **argv)
 	so.db_path = "mieruka.db";
 	oo.max_rows = 30;
 	mk_engine_config_default(&so.cfg);
+	mk_stream_cli_init(&sc, so.cfg.detect.max_alerts);
 	/* at most one --learn per argument */
 	learn = calloc((size_t)argc + 1, sizeof(*learn));
 	if (learn == NULL) {
@@ -85,6 +88,11 @@ int mk_cmd_analyze(int argc, char **argv)
 			free(learn);
 			return mk_cmd_help(2, (char *[]){"help", "analyze", NULL});
 		default:
+			lim = mk_parse_stream_option("analyze", opt, optarg, &sc);
+			if (lim < 0)
+				return MK_EXIT_USAGE;
+			if (lim == 1)
+				break;
 			lim = mk_parse_limit_option(opt, optarg, &so.cfg);
 			if (lim == 1)
 				break;
@@ -112,8 +120,16 @@ int mk_cmd_analyze(int argc, char **argv)
 		}
 		so.zones = zones;
 	}
+	if (mk_stream_cli_check("analyze", &sc, oo.json_path) != 0) {
+		mk_zones_free(zones);
+		return MK_EXIT_USAGE;
+	}
+	so.stream = mk_stream_cli_options(&sc);
 	so.progress = !oo.quiet && isatty(STDERR_FILENO);
 	so.quiet = oo.quiet;
+	/* Alert lines on standard output: like --json -, nothing else goes there. */
+	if (sc.o.jsonl_path != NULL && strcmp(sc.o.jsonl_path, "-") == 0)
+		oo.quiet = true;
 	rc = mk_session_open(&s, &so);
 	mk_zones_free(zones); /* the database and the engine have their own copies now */
 	if (rc != 0) {
@@ -131,6 +147,8 @@ int mk_cmd_analyze(int argc, char **argv)
 		for (size_t i = 0; i < n_learn; i++)
 			files_read += mk_session_file(&s, learn[i], index++) == 0;
 		mk_session_seal(&s, "cli.baseline_learned");
+		if (s.feed != NULL && optind < argc)
+			mk_session_checkpoint(&s);
 	} else if (mk_detect_baseline_meta(det)->state == MK_BASELINE_NONE) {
 		/* No baseline yet: the first part of the input teaches it. */
 		uint64_t total = 0;
@@ -145,8 +163,13 @@ int mk_cmd_analyze(int argc, char **argv)
 			s.learn_bytes_left = 1;
 		mk_detect_baseline_learn(det, "capture_start", 0);
 	}
-	for (int i = optind; i < argc; i++)
+	for (int i = optind; i < argc; i++) {
 		files_read += mk_session_file(&s, argv[i], index++) == 0;
+		/* With a stream, each file's end is a checkpoint (the last one is
+		 * the finish's): its alerts go out before the next file is read. */
+		if (s.feed != NULL && i + 1 < argc)
+			mk_session_checkpoint(&s);
+	}
 	/* Input too short to reach the end of the learning part: all of it was
 	 * learned, the next analysis judges.  (A live learning period from
 	 * monitor is left to monitor.) */

@@ -94,6 +94,9 @@ int mk_session_open(struct mk_session *s, const struct mk_session_options *opt)
 		mk_error("cannot start the database writer");
 		goto fail;
 	}
+	if (opt->stream != NULL &&
+	    (s->feed = mk_feed_start(opt->stream, opt->db_path, s->writer)) == NULL)
+		goto fail;
 	return 0;
 fail:
 	mk_session_close(s);
@@ -215,6 +218,8 @@ int mk_session_checkpoint(struct mk_session *s)
 		mk_store_batch_clear(&b);
 		return -1;
 	}
+	if (s->feed != NULL)
+		mk_feed_kick(s->feed);
 	return 0;
 }
 
@@ -225,6 +230,9 @@ int mk_session_finish(struct mk_session *s)
 
 	mk_engine_finish(s->eng);
 	rc = mk_session_checkpoint(s);
+	/* The stream first: it waits for the writer's last commit. */
+	mk_feed_stop(s->feed);
+	s->feed = NULL;
 	if (mk_store_writer_stop(s->writer, err, sizeof(err)) != 0) {
 		mk_error("%s: writing the database failed: %s", s->db_path, err);
 		rc = -1;
@@ -237,6 +245,7 @@ void mk_session_close(struct mk_session *s)
 {
 	char err[512];
 
+	mk_feed_stop(s->feed);
 	if (s->writer != NULL)
 		mk_store_writer_stop(s->writer, err, sizeof(err));
 	mk_engine_free(s->eng);

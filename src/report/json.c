@@ -6,7 +6,8 @@
  *                   [{"key", "value", "source"}]
  *   communication:  "flows": connections/flows folded into the record
  *   alert:          "count", "first_seen", "last_seen" (aggregation: one alert per
- *                   type and subject, counted)
+ *                   type and subject, counted); in the alert stream's JSON lines
+ *                   also "event" (alert_stream.h)
  *   top level:      "statistics": {counter name: value}
  * An alert's "time" is when it was first seen; "evidence" holds the client,
  * server, protocol and port it is about, then what detect put in it
@@ -269,8 +270,9 @@ static bool all_digits(const char *s)
 	return n > 0 && n < 20 && !(n > 1 && s[0] == '0');
 }
 
-static void json_alert(struct mk_json *j, const struct mk_report *r,
-                       const struct mk_report_index *ix, const struct mk_alert_rec *a)
+void mk_report_json_alert(struct mk_json *j, const struct mk_report *r,
+                          const struct mk_report_index *ix, const struct mk_alert_rec *a,
+                          const char *event)
 {
 	size_t assets[MAX_REFS], convs[MAX_REFS], na, nc;
 	char type[MK_ALERT_TYPE_LEN];
@@ -359,6 +361,10 @@ static void json_alert(struct mk_json *j, const struct mk_report *r,
 		mk_json_key(j, "status_note");
 		mk_json_string(j, a->status_note);
 	}
+	if (event != NULL) {
+		mk_json_key(j, "event");
+		mk_json_string(j, event);
+	}
 	mk_json_end_object(j);
 }
 
@@ -396,7 +402,7 @@ int mk_report_json(FILE *f, const struct mk_report *r)
 	mk_json_begin_array(&j);
 	ix = mk_report_index_new(r);
 	for (size_t i = 0; i < r->n_alerts; i++)
-		json_alert(&j, r, ix, &r->alerts[i]);
+		mk_report_json_alert(&j, r, ix, &r->alerts[i], NULL);
 	mk_report_index_free(ix);
 	mk_json_end_array(&j);
 
