@@ -89,8 +89,10 @@ int mk_cmd_analyze(int argc, char **argv)
 			return mk_cmd_help(2, (char *[]){"help", "analyze", NULL});
 		default:
 			lim = mk_parse_stream_option("analyze", opt, optarg, &sc);
-			if (lim < 0)
+			if (lim < 0) {
+				free(learn);
 				return MK_EXIT_USAGE;
+			}
 			if (lim == 1)
 				break;
 			lim = mk_parse_limit_option(opt, optarg, &so.cfg);
@@ -122,6 +124,7 @@ int mk_cmd_analyze(int argc, char **argv)
 	}
 	if (mk_stream_cli_check("analyze", &sc, oo.json_path) != 0) {
 		mk_zones_free(zones);
+		free(learn);
 		return MK_EXIT_USAGE;
 	}
 	so.stream = mk_stream_cli_options(&sc);
