@@ -19,8 +19,9 @@
  * such occurrences make separate alerts (subject "maint:ID", status planned)
  * and ledger entries carrying the window's id.
  *
- * Baseline learning, zones and volume anomalies are not here yet
- * (docs/ARCHITECTURE.md, section detect).
+ * The learned baseline (include/mieruka/baseline.h, src/detect/baseline.c)
+ * adds the deviation alerts: learning, sealing, judging at snapshots and at a
+ * coarse packet-time tick; zone_violation works over the zones of zones.h.
  */
 #ifndef MIERUKA_DETECT_H
 #define MIERUKA_DETECT_H
@@ -29,7 +30,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mieruka/baseline.h"
 #include "mieruka/flow.h"
+#include "mieruka/inventory.h"
 #include "mieruka/ledger.h"
 #include "mieruka/model.h"
 #include "mieruka/pkt.h"
@@ -46,6 +49,8 @@ struct mk_detect_stats {
 	uint64_t alerts_dropped;       /* new alerts refused by the cap */
 	uint64_t scan_sources_evicted; /* sources forgotten to make room */
 	uint64_t windows_dropped;      /* maintenance windows beyond max_windows */
+	uint64_t baseline_dropped;     /* learned keys refused by baseline_max_items */
+	uint64_t baseline_tracked_dropped; /* devices the volume/silence tick could not follow */
 };
 
 struct mk_detect;
@@ -82,6 +87,12 @@ void mk_detect_flow_ended(struct mk_detect *d, const struct mk_flow *flow);
 /* A decoded ARP packet (host sweeps by ARP). O(1). */
 void mk_detect_arp(struct mk_detect *d, const struct mk_pkt *pkt);
 
+/* The zones and conduits of zone_violation (zones.h); takes ownership of z
+ * (NULL or an empty set: no zone check, at no cost).  Alerts already loaded
+ * keep the zones they name. */
+struct mk_zones;
+void mk_detect_set_zones(struct mk_detect *d, struct mk_zones *z);
+
 /* Seeds with an alert of an earlier run: later occurrences add to its count. */
 void mk_detect_load(struct mk_detect *d, const struct mk_alert_rec *rec);
 
@@ -105,6 +116,36 @@ size_t mk_detect_changes(struct mk_detect *d, struct mk_change_rec **out);
 uint64_t mk_detect_changes_dropped(const struct mk_detect *d);
 
 const struct mk_detect_stats *mk_detect_stats(const struct mk_detect *d);
+
+/* ---- the baseline (docs/ARCHITECTURE.md "Detection"; baseline.h) ---- */
+/* From the database, before the first packet. */
+void mk_detect_baseline_load_meta(struct mk_detect *d, const struct mk_baseline_meta *m);
+int mk_detect_baseline_load_item(void *d, const struct mk_baseline_item *item); /* mk_baseline_cb */
+/* Starts or continues learning (source "learn_captures", "capture_start",
+ * "live"); hours > 0 ends it by itself that long after it began. */
+void mk_detect_baseline_learn(struct mk_detect *d, const char *source, uint32_t hours);
+bool mk_detect_baseline_seal_due(const struct mk_detect *d, uint64_t now);
+/* Learns the records (and the open flows through learn_conv before), then
+ * ends learning at packet time now. */
+void mk_detect_baseline_learn_records(struct mk_detect *d, const struct mk_asset_rec *assets,
+                                      size_t n_assets, const struct mk_conv_rec *convs,
+                                      size_t n_convs);
+void mk_detect_baseline_learn_conv(struct mk_detect *d, const struct mk_conv_rec *c);
+void mk_detect_baseline_seal(struct mk_detect *d, uint64_t now);
+const struct mk_baseline_meta *mk_detect_baseline_meta(const struct mk_detect *d);
+size_t mk_detect_baseline_count(const struct mk_detect *d);
+/* What changed since the previous call, for the store (caller frees both). */
+size_t mk_detect_baseline_export(struct mk_detect *d, struct mk_baseline_meta **meta,
+                                 struct mk_baseline_item **items);
+/* detect.tsv figures the callers need: tick interval (s), share of the input
+ * learned when analyze finds no baseline (%), live learning period (h). */
+uint32_t mk_detect_tick_s(const struct mk_detect *d);
+uint32_t mk_detect_learn_percent(const struct mk_detect *d);
+uint32_t mk_detect_learn_live_hours(const struct mk_detect *d);
+/* The coarse tick: begin at packet time now, then one call per inventory
+ * object (an mk_inventory_total_cb). */
+void mk_detect_tick_begin(struct mk_detect *d, uint64_t now);
+void mk_detect_tick_object(void *d, const struct mk_inventory_total *t);
 size_t mk_detect_count(const struct mk_detect *d);
 
 /* Renders tmpl into out (at most outlen-1 bytes, never cutting a UTF-8

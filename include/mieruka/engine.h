@@ -41,6 +41,14 @@ int mk_engine_load_alert(void *eng, const struct mk_alert_rec *rec);
 int mk_engine_load_change(void *eng, const struct mk_change_rec *rec);
 /* A maintenance window: load them before the first packet. */
 int mk_engine_add_window(void *eng, const struct mk_window_rec *rec);
+/* The zones of zone_violation (zones.h); the engine takes ownership. */
+void mk_engine_set_zones(struct mk_engine *eng, struct mk_zones *z);
+
+/* The detector, for its baseline functions (detect.h mk_detect_baseline_*). */
+struct mk_detect *mk_engine_detector(struct mk_engine *eng);
+/* Ends the baseline's learning now: learns the inventory, the conversations
+ * and the open flows, then judges from here on.  No-op unless learning. */
+void mk_engine_baseline_seal(struct mk_engine *eng);
 
 /* One captured packet (capture fields filled). */
 void mk_engine_packet(struct mk_engine *eng, struct mk_pkt *pkt);

@@ -116,6 +116,10 @@ struct mk_flow *mk_flow_lookup(struct mk_flow_table *ft, const struct mk_pkt *pk
 void mk_flow_expire(struct mk_flow_table *ft, uint64_t now_ns, size_t max_slots);
 /* Ends every flow (end of input). */
 void mk_flow_flush(struct mk_flow_table *ft);
+/* Calls cb for every flow in the table (not ending them): O(table), for rare
+ * work such as sealing the baseline. */
+void mk_flow_each(const struct mk_flow_table *ft, void (*cb)(void *ctx, const struct mk_flow *f),
+                  void *ctx);
 const struct mk_flow_stats *mk_flow_stats(const struct mk_flow_table *ft);
 /* Bytes the table allocated (slots and flow records); never above limits.memcap. */
 size_t mk_flow_memory(const struct mk_flow_table *ft);

@@ -31,6 +31,7 @@
 #ifndef MIERUKA_INVENTORY_H
 #define MIERUKA_INVENTORY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -88,6 +89,20 @@ void mk_inventory_load(struct mk_inventory *inv, const struct mk_asset_rec *rec)
  * or (size_t)-1 on ENOMEM. */
 size_t mk_inventory_snapshot(struct mk_inventory *inv, struct mk_asset_rec **out);
 const struct mk_inventory_stats *mk_inventory_stats(const struct mk_inventory *inv);
+
+/* Running totals of one object, for coarse periodic work (the detector's
+ * volume and silence tick), not for the packet path: every MAC object and
+ * every private IP object that spoke, without deciding routers (so an IP
+ * object may belong to a MAC asset; its id "i-<ip>" then names no asset). */
+struct mk_inventory_total {
+	struct mk_addr key; /* the MAC (id "m-<hex>") or the IP (id "i-<ip>") */
+	struct mk_addr ip;  /* an address to show: the IP, or the MAC's first IP (else NONE) */
+	bool by_mac;
+	uint64_t first_ns, last_ns, bytes;
+};
+typedef void (*mk_inventory_total_cb)(void *ctx, const struct mk_inventory_total *t);
+/* O(objects), no allocation. */
+void mk_inventory_each_total(const struct mk_inventory *inv, mk_inventory_total_cb cb, void *ctx);
 /* Heap bytes held by the inventory (tables, assets and what they own). */
 size_t mk_inventory_memory(const struct mk_inventory *inv);
 

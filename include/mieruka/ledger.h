@@ -73,6 +73,11 @@ bool mk_window_covers(const struct mk_window_rec *w, uint64_t first_ns, uint64_t
 uint32_t mk_window_match(const struct mk_window_rec *v, size_t n, uint64_t first_ns,
                          uint64_t last_ns, const struct mk_addr *addrs, size_t naddrs);
 
+/* An alert inside window W has the subject of the same alert outside it
+ * followed by " maint:W" ("maint:W" when that subject is empty): this cuts
+ * the mark off in place.  Returns the window's id, 0 when there is none. */
+uint32_t mk_window_subject_strip(char *subject);
+
 /* Parses a time given by a person: RFC 3339 with an offset
  * ("2024-05-01T09:30:00+09:00", "2024-05-01 00:30:00Z", fractions allowed) or
  * "YYYY-MM-DD HH:MM" / "YYYY-MM-DD HH:MM:SS" / "YYYY-MM-DDTHH:MM" in the local

@@ -12,6 +12,10 @@
 #include "mieruka/model.h"
 
 struct mk_json;
+#include "mieruka/baseline.h"
+#include "mieruka/model.h"
+
+struct mk_zones;
 
 struct mk_report {
 	struct mk_capture_rec *captures;
@@ -28,7 +32,20 @@ struct mk_report {
 	size_t n_changes;
 	struct mk_window_rec *windows; /* maintenance windows, by id */
 	size_t n_windows;
+	/* Zones (zones.h), an extension: NULL when none are defined.  asset_zone
+	 * holds each asset's zone index (-1: none), or is NULL. */
+	struct mk_zones *zones;
+	int *asset_zone;
+	struct mk_baseline_meta baseline; /* state NONE when the database has none */
+	size_t n_baseline_items;
 };
+/* Gives r the zones (ownership: r frees them with asset_zone) and works out
+ * each asset's zone.  An empty set or NULL leaves r without zones.  0, or -1
+ * on ENOMEM (r is then without zones, z freed). */
+int mk_report_set_zones(struct mk_report *r, struct mk_zones *z);
+/* The zone id and name of assets[i]; false when it is in no zone. */
+bool mk_report_asset_zone(const struct mk_report *r, size_t i, const char **id,
+                          const char **name);
 
 /* The interface.md document ("schema": "mieruka/1"). Returns 0 or -1 (I/O). */
 int mk_report_json(FILE *f, const struct mk_report *r);
@@ -45,6 +62,13 @@ void mk_report_alert_refs(const struct mk_report_index *ix, const struct mk_repo
 /* The index in r->assets of the asset holding address a (IP or MAC), or
  * (size_t)-1. */
 size_t mk_report_asset_of(const struct mk_report_index *ix, const struct mk_addr *a);
+/* One ALERT object of interface.md (with its extensions) as the next value of
+ * j: the document's "alerts" and the alert stream's JSON lines share it.
+ * event non-NULL adds the stream's "event" member at the end. */
+struct mk_json;
+void mk_report_json_alert(struct mk_json *j, const struct mk_report *r,
+                          const struct mk_report_index *ix, const struct mk_alert_rec *a,
+                          const char *event);
 
 /* The change ledger's JSON objects (the document's "changes" array holds
  * them; `mieruka changes --json` too): id, first_seen, last_seen, client,

@@ -17,9 +17,11 @@
 #include <stdint.h>
 
 #include "mieruka/ledger.h"
+#include "mieruka/baseline.h"
 #include "mieruka/model.h"
 
 struct mk_store;
+struct mk_zones;
 
 /* each_* callbacks: the record is borrowed for the call only; return 0 to go
  * on, anything else stops the iteration and is returned by each_* (which
@@ -36,6 +38,7 @@ typedef int (*mk_counter_cb)(void *ctx, const char *name, uint64_t value);
 typedef int (*mk_alert_cb)(void *ctx, const struct mk_alert_rec *rec);
 typedef int (*mk_change_cb)(void *ctx, const struct mk_change_rec *rec);
 typedef int (*mk_window_cb)(void *ctx, const struct mk_window_rec *rec);
+typedef int (*mk_baseline_cb)(void *ctx, const struct mk_baseline_item *item);
 
 struct mk_store_ops {
 	const char *name; /* "sqlite" */
@@ -59,6 +62,20 @@ struct mk_store_ops {
 	 * 1 when the alert exists, 0 when no alert has that id, -1 on error. */
 	int (*set_alert_status)(struct mk_store *st, const char *id, unsigned status,
 	                        const char *note);
+	/* Zones and conduits (zones.h).  put_zones replaces the whole set,
+	 * atomically; get_zones reads it into *out (an empty set when none is
+	 * stored; the caller frees it with mk_zones_free). */
+	int (*put_zones)(struct mk_store *st, const struct mk_zones *z);
+	int (*get_zones)(struct mk_store *st, struct mk_zones **out);
+	/* The learned baseline (baseline.h; src/detect/baseline.c).  get: 1 with
+	 * *out filled, 0 when the database has none, -1 on error.  put_item adds
+	 * or merges (first/last widen, numbers and accepted keep their maximum).
+	 * clear forgets meta and items (analyze --relearn). */
+	int (*get_baseline_meta)(struct mk_store *st, struct mk_baseline_meta *out);
+	int (*put_baseline_meta)(struct mk_store *st, const struct mk_baseline_meta *meta);
+	int (*put_baseline_item)(struct mk_store *st, const struct mk_baseline_item *item);
+	int (*each_baseline_item)(struct mk_store *st, mk_baseline_cb cb, void *ctx); /* by kind, key */
+	int (*clear_baseline)(struct mk_store *st);
 	/* The change ledger (ledger.h): put replaces the entry with the same id;
 	 * each_change goes by first time, then id. */
 	int (*put_change)(struct mk_store *st, const struct mk_change_rec *rec);
@@ -94,6 +111,9 @@ struct mk_store_batch {
 	size_t n_counters;
 	struct mk_alert_rec *alerts;
 	size_t n_alerts;
+	struct mk_baseline_meta *baseline_meta; /* NULL: unchanged */
+	struct mk_baseline_item *baseline_items; /* new or changed items */
+	size_t n_baseline_items;
 	struct mk_change_rec *changes; /* change ledger entries (plain records) */
 	size_t n_changes;
 };

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mieruka/detect.h"
 #include "mieruka/store.h"
 #include "mieruka/util.h"
 
@@ -32,6 +33,51 @@ static int print_alert(void *ctx, const struct mk_alert_rec *a)
 	       mk_alert_status_name(a->status), mk_severity_name(a->severity), type,
 	       mk_time_rfc3339(a->first_ns, first, sizeof(first)), title != NULL ? title : "");
 	l->shown++;
+	return 0;
+}
+
+/* Accepting teaches the baseline: the alert's key becomes normal. */
+struct teach_ctx {
+	const char *id;
+	struct mk_baseline_item item;
+	int found; /* 1 teaches, 0 teaches nothing, -1 not found */
+};
+
+static int find_teach(void *ctx, const struct mk_alert_rec *a)
+{
+	struct teach_ctx *t = ctx;
+
+	if (strncmp(a->id, t->id, sizeof(a->id)) != 0)
+		return 0;
+	t->found = mk_baseline_item_from_alert(a, &t->item);
+	return 1; /* stop */
+}
+
+static int teach(struct mk_store *st, const char *db, const char *id)
+{
+	struct teach_ctx t = {id, {0}, -1};
+	char out[512];
+	const char *names[] = {"kind", "key"};
+	const char *values[2];
+
+	if (mk_store_sqlite.each_alert(st, find_teach, &t) < 0) {
+		mk_error("%s: %s", db, mk_store_sqlite.error(st));
+		return -1;
+	}
+	if (t.found == 0) {
+		printf("%s\n", mk_msg("cli.alerts_not_taught"));
+		return 0;
+	}
+	if (t.found < 0)
+		return 0;
+	if (mk_store_sqlite.put_baseline_item(st, &t.item) != 0) {
+		mk_error("%s: %s", db, mk_store_sqlite.error(st));
+		return -1;
+	}
+	values[0] = mk_baseline_kind_name(t.item.kind);
+	values[1] = t.item.key;
+	mk_detect_render(out, sizeof(out), mk_msg("cli.alerts_taught"), names, values, 2);
+	printf("%s\n", out);
 	return 0;
 }
 
@@ -134,6 +180,8 @@ int mk_cmd_alerts(int argc, char **argv)
 			rc = MK_EXIT_INPUT;
 		} else {
 			printf("%s: %s\n", id, mk_alert_status_name((unsigned)set));
+			if (set == MK_ALERT_ACCEPTED && teach(st, db, id) != 0)
+				rc = MK_EXIT_INPUT;
 		}
 	}
 	mk_store_sqlite.close(st);

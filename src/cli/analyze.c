@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mieruka/util.h"
+#include "mieruka/zones.h"
 
 int mk_cmd_analyze(int argc, char **argv)
 {
@@ -19,15 +21,23 @@ int mk_cmd_analyze(int argc, char **argv)
 		{"lang", required_argument, NULL, 'L'},
 		{"rows", required_argument, NULL, 'r'},
 		{"learn", required_argument, NULL, 'l'},
+		{"zones", required_argument, NULL, 'z'},
+		{"relearn", no_argument, NULL, 1004},
 		{"flow-memcap", required_argument, NULL, 1001},
 		{"max-assets", required_argument, NULL, 1002},
 		{"max-conversations", required_argument, NULL, 1003},
+		MK_STREAM_LONGOPTS,
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct mk_session_options so;
 	struct mk_output_options oo;
+	struct mk_stream_cli sc;
 	struct mk_session s;
+	const char *zones_file = NULL;
+	struct mk_zones *zones = NULL;
+	const char **learn = NULL;
+	size_t n_learn = 0;
 	int opt, rc = MK_EXIT_OK;
 
 	memset(&so, 0, sizeof(so));
@@ -35,6 +45,13 @@ int mk_cmd_analyze(int argc, char **argv)
 	so.db_path = "mieruka.db";
 	oo.max_rows = 30;
 	mk_engine_config_default(&so.cfg);
+	mk_stream_cli_init(&sc, so.cfg.detect.max_alerts);
+	/* at most one --learn per argument */
+	learn = calloc((size_t)argc + 1, sizeof(*learn));
+	if (learn == NULL) {
+		mk_error("out of memory");
+		return MK_EXIT_INPUT;
+	}
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "d:j:c:qh", longopts, NULL)) != -1) {
 		int lim;
@@ -47,6 +64,7 @@ int mk_cmd_analyze(int argc, char **argv)
 		case 'L':
 			if (strcmp(optarg, "ja") != 0 && strcmp(optarg, "en") != 0) {
 				mk_usage_error("analyze", "--lang takes ja or en, not '%s'", optarg);
+				free(learn);
 				return MK_EXIT_USAGE;
 			}
 			mk_i18n_set_lang(strcmp(optarg, "ja") == 0 ? MK_LANG_JA : MK_LANG_EN);
@@ -57,19 +75,26 @@ int mk_cmd_analyze(int argc, char **argv)
 
 			if (*end != '\0' || v < 1 || v > 100000) {
 				mk_usage_error("analyze", "--rows takes a number from 1 to 100000");
+				free(learn);
 				return MK_EXIT_USAGE;
 			}
 			oo.max_rows = (size_t)v;
 			break;
 		}
-		case 'l':
-			/* The baseline belongs to detection, which this version does not
-			 * have yet: refuse clearly rather than ignore the option. */
-			mk_usage_error("analyze", "%s", mk_msg("cli.learn_not_yet"));
-			return MK_EXIT_USAGE;
+		case 'l': learn[n_learn++] = optarg; break;
+		case 1004: so.relearn = true; break;
+		case 'z': zones_file = optarg; break;
 		case 'h':
+			free(learn);
 			return mk_cmd_help(2, (char *[]){"help", "analyze", NULL});
 		default:
+			lim = mk_parse_stream_option("analyze", opt, optarg, &sc);
+			if (lim < 0) {
+				free(learn);
+				return MK_EXIT_USAGE;
+			}
+			if (lim == 1)
+				break;
 			lim = mk_parse_limit_option(opt, optarg, &so.cfg);
 			if (lim == 1)
 				break;
@@ -77,20 +102,83 @@ int mk_cmd_analyze(int argc, char **argv)
 				mk_usage_error("analyze", "'%s': %s", optarg, mk_msg("cli.bad_limit"));
 			else
 				fprintf(stderr, "%s\n", mk_msg("cli.see_help"));
+			free(learn);
 			return MK_EXIT_USAGE;
 		}
 	}
-	if (optind >= argc) {
+	if (optind >= argc && n_learn == 0) {
 		mk_usage_error("analyze", "%s", mk_msg("cli.no_capture"));
+		free(learn);
 		return MK_EXIT_USAGE;
 	}
-	so.progress = !oo.quiet && isatty(STDERR_FILENO);
-	if (mk_session_open(&s, &so) != 0)
-		return MK_EXIT_INPUT;
-	int files_read = 0;
+	/* A bad zone file is bad usage: refused before the database is touched. */
+	if (zones_file != NULL) {
+		char err[1024] = "";
 
-	for (int i = optind; i < argc; i++)
-		files_read += mk_session_file(&s, argv[i], (uint32_t)(i - optind)) == 0;
+		if ((zones = mk_zones_load(zones_file, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "mieruka analyze: %s\n", err);
+			free(learn);
+			return MK_EXIT_USAGE;
+		}
+		so.zones = zones;
+	}
+	if (mk_stream_cli_check("analyze", &sc, oo.json_path) != 0) {
+		mk_zones_free(zones);
+		free(learn);
+		return MK_EXIT_USAGE;
+	}
+	so.stream = mk_stream_cli_options(&sc);
+	so.progress = !oo.quiet && isatty(STDERR_FILENO);
+	so.quiet = oo.quiet;
+	/* Alert lines on standard output: like --json -, nothing else goes there. */
+	if (sc.o.jsonl_path != NULL && strcmp(sc.o.jsonl_path, "-") == 0)
+		oo.quiet = true;
+	rc = mk_session_open(&s, &so);
+	mk_zones_free(zones); /* the database and the engine have their own copies now */
+	if (rc != 0) {
+		free(learn);
+		return MK_EXIT_INPUT;
+	}
+	int files_read = 0;
+	uint32_t index = 0;
+	struct mk_detect *det = mk_engine_detector(s.eng);
+
+	if (n_learn > 0) {
+		/* The baseline from the --learn captures (no deviation alerts from
+		 * them; dangerous operations still alert), then the rest is judged. */
+		mk_detect_baseline_learn(det, "learn_captures", 0);
+		for (size_t i = 0; i < n_learn; i++)
+			files_read += mk_session_file(&s, learn[i], index++) == 0;
+		mk_session_seal(&s, "cli.baseline_learned");
+		if (s.feed != NULL && optind < argc)
+			mk_session_checkpoint(&s);
+	} else if (mk_detect_baseline_meta(det)->state == MK_BASELINE_NONE) {
+		/* No baseline yet: the first part of the input teaches it. */
+		uint64_t total = 0;
+		struct stat sb;
+
+		for (int i = optind; i < argc; i++)
+			if (stat(argv[i], &sb) == 0 && S_ISREG(sb.st_mode))
+				total += (uint64_t)sb.st_size;
+		s.learn_percent = mk_detect_learn_percent(det);
+		s.learn_bytes_left = total / 100 * s.learn_percent + total % 100 * s.learn_percent / 100;
+		if (s.learn_bytes_left == 0)
+			s.learn_bytes_left = 1;
+		mk_detect_baseline_learn(det, "capture_start", 0);
+	}
+	for (int i = optind; i < argc; i++) {
+		files_read += mk_session_file(&s, argv[i], index++) == 0;
+		/* With a stream, each file's end is a checkpoint (the last one is
+		 * the finish's): its alerts go out before the next file is read. */
+		if (s.feed != NULL && i + 1 < argc)
+			mk_session_checkpoint(&s);
+	}
+	/* Input too short to reach the end of the learning part: all of it was
+	 * learned, the next analysis judges.  (A live learning period from
+	 * monitor is left to monitor.) */
+	if (s.learn_bytes_left != 0)
+		mk_session_seal(&s, "cli.baseline_all");
+	free(learn);
 	if (mk_session_finish(&s) != 0)
 		rc = MK_EXIT_INPUT;
 	/* Nothing could be read: the error said so; a summary of what the

@@ -33,19 +33,23 @@ int mk_cmd_monitor(int argc, char **argv)
 		{"interface", required_argument, NULL, 'i'},
 		{"db", required_argument, NULL, 'd'},
 		{"snaplen", required_argument, NULL, 's'},
+		{"learn-hours", required_argument, NULL, 1005},
+		{"relearn", no_argument, NULL, 1004},
 		{"flow-memcap", required_argument, NULL, 1001},
 		{"max-assets", required_argument, NULL, 1002},
 		{"max-conversations", required_argument, NULL, 1003},
+		MK_STREAM_LONGOPTS,
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct mk_session_options so;
+	struct mk_stream_cli sc;
 	struct mk_session s;
 	const char *iface = NULL;
 	char err[MK_CAPTURE_ERRLEN] = "";
 	struct sigaction sa;
 	uint64_t last_checkpoint;
-	uint32_t snaplen = 0;
+	uint32_t snaplen = 0, learn_hours = 0;
 	int opt, rc = MK_EXIT_OK;
 	enum mk_capture_rc crc;
 	struct mk_pkt pkt;
@@ -53,6 +57,7 @@ int mk_cmd_monitor(int argc, char **argv)
 	memset(&so, 0, sizeof(so));
 	so.db_path = "mieruka.db";
 	mk_engine_config_default(&so.cfg);
+	mk_stream_cli_init(&sc, so.cfg.detect.max_alerts);
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "i:d:s:h", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -69,9 +74,29 @@ int mk_cmd_monitor(int argc, char **argv)
 			snaplen = (uint32_t)v;
 			break;
 		}
+		case 1004: so.relearn = true; break;
+		case 1005: {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*end != '\0' || v < 1 || v > 8760) {
+				mk_usage_error("monitor", "--learn-hours takes 1 to 8760");
+				return MK_EXIT_USAGE;
+			}
+			learn_hours = (uint32_t)v;
+			break;
+		}
 		case 'h':
 			return mk_cmd_help(2, (char *[]){"help", "monitor", NULL});
 		default:
+			switch (mk_parse_stream_option("monitor", opt, optarg, &sc)) {
+			case 1:
+				continue;
+			case -1:
+				return MK_EXIT_USAGE;
+			default:
+				break;
+			}
 			switch (mk_parse_limit_option(opt, optarg, &so.cfg)) {
 			case 1:
 				continue;
@@ -88,6 +113,9 @@ int mk_cmd_monitor(int argc, char **argv)
 		mk_usage_error("monitor", "%s", mk_msg("cli.monitor_needs_iface"));
 		return MK_EXIT_USAGE;
 	}
+	if (mk_stream_cli_check("monitor", &sc, NULL) != 0)
+		return MK_EXIT_USAGE;
+	so.stream = mk_stream_cli_options(&sc);
 	live_cap = mk_capture_open_live(iface, snaplen, err);
 	if (live_cap == NULL) {
 		mk_error("%s", err);
@@ -96,6 +124,27 @@ int mk_cmd_monitor(int argc, char **argv)
 	if (mk_session_open(&s, &so) != 0) {
 		mk_capture_close(live_cap);
 		return MK_EXIT_INPUT;
+	}
+	{
+		/* Live learning period: from the baseline's start, persisted, so a
+		 * restart goes on learning; a sealed baseline judges at once. */
+		struct mk_detect *det = mk_engine_detector(s.eng);
+
+		if (mk_detect_baseline_meta(det)->state != MK_BASELINE_JUDGING) {
+			char hours[16], since[40] = "-", out[512];
+			const char *names[] = {"hours", "time"};
+			const char *values[] = {hours, since};
+			uint64_t start = mk_detect_baseline_meta(det)->learn_start_ns;
+
+			if (learn_hours == 0)
+				learn_hours = mk_detect_learn_live_hours(det);
+			mk_detect_baseline_learn(det, "live", learn_hours);
+			snprintf(hours, sizeof(hours), "%u", learn_hours);
+			if (start != 0)
+				mk_time_rfc3339(start, since, sizeof(since));
+			mk_detect_render(out, sizeof(out), mk_msg("cli.baseline_live"), names, values, 2);
+			mk_info("%s", out);
+		}
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;

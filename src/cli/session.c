@@ -12,12 +12,35 @@
 #include "mieruka/capture.h"
 #include "mieruka/store.h"
 #include "mieruka/util.h"
+#include "mieruka/zones.h"
 
 #define STORE_QUEUE_BATCHES 4
 
 static const struct mk_store_ops *store_ops(struct mk_store *st)
 {
 	return ((struct mk_store_base *)st)->ops;
+}
+
+/* analyze --zones: the file's set replaces the database's; then the
+ * database's set (whoever wrote it) goes to the detector. */
+static int load_zones(struct mk_session *s, const struct mk_session_options *opt)
+{
+	const struct mk_store_ops *ops = store_ops(s->store);
+	struct mk_zones *z = NULL;
+
+	if (opt->zones != NULL &&
+	    (ops->begin(s->store) != 0 || ops->put_zones(s->store, opt->zones) != 0 ||
+	     ops->commit(s->store) != 0)) {
+		mk_error("%s: cannot store the zones: %s", opt->db_path, ops->error(s->store));
+		ops->rollback(s->store);
+		return -1;
+	}
+	if (ops->get_zones(s->store, &z) != 0) {
+		mk_error("%s", ops->error(s->store));
+		return -1;
+	}
+	mk_engine_set_zones(s->eng, z);
+	return 0;
 }
 
 int mk_session_open(struct mk_session *s, const struct mk_session_options *opt)
@@ -28,6 +51,7 @@ int mk_session_open(struct mk_session *s, const struct mk_session_options *opt)
 	memset(s, 0, sizeof(*s));
 	s->db_path = opt->db_path;
 	s->progress = opt->progress;
+	s->quiet = opt->quiet;
 	if (ops->open(&s->store, opt->db_path, err, sizeof(err)) != 0) {
 		mk_error("%s", err[0] ? err : "cannot open the database");
 		return -1;
@@ -37,6 +61,9 @@ int mk_session_open(struct mk_session *s, const struct mk_session_options *opt)
 		mk_error("%s", err);
 		goto fail;
 	}
+	/* Zones before the alerts of earlier runs, which may name them. */
+	if (load_zones(s, opt) != 0)
+		goto fail;
 	/* Earlier runs: the inventory and the conversations continue from them.
 	 * The maintenance windows come first: they label what follows. */
 	if (ops->each_window(s->store, mk_engine_add_window, s->eng) != 0 ||
@@ -47,11 +74,32 @@ int mk_session_open(struct mk_session *s, const struct mk_session_options *opt)
 		mk_error("%s: cannot read the earlier analysis: %s", opt->db_path, ops->error(s->store));
 		goto fail;
 	}
+	/* The learned baseline (unless asked to start it over). */
+	{
+		struct mk_detect *det = mk_engine_detector(s->eng);
+		struct mk_baseline_meta meta;
+		int found;
+
+		if (opt->relearn && ops->clear_baseline(s->store) != 0) {
+			mk_error("%s", ops->error(s->store));
+			goto fail;
+		}
+		if ((found = ops->get_baseline_meta(s->store, &meta)) < 0 ||
+		    ops->each_baseline_item(s->store, mk_detect_baseline_load_item, det) != 0) {
+			mk_error("%s: cannot read the baseline: %s", opt->db_path, ops->error(s->store));
+			goto fail;
+		}
+		if (found > 0)
+			mk_detect_baseline_load_meta(det, &meta);
+	}
 	s->writer = mk_store_writer_start(s->store, STORE_QUEUE_BATCHES);
 	if (s->writer == NULL) {
 		mk_error("cannot start the database writer");
 		goto fail;
 	}
+	if (opt->stream != NULL &&
+	    (s->feed = mk_feed_start(opt->stream, opt->db_path, s->writer)) == NULL)
+		goto fail;
 	return 0;
 fail:
 	mk_session_close(s);
@@ -84,6 +132,17 @@ int mk_session_file(struct mk_session *s, const char *path, uint32_t index)
 	mk_progress_start(&prog, s->progress, path);
 	memset(&pkt, 0, sizeof(pkt));
 	while ((rc = mk_capture_next(cap, &pkt)) == MK_CAP_PACKET) {
+		if (s->learn_bytes_left != 0) {
+			/* learning from the first part of the input: record header + data */
+			uint64_t used = (uint64_t)pkt.caplen + 16;
+
+			if (used < s->learn_bytes_left) {
+				s->learn_bytes_left -= used;
+			} else {
+				s->learn_bytes_left = 0;
+				mk_session_seal(s, "cli.baseline_auto");
+			}
+		}
 		mk_engine_packet(s->eng, &pkt);
 		if ((mk_engine_packets(s->eng) & 0xffff) == 0 && prog.enabled) {
 			uint64_t done, total;
@@ -128,6 +187,28 @@ int mk_session_file(struct mk_session *s, const char *path, uint32_t index)
 	return rc == MK_CAP_ERROR ? -1 : 0;
 }
 
+void mk_session_seal(struct mk_session *s, const char *how)
+{
+	struct mk_detect *det = mk_engine_detector(s->eng);
+	const struct mk_baseline_meta *m;
+	char when[40] = "-", items[24], percent[8], out[1024];
+	const char *names[] = {"items", "time", "percent"};
+	const char *values[] = {items, when, percent};
+
+	if (mk_detect_baseline_meta(det)->state != MK_BASELINE_LEARNING)
+		return;
+	mk_engine_baseline_seal(s->eng);
+	m = mk_detect_baseline_meta(det);
+	if (s->quiet)
+		return;
+	if (m->learn_end_ns != 0)
+		mk_time_rfc3339(m->learn_end_ns, when, sizeof(when));
+	snprintf(items, sizeof(items), "%zu", mk_detect_baseline_count(det));
+	snprintf(percent, sizeof(percent), "%u", s->learn_percent);
+	mk_detect_render(out, sizeof(out), mk_msg(how), names, values, 3);
+	fprintf(stderr, "mieruka: %s\n", out);
+}
+
 int mk_session_checkpoint(struct mk_session *s)
 {
 	struct mk_store_batch b;
@@ -140,6 +221,8 @@ int mk_session_checkpoint(struct mk_session *s)
 		mk_store_batch_clear(&b);
 		return -1;
 	}
+	if (s->feed != NULL)
+		mk_feed_kick(s->feed);
 	return 0;
 }
 
@@ -150,6 +233,9 @@ int mk_session_finish(struct mk_session *s)
 
 	mk_engine_finish(s->eng);
 	rc = mk_session_checkpoint(s);
+	/* The stream first: it waits for the writer's last commit. */
+	mk_feed_stop(s->feed);
+	s->feed = NULL;
 	if (mk_store_writer_stop(s->writer, err, sizeof(err)) != 0) {
 		mk_error("%s: writing the database failed: %s", s->db_path, err);
 		rc = -1;
@@ -162,6 +248,7 @@ void mk_session_close(struct mk_session *s)
 {
 	char err[512];
 
+	mk_feed_stop(s->feed);
 	if (s->writer != NULL)
 		mk_store_writer_stop(s->writer, err, sizeof(err));
 	mk_engine_free(s->eng);
@@ -325,17 +412,31 @@ static int load_window(void *ctx, const struct mk_window_rec *rec)
 	return 0;
 }
 
+static int count_item(void *ctx, const struct mk_baseline_item *it)
+{
+	(void)it;
+	((struct mk_report *)ctx)->n_baseline_items++;
+	return 0;
+}
+
 int mk_report_load(struct mk_store *st, struct mk_report *r)
 {
 	const struct mk_store_ops *ops = store_ops(st);
 	struct loader l = {r, 0, 0, 0, 0, 0, 0, 0};
+	struct mk_zones *zones = NULL;
 
 	memset(r, 0, sizeof(*r));
 	if (ops->each_capture(st, load_capture, &l) != 0 || ops->each_asset(st, load_asset, &l) != 0 ||
 	    ops->each_conv(st, load_conv, &l) != 0 || ops->each_counter(st, load_counter, &l) != 0 ||
 	    ops->each_alert(st, load_alert, &l) != 0 || ops->each_change(st, load_change, &l) != 0 ||
-	    ops->each_window(st, load_window, &l) != 0) {
+	    ops->each_window(st, load_window, &l) != 0 || ops->get_zones(st, &zones) != 0 ||
+	    ops->get_baseline_meta(st, &r->baseline) < 0 ||
+	    ops->each_baseline_item(st, count_item, r) != 0) {
 		mk_error("cannot read the database back: %s", ops->error(st));
+		return -1;
+	}
+	if (mk_report_set_zones(r, zones) != 0) {
+		mk_error("out of memory while reading the zones");
 		return -1;
 	}
 	return 0;
@@ -358,6 +459,8 @@ void mk_report_free(struct mk_report *r)
 	free(r->convs);
 	free(r->captures);
 	free(r->counters);
+	mk_zones_free(r->zones);
+	free(r->asset_zone);
 	memset(r, 0, sizeof(*r));
 }
 

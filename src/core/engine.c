@@ -52,6 +52,7 @@ struct mk_engine {
 	struct mk_oui *oui;
 	struct mk_fingerprints *fp;
 	uint64_t packets, now_ns;
+	uint64_t next_tick_ns, tick_ns; /* the detector's coarse tick (packet time) */
 	uint64_t ts_backwards;      /* packets older than the newest seen */
 	uint64_t parser_nomem, parser_invalid, no_slot_for_state;
 	struct mk_stream_stats stream_totals;
@@ -565,6 +566,7 @@ struct mk_engine *mk_engine_new(const struct mk_engine_config *cfg, char *err, s
 	}
 	if (msg[0] != '\0')
 		mk_warn("%s", msg);
+	eng->tick_ns = (uint64_t)mk_detect_tick_s(eng->det) * 1000000000ull;
 	eng->dec = mk_decoder_new(&cfg->decode);
 	eng->inv = mk_inventory_new(&cfg->inventory, eng->oui, eng->fp);
 	eng->convs = mk_conv_new(cfg->max_conversations);
@@ -628,6 +630,76 @@ int mk_engine_add_window(void *ctx, const struct mk_window_rec *rec)
 	return 0;
 }
 
+struct mk_detect *mk_engine_detector(struct mk_engine *eng)
+{
+	return eng->det;
+}
+
+/* ------------------------------------------------------------- baseline */
+
+/* The coarse tick: the detector sees every asset's running totals (volume
+ * per hour, silence).  O(assets), every tick_ns of packet time. */
+static void engine_tick(struct mk_engine *eng)
+{
+	mk_detect_tick_begin(eng->det, eng->now_ns);
+	mk_inventory_each_total(eng->inv, mk_detect_tick_object, eng->det);
+	eng->next_tick_ns = eng->now_ns + eng->tick_ns;
+}
+
+/* An open flow at sealing, as the conversation it will become. */
+static void seal_flow(void *ctx, const struct mk_flow *f)
+{
+	struct mk_conv_rec c;
+
+	memset(&c, 0, sizeof(c));
+	if (f->transport == MK_FT_TCP || f->transport == MK_FT_UDP) {
+		c.client = f->cli.ip;
+		c.server = f->srv.ip;
+		c.transport = f->transport;
+		c.port = f->srv.port;
+	} else if (f->transport == MK_FT_L2) {
+		c.client = f->cli.mac;
+		c.server = f->srv.mac;
+	} else {
+		return;
+	}
+	c.proto = f->app_proto;
+	c.first_ns = f->first_ns;
+	c.last_ns = f->last_ns;
+	c.packets = f->pkts[0] + f->pkts[1];
+	c.bytes = f->bytes[0] + f->bytes[1];
+	c.flows = 1;
+	memcpy(c.ops, f->ops, sizeof(c.ops));
+	mk_detect_baseline_learn_conv(ctx, &c);
+}
+
+void mk_engine_baseline_seal(struct mk_engine *eng)
+{
+	struct mk_asset_rec *assets = NULL;
+	struct mk_conv_rec *convs = NULL;
+	size_t na, nc;
+
+	if (mk_detect_baseline_meta(eng->det)->state != MK_BASELINE_LEARNING)
+		return;
+	if (eng->packets > 0)
+		engine_tick(eng); /* the figures of the last minutes count too */
+	na = mk_inventory_snapshot(eng->inv, &assets);
+	nc = mk_conv_snapshot(eng->convs, &convs);
+	mk_detect_baseline_learn_records(eng->det, assets, na == (size_t)-1 ? 0 : na, convs,
+	                                 nc == (size_t)-1 ? 0 : nc);
+	mk_flow_each(eng->flows, seal_flow, eng->det);
+	mk_detect_baseline_seal(eng->det, eng->now_ns);
+	for (size_t i = 0; na != (size_t)-1 && i < na; i++)
+		mk_asset_rec_clear(&assets[i]);
+	free(assets);
+	free(convs);
+}
+
+void mk_engine_set_zones(struct mk_engine *eng, struct mk_zones *z)
+{
+	mk_detect_set_zones(eng->det, z);
+}
+
 void mk_engine_packet(struct mk_engine *eng, struct mk_pkt *pkt)
 {
 	enum mk_decode_result res;
@@ -641,6 +713,11 @@ void mk_engine_packet(struct mk_engine *eng, struct mk_pkt *pkt)
 		eng->now_ns = pkt->ts_ns;
 	else
 		eng->ts_backwards++;
+	if (eng->now_ns >= eng->next_tick_ns) {
+		engine_tick(eng);
+		if (mk_detect_baseline_seal_due(eng->det, eng->now_ns))
+			mk_engine_baseline_seal(eng);
+	}
 
 	res = mk_decode(eng->dec, pkt);
 	if (res != MK_DECODE_OK) {
@@ -745,6 +822,9 @@ static void collect_counters(struct mk_engine *eng, struct counter_list *cl)
 	counter_add(cl, "detect.scan_sources_evicted", mk_detect_stats(eng->det)->scan_sources_evicted);
 	counter_add(cl, "changes.dropped", mk_detect_changes_dropped(eng->det));
 	counter_add(cl, "maintenance.windows_dropped", mk_detect_stats(eng->det)->windows_dropped);
+	counter_add(cl, "baseline.dropped", mk_detect_stats(eng->det)->baseline_dropped);
+	counter_add(cl, "baseline.tracked_dropped",
+	            mk_detect_stats(eng->det)->baseline_tracked_dropped);
 	for (size_t i = 0; i < eng->n_anomalies; i++) {
 		snprintf(name, sizeof(name), "anomaly.%s", eng->anomalies[i].name);
 		counter_add(cl, name, eng->anomalies[i].count);
@@ -787,6 +867,8 @@ int mk_engine_snapshot(struct mk_engine *eng, struct mk_store_batch *b)
 	size_t n;
 
 	memset(b, 0, sizeof(*b));
+	if (eng->packets > 0)
+		engine_tick(eng); /* judge the hour so far */
 	n = mk_inventory_snapshot(eng->inv, &b->assets);
 	if (n == (size_t)-1)
 		goto fail;
@@ -803,6 +885,10 @@ int mk_engine_snapshot(struct mk_engine *eng, struct mk_store_batch *b)
 	if (n == (size_t)-1)
 		goto fail;
 	b->n_changes = n;
+	n = mk_detect_baseline_export(eng->det, &b->baseline_meta, &b->baseline_items);
+	if (n == (size_t)-1)
+		goto fail;
+	b->n_baseline_items = n;
 	collect_counters(eng, &cl);
 	if (cl.failed)
 		goto fail_counters;

@@ -1,4 +1,5 @@
-/* detect.c - the detectors that need no learned baseline, and the alert table.
+/* detect.c - the alert table and the detectors that need no learned baseline
+ * (the baseline's are in baseline.c, reported through mk_detect_find).
  *
  * Alerts are aggregated in a bounded table keyed by (type, client, server,
  * protocol, subject): a new occurrence adds to the count and moves the last
@@ -23,6 +24,11 @@
  *   snapshot over the conversation and asset records.  These are "derived":
  *   their count is set from the records (which already hold earlier runs),
  *   never added, so repeated snapshots do not double count.
+ * - zone_violation: derived the same way, only when zones are defined
+ *   (mk_detect_set_zones): a conversation between two different zones that no
+ *   conduit allows (zones.h).  The alert keeps its zones as labels (id and
+ *   name), so an alert of an earlier run still names zones that were removed
+ *   since.
  *
  * The operations on controllers that alert, and the parameter changes
  * detect.tsv lists ("ledger" lines), also go to the change ledger
@@ -45,16 +51,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "detect/baseline_int.h"
 #include "detect/detect_int.h"
 #include "detect/ledger_int.h"
 #include "inventory/roles_int.h"
 #include "mieruka/proto.h"
 #include "mieruka/util.h"
+#include "mieruka/zones.h"
 
 #define MAX_EV 8
 #define NO_INDEX UINT32_MAX
 #define SCAN_PROBE_LIMIT 8
 #define NS_PER_S 1000000000ull
+#define NO_LABEL UINT16_MAX
+/* zone labels: the current zones plus those only earlier alerts name */
+#define MAX_ZONE_LABELS (MK_ZONES_MAX_ZONES + 256)
 
 struct ev {
 	char key[MK_DETECT_WORD_LEN];
@@ -71,6 +82,7 @@ struct alert {
 	struct mk_addr client, server;
 	char subject[MK_ALERT_SUBJECT_LEN];
 	char note[MK_DETECT_WORD_LEN]; /* {detail}, or the role for internet_from_control */
+	char value[MK_DETECT_VALUE_LEN], limit[MK_DETECT_VALUE_LEN]; /* baseline: {value} {limit} */
 	uint64_t first, last, count;
 	uint64_t d_count, d_first, d_last; /* derived: recomputed at each snapshot */
 	uint32_t hosts, ports, window_s;   /* scans */
@@ -78,6 +90,12 @@ struct alert {
 	struct ev ev[MAX_EV];
 	uint8_t n_ev;
 	uint64_t ev_more; /* occurrences whose detail did not fit */
+	uint16_t zl[2];   /* zone_violation: client's and server's zone label, NO_LABEL */
+};
+
+struct zone_label {
+	char id[MK_ZONE_ID_LEN];
+	char name[MK_ZONE_NAME_LEN];
 };
 
 struct scan_src {
@@ -105,7 +123,11 @@ struct mk_detect {
 	struct mk_ledger *ledger;
 	struct mk_window_rec *windows;
 	size_t n_windows, cap_windows;
-	int t_scan_hosts, t_scan_ports, t_remote, t_internet, t_inbound;
+	struct mk_baseline *bl;
+	int t_scan_hosts, t_scan_ports, t_remote, t_internet, t_inbound, t_zone;
+	struct mk_zones *zones; /* NULL: no zones, no zone check */
+	struct zone_label *zl;  /* [0, zone count) are the zones' own, in order */
+	size_t n_zl;
 };
 
 void mk_detect_limits_default(struct mk_detect_limits *lim)
@@ -180,12 +202,14 @@ struct mk_detect *mk_detect_new(const struct mk_detect_limits *lim, const char *
 	d->t_remote = mk_detect_type_index(&d->rules, "remote_access");
 	d->t_internet = mk_detect_type_index(&d->rules, "internet_from_control");
 	d->t_inbound = mk_detect_type_index(&d->rules, "inbound_from_internet");
+	d->t_zone = mk_detect_type_index(&d->rules, "zone_violation");
 	d->n_buckets = pow2_at_least(d->lim.max_alerts);
 	d->buckets = malloc(d->n_buckets * sizeof(*d->buckets));
 	d->n_scan = pow2_at_least(d->lim.max_scan_sources);
 	d->scan = calloc(d->n_scan, sizeof(*d->scan));
 	d->ledger = mk_ledger_new(d->lim.max_changes, d->rules.ledger_gap_s);
-	if (d->buckets == NULL || d->scan == NULL || d->ledger == NULL)
+	d->bl = mk_baseline_new(&d->rules);
+	if (d->buckets == NULL || d->scan == NULL || d->ledger == NULL || d->bl == NULL)
 		goto fail_oom;
 	memset(d->buckets, 0xff, d->n_buckets * sizeof(*d->buckets));
 	return d;
@@ -201,18 +225,34 @@ void mk_detect_free(struct mk_detect *d)
 {
 	if (d == NULL)
 		return;
+	mk_baseline_free(d->bl);
 	mk_detect_rules_clear(&d->rules);
 	free(d->alerts);
 	free(d->buckets);
 	free(d->scan);
 	mk_ledger_free(d->ledger);
 	free(d->windows);
+	mk_zones_free(d->zones);
+	free(d->zl);
 	free(d);
 }
 
 const struct mk_detect_stats *mk_detect_stats(const struct mk_detect *d)
 {
 	return &d->stats;
+}
+
+static void sync_stats(struct mk_detect *d)
+{
+	const struct mk_baseline_stats *bs = mk_baseline_stats(d->bl);
+
+	d->stats.baseline_dropped = bs->items_dropped;
+	d->stats.baseline_tracked_dropped = bs->tracked_dropped;
+}
+
+const struct mk_detect_rules *mk_detect_rules_of(const struct mk_detect *d)
+{
+	return &d->rules;
 }
 
 size_t mk_detect_count(const struct mk_detect *d)
@@ -280,14 +320,10 @@ static void subject_for(char *out, size_t len, const char *base, uint32_t w)
 /* The window a subject names, 0 when none. */
 static uint32_t window_of_subject(const char *subj)
 {
-	const char *p = strstr(subj, "maint:");
-	unsigned long v;
+	char copy[MK_ALERT_SUBJECT_LEN];
 
-	while (p != NULL && p != subj && p[-1] != ' ')
-		p = strstr(p + 1, "maint:");
-	if (p == NULL || !mk_parse_ulong(p + 6, UINT32_MAX, &v))
-		return 0;
-	return (uint32_t)v;
+	snprintf(copy, sizeof(copy), "%s", subj);
+	return mk_window_subject_strip(copy);
 }
 
 static uint32_t window_for(const struct mk_detect *d, uint64_t first, uint64_t last,
@@ -415,6 +451,7 @@ static struct alert *alert_get(struct mk_detect *d, int type, struct mk_addr c, 
 	a->server = s;
 	memcpy(a->subject, subj, sizeof(subj));
 	a->window = window_of_subject(subj);
+	a->zl[0] = a->zl[1] = NO_LABEL;
 	a->next = *slot;
 	*slot = (uint32_t)d->n;
 	d->n++;
@@ -444,6 +481,17 @@ static void alert_ev(struct alert *a, const char *key, uint64_t n)
 	snprintf(a->ev[a->n_ev].key, sizeof(a->ev[a->n_ev].key), "%s", key);
 	a->ev[a->n_ev].n = n;
 	a->n_ev++;
+}
+
+/* Sets (not adds) an evidence number: derived findings are recomputed. */
+static void alert_ev_set(struct alert *a, const char *key, uint64_t n)
+{
+	for (uint8_t i = 0; i < a->n_ev; i++)
+		if (strcmp(a->ev[i].key, key) == 0) {
+			a->ev[i].n = n;
+			return;
+		}
+	alert_ev(a, key, n);
 }
 
 /* ------------------------------------------------------- facts and flows */
@@ -786,6 +834,62 @@ void mk_detect_arp(struct mk_detect *d, const struct mk_pkt *pkt)
 	}
 }
 
+/* ------------------------------------------------------------- zones */
+
+/* The label of zone id (added with name when new), or NO_LABEL when the
+ * table is full or memory runs out. */
+static uint16_t zone_label(struct mk_detect *d, const char *id, const char *name)
+{
+	struct zone_label *l;
+
+	for (size_t i = 0; i < d->n_zl; i++)
+		if (strcmp(d->zl[i].id, id) == 0)
+			return (uint16_t)i;
+	if (d->zl == NULL && (d->zl = calloc(MAX_ZONE_LABELS, sizeof(*d->zl))) == NULL)
+		return NO_LABEL;
+	if (d->n_zl >= MAX_ZONE_LABELS)
+		return NO_LABEL;
+	l = &d->zl[d->n_zl];
+	mk_text_sanitize(l->id, sizeof(l->id), id, strlen(id));
+	mk_text_sanitize(l->name, sizeof(l->name), name, strlen(name));
+	return (uint16_t)d->n_zl++;
+}
+
+void mk_detect_set_zones(struct mk_detect *d, struct mk_zones *z)
+{
+	struct zone_label *old = d->zl;
+	size_t n_old = d->n_zl;
+	uint16_t *map = n_old > 0 ? malloc(n_old * sizeof(*map)) : NULL;
+
+	mk_zones_free(d->zones);
+	d->zones = NULL;
+	d->zl = NULL;
+	d->n_zl = 0;
+	if (mk_zones_count(z) > 0) {
+		d->zones = z;
+		/* the zones' own labels first: label i is zone i */
+		for (size_t i = 0; i < mk_zones_count(z); i++)
+			zone_label(d, mk_zones_id(z, i), mk_zones_name(z, i));
+		if (d->n_zl != mk_zones_count(z))
+			d->n_zl = 0; /* out of memory: alerts without zone evidence */
+	} else {
+		mk_zones_free(z);
+	}
+	/* Alerts loaded before keep their zones, by id. */
+	for (size_t i = 0; i < n_old; i++)
+		if (map != NULL)
+			map[i] = zone_label(d, old[i].id, old[i].name);
+	for (size_t i = 0; i < d->n; i++)
+		for (int k = 0; k < 2; k++) {
+			uint16_t *l = &d->alerts[i].zl[k];
+
+			if (*l != NO_LABEL)
+				*l = map != NULL && *l < n_old ? map[*l] : NO_LABEL;
+		}
+	free(map);
+	free(old);
+}
+
 /* ------------------------------------------------------ earlier runs */
 
 static bool parse_u64(const char *s, uint64_t *out)
@@ -805,6 +909,7 @@ static bool parse_u64(const char *s, uint64_t *out)
 void mk_detect_load(struct mk_detect *d, const struct mk_alert_rec *rec)
 {
 	char type[MK_ALERT_TYPE_LEN], subject[MK_ALERT_SUBJECT_LEN];
+	const char *zid[2] = {NULL, NULL}, *zname[2] = {NULL, NULL};
 	struct alert *a;
 	int t;
 
@@ -835,6 +940,21 @@ void mk_detect_load(struct mk_detect *d, const struct mk_alert_rec *rec)
 			mk_text_sanitize(a->note, sizeof(a->note), v, strlen(v));
 			continue;
 		}
+		if (strcmp(k, "value") == 0 || strcmp(k, "limit") == 0) {
+			char *dst = k[0] == 'v' ? a->value : a->limit;
+
+			mk_text_sanitize(dst, MK_DETECT_VALUE_LEN, v, strlen(v));
+			continue;
+		}
+		if (strncmp(k, "client_zone", 11) == 0 || strncmp(k, "server_zone", 11) == 0) {
+			int side = k[0] == 's';
+
+			if (strcmp(k + 11, "") == 0)
+				zid[side] = v;
+			else if (strcmp(k + 11, "_name") == 0)
+				zname[side] = v;
+			continue;
+		}
 		if (!parse_u64(v, &n))
 			continue;
 		if (strcmp(k, "distinct_hosts") == 0)
@@ -854,6 +974,10 @@ void mk_detect_load(struct mk_detect *d, const struct mk_alert_rec *rec)
 			alert_ev(a, key, n);
 		}
 	}
+	for (int side = 0; side < 2; side++)
+		if (zid[side] != NULL && zid[side][0] != '\0')
+			a->zl[side] = zone_label(d, zid[side], zname[side] != NULL ? zname[side]
+			                                                           : zid[side]);
 }
 
 /* ------------------------------------------------------------ snapshot */
@@ -916,8 +1040,8 @@ static int control_role_of(const struct mk_detect *d, const struct addr_ix *ix, 
 	return as->roles[0].role;
 }
 
-static void derive(struct mk_detect *d, int type, const struct mk_conv_rec *c, const char *note,
-                   uint32_t win)
+static struct alert *derive(struct mk_detect *d, int type, const struct mk_conv_rec *c,
+                            const char *note, uint32_t win)
 {
 	char subj[MK_ALERT_SUBJECT_LEN];
 	struct alert *a;
@@ -926,7 +1050,7 @@ static void derive(struct mk_detect *d, int type, const struct mk_conv_rec *c, c
 	a = alert_get(d, type, c->client, c->server, c->transport, c->port, c->proto, subj);
 
 	if (a == NULL)
-		return;
+		return NULL;
 	if (a->d_count == 0 || c->first_ns < a->d_first)
 		a->d_first = c->first_ns;
 	if (c->last_ns > a->d_last)
@@ -934,6 +1058,7 @@ static void derive(struct mk_detect *d, int type, const struct mk_conv_rec *c, c
 	a->d_count += c->flows > 0 ? c->flows : 1;
 	if (note != NULL)
 		snprintf(a->note, sizeof(a->note), "%s", note);
+	return a;
 }
 
 /* The window covering a whole conversation ([first, last]), by its addresses
@@ -955,14 +1080,63 @@ static uint32_t conv_window(const struct mk_detect *d, const struct mk_conv_rec 
 	return window_for(d, c->first_ns, c->last_ns, addrs, 4);
 }
 
+/* zone_violation: conversations between two different zones that no conduit
+ * allows.  Severity high when the server's zone holds a device of a
+ * detect.tsv "zone_high_role" (a controller), else the alerts.tsv default.
+ * Hosts in no zone (the internet) are internet_from_control's business. */
+static void derive_zones(struct mk_detect *d, const struct mk_asset_rec *assets, size_t n_assets,
+                         const struct mk_conv_rec *convs, size_t n_convs,
+                         const struct addr_ix *ix, size_t n_ix)
+{
+	size_t nz = mk_zones_count(d->zones);
+	struct mk_zones_map *m;
+	bool *high;
+
+	if (nz == 0 || d->t_zone < 0)
+		return;
+	m = mk_zones_map_new(d->zones, assets, n_assets);
+	high = calloc(nz, sizeof(*high));
+	if (m == NULL || high == NULL)
+		goto out;
+	for (size_t i = 0; i < n_assets; i++) {
+		const struct mk_asset_rec *as = &assets[i];
+		int zi = mk_zones_map_asset(m, i);
+
+		if (zi >= 0 && as->n_roles > 0 && as->roles[0].role < MK_ROLE_COUNT &&
+		    d->rules.zone_high_role[as->roles[0].role] &&
+		    as->roles[0].confidence >= d->rules.control_role_min_confidence)
+			high[zi] = true;
+	}
+	for (size_t i = 0; i < n_convs; i++) {
+		const struct mk_conv_rec *c = &convs[i];
+		int zc = mk_zones_map_addr(m, &c->client), zs;
+		struct mk_addr cl = c->client, sv = c->server;
+		struct alert *a;
+
+		if (zc < 0 || (zs = mk_zones_map_addr(m, &c->server)) < 0 || zc == zs ||
+		    mk_zones_allows(d->zones, (size_t)zc, (size_t)zs, c->proto, c->transport, c->port))
+			continue;
+		addr_norm(&cl);
+		addr_norm(&sv);
+		a = derive(d, d->t_zone, c, NULL, conv_window(d, c, &cl, &sv, ix, n_ix, assets));
+		if (a == NULL)
+			continue;
+		a->zl[0] = (size_t)zc < d->n_zl ? (uint16_t)zc : NO_LABEL;
+		a->zl[1] = (size_t)zs < d->n_zl ? (uint16_t)zs : NO_LABEL;
+		if (high[zs] && a->severity < MK_SEV_HIGH)
+			a->severity = MK_SEV_HIGH;
+	}
+out:
+	free(high);
+	mk_zones_map_free(m);
+}
+
 static void derive_all(struct mk_detect *d, const struct mk_asset_rec *assets, size_t n_assets,
                        const struct mk_conv_rec *convs, size_t n_convs)
 {
 	struct addr_ix *ix = NULL;
 	size_t n_ix = 0, want = 0;
 
-	for (size_t i = 0; i < d->n; i++)
-		d->alerts[i].d_count = 0;
 	for (size_t i = 0; i < n_assets; i++)
 		want += assets[i].n_ips;
 	if (want > 0 && (ix = malloc(want * sizeof(*ix))) != NULL) {
@@ -1002,7 +1176,13 @@ static void derive_all(struct mk_detect *d, const struct mk_asset_rec *assets, s
 				       conv_window(d, c, &cl, &sv, ix, n_ix, assets));
 		}
 	}
+	derive_zones(d, assets, n_assets, convs, n_convs, ix, n_ix);
 	free(ix);
+}
+
+/* Derived counts replace the counts: they were recomputed from the records. */
+static void derive_apply(struct mk_detect *d)
+{
 	for (size_t i = 0; i < d->n; i++) {
 		struct alert *a = &d->alerts[i];
 
@@ -1012,6 +1192,45 @@ static void derive_all(struct mk_detect *d, const struct mk_asset_rec *assets, s
 		a->first = a->d_first;
 		a->last = a->d_last;
 	}
+}
+
+void mk_detect_find(struct mk_detect *d, const struct mk_detect_finding *f, bool derived)
+{
+	const struct mk_addr addrs[2] = {f->client, f->server};
+	char subj[MK_ALERT_SUBJECT_LEN];
+	struct alert *a;
+
+	/* A deviation during planned work is planned too (its subject names the
+	 * window; mk_window_subject_strip gives the baseline key back). */
+	subject_for(subj, sizeof(subj), f->subject != NULL ? f->subject : "",
+	            window_for(d, f->first, f->last > f->first ? f->last : f->first, addrs, 2));
+	a = alert_get(d, f->type, f->client, f->server, f->transport, f->port, f->proto, subj);
+
+	if (a == NULL)
+		return;
+	if (f->severity > a->severity && f->severity < MK_SEV_COUNT)
+		a->severity = f->severity;
+	if (derived) {
+		if (a->d_count == 0 || f->first < a->d_first)
+			a->d_first = f->first;
+		if (f->last > a->d_last)
+			a->d_last = f->last;
+		a->d_count += f->count > 0 ? f->count : 1;
+	} else if (f->count > 0) {
+		alert_seen(a, f->first, f->count);
+		if (f->last > a->last)
+			a->last = f->last;
+	} else if (f->last > a->last) {
+		a->last = f->last;
+	}
+	if (f->note != NULL)
+		mk_text_sanitize(a->note, sizeof(a->note), f->note, strlen(f->note));
+	if (f->value != NULL)
+		snprintf(a->value, sizeof(a->value), "%s", f->value);
+	if (f->limit != NULL)
+		snprintf(a->limit, sizeof(a->limit), "%s", f->limit);
+	for (size_t i = 0; i < f->n_ev && i < MK_DETECT_FINDING_EV; i++)
+		alert_ev_set(a, f->ev_key[i], f->ev[i]);
 }
 
 /* ------------------------------------------------------------- texts */
@@ -1141,10 +1360,15 @@ static int export_one(const struct mk_detect *d, const struct alert *a, struct m
 	const struct mk_alert_type *t = &d->rules.types[a->type];
 	char client[MK_ADDR_STRLEN] = "-", server[MK_ADDR_STRLEN] = "-", port[8] = "-";
 	char count[24], hosts[16], ports[16], window[16], rolekey[64];
-	const char *names[] = {"client", "server", "protocol", "port",   "count",
-	                       "detail", "hosts",  "ports",    "window", "role"};
-	const char *values[10];
+	const char *names[] = {"client", "server", "protocol", "port",        "count",
+	                       "detail", "hosts",  "ports",    "window",      "role",
+	                       "client_zone", "server_zone", "value", "limit"};
+	const char *values[14];
+	const struct zone_label *zl[2];
 	bool internet = a->type == d->t_internet;
+	/* new_operation's {detail} is an operation class: op.* of messages.tsv */
+	bool opclass = strcmp(t->id, "new_operation") == 0;
+	char opkey[64];
 	int rc = 0;
 
 	memset(rec, 0, sizeof(*rec));
@@ -1182,14 +1406,24 @@ static int export_one(const struct mk_detect *d, const struct alert *a, struct m
 	values[6] = hosts;
 	values[7] = ports;
 	values[8] = window;
+	for (int k = 0; k < 2; k++) {
+		zl[k] = a->zl[k] < d->n_zl ? &d->zl[a->zl[k]] : NULL;
+		values[10 + k] = zl[k] != NULL ? zl[k]->name : "-";
+	}
+	values[12] = a->value;
+	values[13] = a->limit;
 	for (int l = 0; l < 2; l++) {
 		char **title = l == MK_LANG_EN ? &rec->title_en : &rec->title_ja;
 		char **detail = l == MK_LANG_EN ? &rec->detail_en : &rec->detail_ja;
 
 		/* The role name in the reader's language (messages.tsv role.*). */
 		values[9] = internet ? mk_msg_lang(rolekey, (enum mk_lang)l) : a->note;
-		*title = render_dup(t->title[l], names, values, 10);
-		*detail = render_dup(t->detail[l], names, values, 10);
+		if (opclass) {
+			snprintf(opkey, sizeof(opkey), "op.%s", a->note);
+			values[5] = mk_msg_lang(opkey, (enum mk_lang)l);
+		}
+		*title = render_dup(t->title[l], names, values, 14);
+		*detail = render_dup(t->detail[l], names, values, 14);
 		if (*title == NULL || *detail == NULL)
 			rc = -1;
 	}
@@ -1209,6 +1443,10 @@ static int export_one(const struct mk_detect *d, const struct alert *a, struct m
 		if (w != NULL && w->note[0] != '\0')
 			rc |= add_evidence(rec, "maintenance_note", w->note);
 	}
+	if (a->value[0] != '\0')
+		rc |= add_evidence(rec, "value", a->value);
+	if (a->limit[0] != '\0')
+		rc |= add_evidence(rec, "limit", a->limit);
 	if (a->type == d->t_scan_hosts || a->type == d->t_scan_ports) {
 		if (a->hosts > 0)
 			rc |= add_evidence_u64(rec, "distinct_hosts", a->hosts);
@@ -1216,6 +1454,12 @@ static int export_one(const struct mk_detect *d, const struct alert *a, struct m
 			rc |= add_evidence_u64(rec, "distinct_ports", a->ports);
 		rc |= add_evidence_u64(rec, "window_s", a->window_s);
 	}
+	for (int k = 0; k < 2; k++)
+		if (zl[k] != NULL) {
+			rc |= add_evidence(rec, k == 0 ? "client_zone" : "server_zone", zl[k]->id);
+			rc |= add_evidence(rec, k == 0 ? "client_zone_name" : "server_zone_name",
+			                   zl[k]->name);
+		}
 	for (uint8_t i = 0; i < a->n_ev; i++)
 		rc |= add_evidence_u64(rec, a->ev[i].key, a->ev[i].n);
 	if (a->ev_more > 0)
@@ -1230,7 +1474,12 @@ size_t mk_detect_snapshot(struct mk_detect *d, const struct mk_asset_rec *assets
 	struct mk_alert_rec *v;
 
 	*out = NULL;
+	for (size_t i = 0; i < d->n; i++)
+		d->alerts[i].d_count = 0;
 	derive_all(d, assets, n_assets, convs, n_convs);
+	mk_baseline_snapshot(d->bl, d, assets, n_assets, convs, n_convs);
+	derive_apply(d);
+	sync_stats(d);
 	if (d->n == 0)
 		return 0;
 	v = calloc(d->n, sizeof(*v));
@@ -1245,4 +1494,89 @@ size_t mk_detect_snapshot(struct mk_detect *d, const struct mk_asset_rec *assets
 		}
 	*out = v;
 	return d->n;
+}
+
+/* ------------------------------------------------------------ baseline */
+
+void mk_detect_baseline_load_meta(struct mk_detect *d, const struct mk_baseline_meta *m)
+{
+	mk_baseline_load_meta(d->bl, m);
+}
+
+int mk_detect_baseline_load_item(void *ctx, const struct mk_baseline_item *item)
+{
+	struct mk_detect *d = ctx;
+
+	mk_baseline_load_item(d->bl, item); /* a refusal is counted, not an error */
+	return 0;
+}
+
+void mk_detect_baseline_learn(struct mk_detect *d, const char *source, uint32_t hours)
+{
+	mk_baseline_learn(d->bl, source, hours);
+}
+
+bool mk_detect_baseline_seal_due(const struct mk_detect *d, uint64_t now)
+{
+	return mk_baseline_seal_due(d->bl, now);
+}
+
+void mk_detect_baseline_learn_records(struct mk_detect *d, const struct mk_asset_rec *assets,
+                                      size_t n_assets, const struct mk_conv_rec *convs,
+                                      size_t n_convs)
+{
+	mk_baseline_learn_records(d->bl, assets, n_assets, convs, n_convs);
+}
+
+void mk_detect_baseline_learn_conv(struct mk_detect *d, const struct mk_conv_rec *c)
+{
+	mk_baseline_learn_conv(d->bl, c);
+}
+
+void mk_detect_baseline_seal(struct mk_detect *d, uint64_t now)
+{
+	mk_baseline_seal(d->bl, now);
+}
+
+const struct mk_baseline_meta *mk_detect_baseline_meta(const struct mk_detect *d)
+{
+	return mk_baseline_meta(d->bl);
+}
+
+size_t mk_detect_baseline_count(const struct mk_detect *d)
+{
+	return mk_baseline_count(d->bl);
+}
+
+size_t mk_detect_baseline_export(struct mk_detect *d, struct mk_baseline_meta **meta,
+                                 struct mk_baseline_item **items)
+{
+	return mk_baseline_export(d->bl, meta, items);
+}
+
+uint32_t mk_detect_tick_s(const struct mk_detect *d)
+{
+	return d->rules.tick_s;
+}
+
+uint32_t mk_detect_learn_percent(const struct mk_detect *d)
+{
+	return d->rules.learn_capture_percent;
+}
+
+uint32_t mk_detect_learn_live_hours(const struct mk_detect *d)
+{
+	return d->rules.learn_live_hours;
+}
+
+void mk_detect_tick_begin(struct mk_detect *d, uint64_t now)
+{
+	mk_baseline_tick_begin(d->bl, now);
+}
+
+void mk_detect_tick_object(void *ctx, const struct mk_inventory_total *t)
+{
+	struct mk_detect *d = ctx;
+
+	mk_baseline_tick_object(d->bl, d, t);
 }

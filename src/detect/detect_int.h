@@ -57,6 +57,7 @@ struct mk_detect_rules {
 	bool remote[MK_PROTO_COUNT];
 	bool control_role[MK_ROLE_COUNT];
 	uint32_t control_role_min_confidence;
+	bool zone_high_role[MK_ROLE_COUNT]; /* zone_violation is high into a zone holding these */
 	uint32_t probe_max_packets;
 	uint32_t scan_hosts_min, scan_hosts_window_s;
 	uint32_t scan_ports_min, scan_ports_window_s;
@@ -66,6 +67,19 @@ struct mk_detect_rules {
 	size_t n_ledger;
 	uint32_t ledger_ops[MK_PROTO_COUNT]; /* bit op: some ledger line names (proto, op) */
 	uint32_t ledger_gap_s;
+	/* baseline (src/detect/baseline.c; detect.tsv "baseline" section) */
+	uint32_t baseline_max_items;        /* learned keys kept */
+	uint32_t baseline_max_tracked;      /* devices followed for volume and silence */
+	uint32_t tick_s;                    /* packet-time interval of the volume/silence tick */
+	uint32_t learn_capture_percent;     /* analyze without a baseline: learn this % of input */
+	uint32_t learn_live_hours;          /* monitor: learning period */
+	uint32_t volume_factor;             /* an hour above factor x learned max ... */
+	uint32_t volume_floor_kb;           /* ... and above this many kB is an anomaly */
+	uint32_t silence_min_s;             /* device_silent: at least this long ... */
+	uint32_t silence_factor;            /* ... and factor x the longest learned silence */
+	uint32_t silence_min_ticks;         /* only devices heard in this many learning ticks */
+	uint32_t writer_role_min_confidence;
+	bool writer_role[MK_ROLE_COUNT];    /* roles that may write to controllers */
 };
 
 void mk_detect_rules_init(struct mk_detect_rules *r);
@@ -78,5 +92,31 @@ int mk_detect_rules_load_detect(struct mk_detect_rules *r, const char *path, cha
                                 size_t errlen);
 /* Index of the alert type id, -1 if unknown. */
 int mk_detect_type_index(const struct mk_detect_rules *r, const char *id);
+
+/* ---- findings of the baseline detectors (src/detect/baseline.c) ---- */
+#define MK_DETECT_FINDING_EV 4
+#define MK_DETECT_VALUE_LEN 24
+
+struct mk_detect;
+
+struct mk_detect_finding {
+	int type; /* alert type index */
+	struct mk_addr client, server;
+	uint8_t transport;
+	uint16_t port, proto;
+	const char *subject;       /* extra key part ("" when none) */
+	uint8_t severity;          /* the alert is raised to at least this */
+	uint64_t first, last, count;
+	const char *note;          /* {detail}; NULL keeps the alert's */
+	const char *value, *limit; /* {value}, {limit}; NULL keeps the alert's */
+	const char *ev_key[MK_DETECT_FINDING_EV]; /* evidence numbers, set (not added) */
+	uint64_t ev[MK_DETECT_FINDING_EV];
+	size_t n_ev;
+};
+/* Records a finding.  derived: its count is recomputed from the records at
+ * every snapshot (like remote_access: repeated snapshots never double count);
+ * otherwise the count is added (ticks). */
+void mk_detect_find(struct mk_detect *d, const struct mk_detect_finding *f, bool derived);
+const struct mk_detect_rules *mk_detect_rules_of(const struct mk_detect *d);
 
 #endif /* MIERUKA_DETECT_INT_H */

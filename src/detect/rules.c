@@ -28,6 +28,17 @@ void mk_detect_rules_init(struct mk_detect_rules *r)
 	r->arp_sweep_min = 64;
 	r->arp_sweep_window_s = 60;
 	r->ledger_gap_s = 300;
+	r->baseline_max_items = 100000;
+	r->baseline_max_tracked = 32768;
+	r->tick_s = 60;
+	r->learn_capture_percent = 25;
+	r->learn_live_hours = 72;
+	r->volume_factor = 4;
+	r->volume_floor_kb = 10000;
+	r->silence_min_s = 900;
+	r->silence_factor = 3;
+	r->silence_min_ticks = 3;
+	r->writer_role_min_confidence = 50;
 }
 
 void mk_detect_rules_clear(struct mk_detect_rules *r)
@@ -176,6 +187,21 @@ static bool set_line(struct mk_detect_rules *r, const char *name, const char *va
 	    {"arp_sweep_min", offsetof(struct mk_detect_rules, arp_sweep_min), 2, 512},
 	    {"arp_sweep_window_s", offsetof(struct mk_detect_rules, arp_sweep_window_s), 1, 86400},
 	    {"ledger_gap_s", offsetof(struct mk_detect_rules, ledger_gap_s), 1, 86400},
+	    {"baseline_max_items", offsetof(struct mk_detect_rules, baseline_max_items), 16,
+	     10000000},
+	    {"baseline_max_tracked", offsetof(struct mk_detect_rules, baseline_max_tracked), 16,
+	     10000000},
+	    {"tick_s", offsetof(struct mk_detect_rules, tick_s), 1, 3600},
+	    {"learn_capture_percent", offsetof(struct mk_detect_rules, learn_capture_percent), 1,
+	     99},
+	    {"learn_live_hours", offsetof(struct mk_detect_rules, learn_live_hours), 1, 8760},
+	    {"volume_factor", offsetof(struct mk_detect_rules, volume_factor), 1, 1000},
+	    {"volume_floor_kb", offsetof(struct mk_detect_rules, volume_floor_kb), 1, 100000000},
+	    {"silence_min_s", offsetof(struct mk_detect_rules, silence_min_s), 60, 30 * 86400},
+	    {"silence_factor", offsetof(struct mk_detect_rules, silence_factor), 1, 100},
+	    {"silence_min_ticks", offsetof(struct mk_detect_rules, silence_min_ticks), 1, 100000},
+	    {"writer_role_min_confidence",
+	     offsetof(struct mk_detect_rules, writer_role_min_confidence), 0, 100},
 	};
 
 	for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
@@ -221,6 +247,18 @@ static bool detect_line(struct mk_detect_rules *r, char *line)
 		if ((a = mk_role_from_name(f[1])) < 0)
 			return false;
 		r->control_role[a] = true;
+		return true;
+	}
+	if (n == 2 && strcmp(f[0], "zone_high_role") == 0) {
+		if ((a = mk_role_from_name(f[1])) < 0)
+			return false;
+		r->zone_high_role[a] = true;
+		return true;
+	}
+	if (n == 2 && strcmp(f[0], "writer_role") == 0) {
+		if ((a = mk_role_from_name(f[1])) < 0)
+			return false;
+		r->writer_role[a] = true;
 		return true;
 	}
 	if (n == 3 && strcmp(f[0], "routine_alert") == 0) {

@@ -595,6 +595,14 @@ void mk_flow_flush(struct mk_flow_table *ft)
 			flow_end(ft, &ft->nodes[k], MK_FLOW_END_SHUTDOWN);
 }
 
+void mk_flow_each(const struct mk_flow_table *ft, void (*cb)(void *ctx, const struct mk_flow *f),
+                  void *ctx)
+{
+	for (uint32_t k = 0; k < ft->n_nodes; k++)
+		if (ft->nodes[k].used)
+			cb(ctx, &ft->nodes[k].flow);
+}
+
 const struct mk_flow_stats *mk_flow_stats(const struct mk_flow_table *ft)
 {
 	return &ft->st;

@@ -1856,3 +1856,28 @@ out_free:
 	*out = recs;
 	return n;
 }
+
+void mk_inventory_each_total(const struct mk_inventory *inv, mk_inventory_total_cb cb, void *ctx)
+{
+	struct mk_inventory_total t;
+
+	for (size_t a = 0; inv != NULL && a < inv->n; a++) {
+		const struct inv_asset *as = &inv->a[a];
+
+		memset(&t, 0, sizeof(t));
+		if (as->kind == K_MAC) {
+			t.by_mac = true;
+			if (as->u.m.n_ips > 0)
+				t.ip = as->u.m.ips[0].ip;
+		} else if (!(as->flags & F_PRESENT) || !mk_addr_is_private(&as->key)) {
+			continue;
+		} else {
+			t.ip = as->key;
+		}
+		t.key = as->key;
+		t.first_ns = as->first_ns;
+		t.last_ns = as->last_ns;
+		t.bytes = as->bytes;
+		cb(ctx, &t);
+	}
+}

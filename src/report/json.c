@@ -6,7 +6,8 @@
  *                   [{"key", "value", "source"}]
  *   communication:  "flows": connections/flows folded into the record
  *   alert:          "count", "first_seen", "last_seen" (aggregation: one alert per
- *                   type and subject, counted)
+ *                   type and subject, counted); in the alert stream's JSON lines
+ *                   also "event" (alert_stream.h)
  *   top level:      "changes": [CHANGE] (the change ledger, mk_report_json_change),
  *                   "maintenance_windows": [{"id", "start", "end", "devices",
  *                   "vendor", "note", "created"}],
@@ -113,8 +114,11 @@ static void json_identity(struct mk_json *j, const struct mk_identity_rec *id)
 	mk_json_end_object(j);
 }
 
-static void json_asset(struct mk_json *j, const struct mk_asset_rec *a)
+static void json_asset(struct mk_json *j, const struct mk_report *rep, size_t i_asset)
 {
+	const struct mk_asset_rec *a = &rep->assets[i_asset];
+	const char *zid, *zname;
+
 	mk_json_begin_object(j);
 	mk_json_key(j, "id");
 	mk_json_stringn(j, a->id, strnlen(a->id, sizeof(a->id)));
@@ -194,6 +198,18 @@ static void json_asset(struct mk_json *j, const struct mk_asset_rec *a)
 		mk_json_end_object(j);
 	}
 	mk_json_end_array(j);
+	/* the asset's zone (zones.h): {"id", "name"}, null when in none */
+	mk_json_key(j, "zone");
+	if (mk_report_asset_zone(rep, i_asset, &zid, &zname)) {
+		mk_json_begin_object(j);
+		mk_json_key(j, "id");
+		mk_json_string(j, zid);
+		mk_json_key(j, "name");
+		mk_json_string(j, zname);
+		mk_json_end_object(j);
+	} else {
+		mk_json_null(j);
+	}
 	mk_json_end_object(j);
 }
 
@@ -257,8 +273,9 @@ static bool all_digits(const char *s)
 	return n > 0 && n < 20 && !(n > 1 && s[0] == '0');
 }
 
-static void json_alert(struct mk_json *j, const struct mk_report *r,
-                       const struct mk_report_index *ix, const struct mk_alert_rec *a)
+void mk_report_json_alert(struct mk_json *j, const struct mk_report *r,
+                          const struct mk_report_index *ix, const struct mk_alert_rec *a,
+                          const char *event)
 {
 	size_t assets[MAX_REFS], convs[MAX_REFS], na, nc;
 	char type[MK_ALERT_TYPE_LEN];
@@ -346,6 +363,10 @@ static void json_alert(struct mk_json *j, const struct mk_report *r,
 	if (a->status_note != NULL && a->status_note[0] != '\0') {
 		mk_json_key(j, "status_note");
 		mk_json_string(j, a->status_note);
+	}
+	if (event != NULL) {
+		mk_json_key(j, "event");
+		mk_json_string(j, event);
 	}
 	mk_json_end_object(j);
 }
@@ -450,7 +471,7 @@ int mk_report_json(FILE *f, const struct mk_report *r)
 	mk_json_key(&j, "assets");
 	mk_json_begin_array(&j);
 	for (size_t i = 0; i < r->n_assets; i++)
-		json_asset(&j, &r->assets[i]);
+		json_asset(&j, r, i);
 	mk_json_end_array(&j);
 
 	mk_json_key(&j, "communications");
@@ -463,7 +484,7 @@ int mk_report_json(FILE *f, const struct mk_report *r)
 	mk_json_begin_array(&j);
 	ix = mk_report_index_new(r);
 	for (size_t i = 0; i < r->n_alerts; i++)
-		json_alert(&j, r, ix, &r->alerts[i]);
+		mk_report_json_alert(&j, r, ix, &r->alerts[i], NULL);
 	mk_json_end_array(&j);
 
 	mk_json_key(&j, "changes");
@@ -478,6 +499,25 @@ int mk_report_json(FILE *f, const struct mk_report *r)
 	for (size_t i = 0; i < r->n_windows; i++)
 		json_window(&j, &r->windows[i]);
 	mk_json_end_array(&j);
+
+	/* extension: the learned baseline (docs/ARCHITECTURE.md "Detection") */
+	mk_json_key(&j, "baseline");
+	mk_json_begin_object(&j);
+	mk_json_key(&j, "state");
+	mk_json_string(&j, mk_baseline_state_name(r->baseline.state));
+	mk_json_key(&j, "learn_start");
+	if (r->baseline.learn_start_ns != 0)
+		mk_json_time(&j, r->baseline.learn_start_ns);
+	else
+		mk_json_null(&j);
+	mk_json_key(&j, "learn_end");
+	if (r->baseline.learn_end_ns != 0)
+		mk_json_time(&j, r->baseline.learn_end_ns);
+	else
+		mk_json_null(&j);
+	mk_json_key(&j, "items");
+	mk_json_uint(&j, r->n_baseline_items);
+	mk_json_end_object(&j);
 
 	mk_json_key(&j, "statistics");
 	mk_json_begin_object(&j);

@@ -161,7 +161,52 @@ const char *const mk_store_migrations[] = {
 	"ALTER TABLE alerts ADD COLUMN status_note TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE alerts ADD COLUMN status_ns INTEGER NOT NULL DEFAULT 0;",
 
-	/* ---- version 4: the change ledger and maintenance windows (src/detect/ledger.c) ---- */
+	/* ---- version 4: zones and conduits (src/detect/zones.c, include/mieruka/zones.h) ----
+	 * The set is replaced as a whole (mieruka zones import); values are kept as
+	 * the zone file writes them, so people and the dashboard read them as is. */
+	"CREATE TABLE zones ("
+	"  id TEXT PRIMARY KEY,"              /* ASCII id of the zone file */
+	"  seq INTEGER NOT NULL,"             /* order of the file */
+	"  name TEXT NOT NULL"                /* plain name, UTF-8 ('ライン1') */
+	");"
+	"CREATE TABLE zone_members ("
+	"  zone_id TEXT NOT NULL REFERENCES zones(id) ON DELETE CASCADE,"
+	"  seq INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL,"               /* subnet, vlan, asset */
+	"  value TEXT NOT NULL,"              /* '192.168.10.0/24', '10', '00:1b:1b:12:34:56' */
+	"  PRIMARY KEY (zone_id, seq)"
+	");"
+	"CREATE TABLE conduits ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  from_zone TEXT NOT NULL REFERENCES zones(id) ON DELETE CASCADE," /* clients here ... */
+	"  to_zone TEXT NOT NULL REFERENCES zones(id) ON DELETE CASCADE,"   /* ... reach servers here */
+	"  services TEXT NOT NULL DEFAULT ''" /* 'modbus/502 s7comm'; '' = any traffic */
+	");",
+
+	/* ---- version 5: the learned baseline (include/mieruka/baseline.h) ---- */
+	/* One meta row (learning or judging, since when); items are learned keys
+	 * by kind ("device", "conversation", ...) with their numbers n0..n2 (the
+	 * meaning per kind is in baseline.h); accepted = taught by a person. */
+	"CREATE TABLE baseline_meta ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  state TEXT NOT NULL,"              /* none, learning, judging */
+	"  source TEXT NOT NULL DEFAULT '',"  /* learn_captures, capture_start, live */
+	"  learn_start_ns INTEGER NOT NULL DEFAULT 0,"
+	"  learn_end_ns INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE TABLE baseline_items ("
+	"  kind TEXT NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  first_ns INTEGER NOT NULL DEFAULT 0,"
+	"  last_ns INTEGER NOT NULL DEFAULT 0,"
+	"  n0 INTEGER NOT NULL DEFAULT 0,"
+	"  n1 INTEGER NOT NULL DEFAULT 0,"
+	"  n2 INTEGER NOT NULL DEFAULT 0,"
+	"  accepted INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (kind, key)"
+	");",
+
+	/* ---- version 6: the change ledger and maintenance windows (src/detect/ledger.c) ---- */
 	/* One row per ledger entry (a burst of identical operations on a
 	 * controller); replaced by id at every snapshot.  maintenance_id is the
 	 * window the operations happened in, 0 when none.  Window ids are never

@@ -36,6 +36,7 @@
 #include "mieruka/pkt.h"
 #include "mieruka/util.h"
 #include "store/schema.h"
+#include "store/sqlite_int.h"
 
 #define BUSY_TIMEOUT_MS 5000
 /* Caps on child rows read back per record: a damaged or hostile database
@@ -86,6 +87,12 @@ enum stmt_id {
 	S_ALERT_SEL,
 	S_ALERT_EV_SEL,
 	S_ALERT_STATUS,
+	S_BL_META_SEL,
+	S_BL_META_PUT,
+	S_BL_ITEM_PUT,
+	S_BL_ITEM_SEL,
+	S_BL_CLEAR_META,
+	S_BL_CLEAR_ITEMS,
 	S_CHANGE_UPSERT,
 	S_CHANGE_SEL,
 	S_WINDOW_INS,
@@ -185,6 +192,26 @@ static const char *const stmt_sql[S_COUNT] = {
 	                " FROM alerts ORDER BY first_ns, id",
 	[S_ALERT_STATUS] = "UPDATE alerts SET status=?2, status_note=?3, status_ns=?4 WHERE id=?1",
 	[S_ALERT_EV_SEL] = "SELECT key, value FROM alert_evidence WHERE alert_id=?1 ORDER BY seq",
+	[S_BL_META_SEL] = "SELECT state, source, learn_start_ns, learn_end_ns FROM baseline_meta"
+	                  " WHERE id=1",
+	[S_BL_META_PUT] =
+		"INSERT INTO baseline_meta(id, state, source, learn_start_ns, learn_end_ns)"
+		" VALUES(1,?1,?2,?3,?4) ON CONFLICT(id) DO UPDATE SET state=excluded.state,"
+		" source=excluded.source, learn_start_ns=excluded.learn_start_ns,"
+		" learn_end_ns=excluded.learn_end_ns",
+	/* merged, never shrunk (baseline.h) */
+	[S_BL_ITEM_PUT] =
+		"INSERT INTO baseline_items(kind, key, first_ns, last_ns, n0, n1, n2, accepted)"
+		" VALUES(?1,?2,?3,?4,?5,?6,?7,?8) ON CONFLICT(kind, key) DO UPDATE SET"
+		" first_ns=CASE WHEN excluded.first_ns<>0 AND (first_ns=0 OR excluded.first_ns<first_ns)"
+		" THEN excluded.first_ns ELSE first_ns END,"
+		" last_ns=MAX(last_ns, excluded.last_ns), n0=MAX(n0, excluded.n0),"
+		" n1=MAX(n1, excluded.n1), n2=MAX(n2, excluded.n2),"
+		" accepted=MAX(accepted, excluded.accepted)",
+	[S_BL_ITEM_SEL] = "SELECT kind, key, first_ns, last_ns, n0, n1, n2, accepted"
+	                  " FROM baseline_items ORDER BY kind, key",
+	[S_BL_CLEAR_META] = "DELETE FROM baseline_meta",
+	[S_BL_CLEAR_ITEMS] = "DELETE FROM baseline_items",
 	[S_CHANGE_UPSERT] =
 		"INSERT INTO changes(id, client, server, proto, operation, detail, first_ns, last_ns,"
 		" count, ok, failed, maintenance_id) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"
@@ -1502,6 +1529,113 @@ static int sq_each_alert(struct mk_store *st, mk_alert_cb cb, void *ctx)
 	return ret;
 }
 
+/* ---- the baseline ---- */
+
+static int sq_get_baseline_meta(struct mk_store *st, struct mk_baseline_meta *out)
+{
+	sqlite3_stmt *s;
+	int rc, found = 0, state;
+
+	memset(out, 0, sizeof(*out));
+	if ((s = stmt_get(st, S_BL_META_SEL)) == NULL)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		state = mk_baseline_state_from_name(col_text(s, 0));
+		out->state = state >= 0 ? (uint8_t)state : (uint8_t)MK_BASELINE_NONE;
+		snprintf(out->source, sizeof(out->source), "%s", col_text(s, 1));
+		out->learn_start_ns = col_u64(s, 2);
+		out->learn_end_ns = col_u64(s, 3);
+		found = 1;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(st, "read baseline");
+	return found;
+}
+
+static int sq_put_baseline_meta(struct mk_store *st, const struct mk_baseline_meta *m)
+{
+	char source[MK_BASELINE_SOURCE_LEN];
+	sqlite3_stmt *s = stmt_get(st, S_BL_META_PUT);
+
+	if (s == NULL)
+		return -1;
+	memcpy(source, m->source, sizeof(source));
+	source[sizeof(source) - 1] = '\0';
+	bind_text(s, 1, mk_baseline_state_name(m->state));
+	bind_text(s, 2, source);
+	bind_u64(s, 3, m->learn_start_ns);
+	bind_u64(s, 4, m->learn_end_ns);
+	return stmt_done(st, s, "write baseline");
+}
+
+static int sq_put_baseline_item(struct mk_store *st, const struct mk_baseline_item *it)
+{
+	char key[MK_BASELINE_KEY_LEN];
+	sqlite3_stmt *s;
+
+	if (it->kind >= MK_BK_COUNT)
+		return fail_msg(st, "write baseline item", "unknown kind");
+	memcpy(key, it->key, sizeof(key));
+	key[sizeof(key) - 1] = '\0';
+	if (key[0] == '\0')
+		return fail_msg(st, "write baseline item", "item without a key");
+	if ((s = stmt_get(st, S_BL_ITEM_PUT)) == NULL)
+		return -1;
+	bind_text(s, 1, mk_baseline_kind_name(it->kind));
+	bind_text(s, 2, key);
+	bind_u64(s, 3, it->first_ns);
+	bind_u64(s, 4, it->last_ns);
+	bind_u64(s, 5, it->n[0]);
+	bind_u64(s, 6, it->n[1]);
+	bind_u64(s, 7, it->n[2]);
+	sqlite3_bind_int(s, 8, it->accepted ? 1 : 0);
+	return stmt_done(st, s, "write baseline item");
+}
+
+static int sq_each_baseline_item(struct mk_store *st, mk_baseline_cb cb, void *ctx)
+{
+	sqlite3_stmt *s;
+	int rc, ret = 0;
+
+	if (read_begin(st) != 0)
+		return -1;
+	if ((s = stmt_get(st, S_BL_ITEM_SEL)) == NULL) {
+		read_end(st);
+		return -1;
+	}
+	STEP_ROWS(s, rc) {
+		struct mk_baseline_item it;
+		int kind = mk_baseline_kind_from_name(col_text(s, 0));
+
+		if (kind < 0)
+			continue; /* a kind this build does not know: the database keeps it */
+		memset(&it, 0, sizeof(it));
+		it.kind = (uint8_t)kind;
+		snprintf(it.key, sizeof(it.key), "%s", col_text(s, 1));
+		it.first_ns = col_u64(s, 2);
+		it.last_ns = col_u64(s, 3);
+		for (int i = 0; i < 3; i++)
+			it.n[i] = col_u64(s, 4 + i);
+		it.accepted = sqlite3_column_int(s, 7) != 0;
+		if ((ret = cb(ctx, &it)) != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = fail(st, "read baseline items");
+	sqlite3_reset(s);
+	read_end(st);
+	return ret;
+}
+
+static int sq_clear_baseline(struct mk_store *st)
+{
+	if (exec_id(st, S_BL_CLEAR_ITEMS, "clear baseline") != 0)
+		return -1;
+	return exec_id(st, S_BL_CLEAR_META, "clear baseline");
+}
+
 /* ---- the change ledger and maintenance windows (ledger.h) ---- */
 
 static int op_from_text(const char *name)
@@ -1706,6 +1840,33 @@ static const char *sq_error(struct mk_store *st)
 	return st != NULL && st->err[0] != '\0' ? st->err : "no error";
 }
 
+/* ---- for the back end's other files (sqlite_int.h) ---- */
+
+sqlite3 *mk_sqlite_db(struct mk_store *st)
+{
+	return st->db;
+}
+
+int mk_sqlite_fail(struct mk_store *st, const char *what)
+{
+	return fail(st, what);
+}
+
+int mk_sqlite_fail_msg(struct mk_store *st, const char *what, const char *msg)
+{
+	return fail_msg(st, what, msg);
+}
+
+int mk_sqlite_sp_begin(struct mk_store *st)
+{
+	return sp_begin(st);
+}
+
+int mk_sqlite_sp_end(struct mk_store *st, int rc)
+{
+	return sp_end(st, rc);
+}
+
 int mk_store_schema_version(void)
 {
 	return (int)mk_store_n_migrations;
@@ -1729,7 +1890,14 @@ const struct mk_store_ops mk_store_sqlite = {
 	.each_counter = sq_each_counter,
 	.each_alert = sq_each_alert,
 	.set_alert_status = sq_set_alert_status,
+	.get_baseline_meta = sq_get_baseline_meta,
+	.put_baseline_meta = sq_put_baseline_meta,
+	.put_baseline_item = sq_put_baseline_item,
+	.each_baseline_item = sq_each_baseline_item,
+	.clear_baseline = sq_clear_baseline,
 	.error = sq_error,
+	.put_zones = mk_sqlite_put_zones,
+	.get_zones = mk_sqlite_get_zones,
 	.put_change = sq_put_change,
 	.each_change = sq_each_change,
 	.add_window = sq_add_window,

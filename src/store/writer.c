@@ -52,6 +52,8 @@ void mk_store_batch_clear(struct mk_store_batch *b)
 		mk_alert_rec_clear(&b->alerts[i]);
 	free(b->alerts);
 	free(b->changes);
+	free(b->baseline_meta);
+	free(b->baseline_items);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -73,6 +75,11 @@ static int write_batch(struct mk_store_writer *w, const struct mk_store_batch *b
 			return -1;
 	for (size_t i = 0; i < b->n_alerts; i++)
 		if (ops->put_alert(w->st, &b->alerts[i]) != 0)
+			return -1;
+	if (b->baseline_meta != NULL && ops->put_baseline_meta(w->st, b->baseline_meta) != 0)
+		return -1;
+	for (size_t i = 0; i < b->n_baseline_items; i++)
+		if (ops->put_baseline_item(w->st, &b->baseline_items[i]) != 0)
 			return -1;
 	for (size_t i = 0; i < b->n_changes; i++)
 		if (ops->put_change == NULL || ops->put_change(w->st, &b->changes[i]) != 0)
