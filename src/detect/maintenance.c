@@ -81,19 +81,19 @@ uint32_t mk_window_match(const struct mk_window_rec *v, size_t n, uint64_t first
 uint32_t mk_window_subject_strip(char *subject)
 {
 	char *p = strstr(subject, "maint:");
-	uint32_t v = 0;
+	uint64_t v = 0;
 	const char *q;
 
 	while (p != NULL && p != subject && p[-1] != ' ')
 		p = strstr(p + 1, "maint:");
 	if (p == NULL)
 		return 0;
-	for (q = p + 6; *q >= '0' && *q <= '9' && v < 429496729u; q++)
-		v = v * 10 + (uint32_t)(*q - '0');
-	if (q == p + 6 || *q != '\0')
+	for (q = p + 6; *q >= '0' && *q <= '9' && v <= UINT32_MAX; q++)
+		v = v * 10 + (uint64_t)(*q - '0');
+	if (q == p + 6 || *q != '\0' || v == 0 || v > UINT32_MAX)
 		return 0;
 	*(p != subject ? p - 1 : p) = '\0';
-	return v;
+	return (uint32_t)v;
 }
 
 /* ------------------------------------------------------------------ times */

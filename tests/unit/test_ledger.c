@@ -18,6 +18,7 @@
 
 #include "detect/detect_int.h"
 #include "detect/ledger_int.h"
+#include "mieruka/baseline.h"
 #include "mieruka/detect.h"
 #include "mieruka/proto.h"
 
@@ -592,6 +593,43 @@ static void test_window_derived(void **state)
 	mk_detect_free(d);
 }
 
+/* A deviation found by the baseline during planned work is planned too, and
+ * accepting it still teaches the baseline the right key. */
+static void test_window_baseline_finding(void **state)
+{
+	struct mk_detect *d = new_det();
+	struct mk_window_rec w = window(9, T0, T0 + 3600 * S, "10.0.0.7");
+	struct mk_detect_finding f;
+	struct mk_baseline_item item;
+	struct snap s = {0};
+	const struct mk_alert_rec *a;
+
+	(void)state;
+	mk_detect_add_window(d, &w);
+	memset(&f, 0, sizeof(f));
+	f.type = mk_detect_type_index(mk_detect_rules_of(d), "new_device");
+	assert_true(f.type >= 0);
+	ip4(&f.client, 10, 0, 0, 7);
+	f.subject = "@10.0.0.7";
+	f.first = f.last = T0 + 60 * S;
+	f.count = 1;
+	mk_detect_find(d, &f, true);
+	ip4(&f.client, 10, 0, 0, 8); /* another device: not covered */
+	f.subject = "@10.0.0.8";
+	mk_detect_find(d, &f, true);
+	snap_take(d, &s, NULL, 0, NULL, 0);
+	a = find_alert(&s, "new_device", MK_ALERT_PLANNED);
+	assert_non_null(a);
+	assert_string_equal(a->subject, "@10.0.0.7 maint:9");
+	assert_int_equal(mk_baseline_item_from_alert(a, &item), 1);
+	assert_string_equal(item.key, "@10.0.0.7");
+	a = find_alert(&s, "new_device", MK_ALERT_OPEN);
+	assert_non_null(a);
+	assert_string_equal(a->subject, "@10.0.0.8");
+	snap_free(&s);
+	mk_detect_free(d);
+}
+
 static void test_windows_cap(void **state)
 {
 	struct mk_detect_limits lim;
@@ -671,6 +709,7 @@ int main(void)
 	    cmocka_unit_test(test_window_splits_alert),
 	    cmocka_unit_test(test_window_by_mac_and_anomaly),
 	    cmocka_unit_test(test_window_derived),
+	    cmocka_unit_test(test_window_baseline_finding),
 	    cmocka_unit_test(test_windows_cap),
 	    cmocka_unit_test(test_ledger_rules),
 	};

@@ -116,6 +116,35 @@ static void test_overlapping(void **state)
 	assert_int_equal(mk_window_match(v, 0, T0, T0, plc, 2), 0);
 }
 
+static void test_subject_strip(void **state)
+{
+	static const struct {
+		const char *in, *out;
+		uint32_t id;
+	} t[] = {
+	    {"maint:3", "", 3},
+	    {"ftp_cleartext_login maint:12", "ftp_cleartext_login", 12},
+	    {"m-001b1b000001 maint:4294967295", "m-001b1b000001", 4294967295u},
+	    {"", "", 0},
+	    {"ftp_cleartext_login", "ftp_cleartext_login", 0},
+	    {"xmaint:3", "xmaint:3", 0},                     /* not a word of its own */
+	    {"a maint:", "a maint:", 0},                     /* no number */
+	    {"a maint:3x", "a maint:3x", 0},                 /* not only a number */
+	    {"a maint:3 b", "a maint:3 b", 0},               /* not at the end */
+	    {"a maint:4294967296", "a maint:4294967296", 0}, /* beyond any id */
+	    {"a maint:0", "a maint:0", 0},                   /* ids start at 1 */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char buf[64];
+
+		snprintf(buf, sizeof(buf), "%s", t[i].in);
+		assert_int_equal(mk_window_subject_strip(buf), t[i].id);
+		assert_string_equal(buf, t[i].out);
+	}
+}
+
 static void expect_time(const char *text, uint64_t want)
 {
 	uint64_t got = 0;
@@ -215,8 +244,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_edges),       cmocka_unit_test(test_devices),
-	    cmocka_unit_test(test_overlapping), cmocka_unit_test(test_rfc3339),
-	    cmocka_unit_test(test_local_time),  cmocka_unit_test(test_refused),
+	    cmocka_unit_test(test_overlapping), cmocka_unit_test(test_subject_strip),
+	    cmocka_unit_test(test_rfc3339),     cmocka_unit_test(test_local_time),
+	    cmocka_unit_test(test_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
