@@ -36,6 +36,10 @@ void mk_detect_limits_default(struct mk_detect_limits *lim);
 struct mk_detect_stats {
 	uint64_t alerts_dropped;       /* new alerts refused by the cap */
 	uint64_t scan_sources_evicted; /* sources forgotten to make room */
+	/* src/detect/netwatch.c (caps in data/rules/detect.tsv) */
+	uint64_t ipmac_evicted;           /* IPv4 -> MAC entries forgotten to make room */
+	uint64_t dhcp_servers_dropped;    /* DHCP servers not tracked: table full */
+	uint64_t lateral_sources_evicted; /* lateral-movement clients forgotten */
 };
 
 struct mk_detect;
@@ -61,8 +65,15 @@ void mk_detect_anomaly(struct mk_detect *d, const struct mk_flow *flow, const st
                        int dir, uint16_t proto, const char *event, uint64_t ts_ns);
 /* A flow left the flow table: the scan tracker looks at unanswered probes. */
 void mk_detect_flow_ended(struct mk_detect *d, const struct mk_flow *flow);
-/* A decoded ARP packet (host sweeps by ARP). O(1). */
+/* A decoded ARP packet (host sweeps by ARP; IP -> MAC changes). O(1). */
 void mk_detect_arp(struct mk_detect *d, const struct mk_pkt *pkt);
+/* Any other fact whose host is resolved (the engine passes attribute facts):
+ * the detectors take what they watch (DHCP server replies) and ignore the
+ * rest in O(1). */
+void mk_detect_fact(struct mk_detect *d, const struct mk_fact *fact, const struct mk_pkt *pkt);
+/* IEEE vendor names for evidence (borrowed; must outlive d).  Optional. */
+struct mk_oui;
+void mk_detect_set_oui(struct mk_detect *d, const struct mk_oui *oui);
 
 /* Seeds with an alert of an earlier run: later occurrences add to its count. */
 void mk_detect_load(struct mk_detect *d, const struct mk_alert_rec *rec);

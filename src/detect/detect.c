@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "detect/detect_int.h"
+#include "detect/netwatch_int.h"
 #include "inventory/roles_int.h"
 #include "mieruka/proto.h"
 #include "mieruka/util.h"
@@ -65,6 +66,11 @@ struct alert {
 	struct ev ev[MAX_EV];
 	uint8_t n_ev;
 	uint64_t ev_more; /* occurrences whose detail did not fit */
+	struct {
+		char key[20];
+		char val[MK_DETECT_TEXT_LEN];
+	} text[MK_DETECT_MAX_TEXTS]; /* mk_detect_alert_text: evidence and {key} */
+	uint8_t n_text;
 };
 
 struct scan_src {
@@ -90,6 +96,8 @@ struct mk_detect {
 	size_t n_scan; /* power of two */
 	struct mk_detect_stats stats;
 	int t_scan_hosts, t_scan_ports, t_remote, t_internet, t_inbound;
+	struct mk_netwatch *nw; /* ip_mac_change, rogue_dhcp, lateral_movement (netwatch.c) */
+	const struct mk_oui *oui;
 };
 
 void mk_detect_limits_default(struct mk_detect_limits *lim)
@@ -169,6 +177,8 @@ struct mk_detect *mk_detect_new(const struct mk_detect_limits *lim, const char *
 	if (d->buckets == NULL || d->scan == NULL)
 		goto fail_oom;
 	memset(d->buckets, 0xff, d->n_buckets * sizeof(*d->buckets));
+	if ((d->nw = mk_netwatch_new(d, &d->stats)) == NULL)
+		goto fail_oom;
 	return d;
 fail_oom:
 	if (err != NULL && errlen > 0)
@@ -182,6 +192,7 @@ void mk_detect_free(struct mk_detect *d)
 {
 	if (d == NULL)
 		return;
+	mk_netwatch_free(d->nw);
 	mk_detect_rules_clear(&d->rules);
 	free(d->alerts);
 	free(d->buckets);
@@ -289,6 +300,12 @@ static struct alert *alert_get(struct mk_detect *d, int type, struct mk_addr c, 
 	a->hash = h;
 	a->type = (int16_t)type;
 	a->severity = d->rules.types[type].severity;
+	{
+		const struct mk_alert_variant *v = mk_detect_variant(&d->rules, type, subj);
+
+		if (v != NULL)
+			a->severity = v->severity;
+	}
 	a->transport = transport;
 	a->port = port;
 	a->proto = proto;
@@ -548,6 +565,7 @@ void mk_detect_flow_ended(struct mk_detect *d, const struct mk_flow *f)
 	struct scan_src *s;
 	uint64_t ts = f->first_ns;
 
+	mk_netwatch_flow_ended(d->nw, f);
 	if (!is_probe(r, f) || f->cli.ip.family == MK_AF_NONE)
 		return;
 	s = scan_slot(d, &f->cli.ip, ts);
@@ -589,6 +607,7 @@ void mk_detect_arp(struct mk_detect *d, const struct mk_pkt *pkt)
 	struct mk_addr src, dst;
 	struct scan_src *s;
 
+	mk_netwatch_arp(d->nw, pkt);
 	if (!(pkt->layers & MK_L_ARP) || pkt->arp.op != 1 || memcmp(pkt->arp.spa, zero, 4) == 0 ||
 	    memcmp(pkt->arp.spa, pkt->arp.tpa, 4) == 0)
 		return; /* replies, address probes (RFC 5227) and announcements */
@@ -660,8 +679,14 @@ void mk_detect_load(struct mk_detect *d, const struct mk_alert_rec *rec)
 			mk_text_sanitize(a->note, sizeof(a->note), v, strlen(v));
 			continue;
 		}
-		if (!parse_u64(v, &n))
+		if (!parse_u64(v, &n)) {
+			char key[sizeof(a->text[0].key)], val[MK_DETECT_TEXT_LEN];
+
+			mk_text_sanitize(key, sizeof(key), k, strlen(k));
+			mk_text_sanitize(val, sizeof(val), v, strlen(v));
+			mk_detect_alert_text(a, key, val);
 			continue;
+		}
 		if (strcmp(k, "distinct_hosts") == 0)
 			a->hosts =
 			    n > a->hosts ? (uint32_t)(n < UINT32_MAX ? n : UINT32_MAX) : a->hosts;
@@ -897,11 +922,14 @@ static int add_evidence_u64(struct mk_alert_rec *rec, const char *key, uint64_t 
 static int export_one(const struct mk_detect *d, const struct alert *a, struct mk_alert_rec *rec)
 {
 	const struct mk_alert_type *t = &d->rules.types[a->type];
+	const struct mk_alert_variant *var = mk_detect_variant(&d->rules, a->type, a->subject);
 	char client[MK_ADDR_STRLEN] = "-", server[MK_ADDR_STRLEN] = "-", port[8] = "-";
 	char count[24], hosts[16], ports[16], window[16], rolekey[64];
-	const char *names[] = {"client", "server", "protocol", "port",   "count",
-	                       "detail", "hosts",  "ports",    "window", "role"};
-	const char *values[10];
+	const char *names[10 + MK_DETECT_MAX_TEXTS] = {"client", "server", "protocol", "port",
+	                                               "count",  "detail", "hosts",    "ports",
+	                                               "window", "role"};
+	const char *values[10 + MK_DETECT_MAX_TEXTS];
+	size_t n_names = 10;
 	bool internet = a->type == d->t_internet;
 	int rc = 0;
 
@@ -939,14 +967,19 @@ static int export_one(const struct mk_detect *d, const struct alert *a, struct m
 	values[6] = hosts;
 	values[7] = ports;
 	values[8] = window;
+	for (uint8_t i = 0; i < a->n_text; i++, n_names++) {
+		names[n_names] = a->text[i].key;
+		values[n_names] = a->text[i].val;
+	}
 	for (int l = 0; l < 2; l++) {
 		char **title = l == MK_LANG_EN ? &rec->title_en : &rec->title_ja;
 		char **detail = l == MK_LANG_EN ? &rec->detail_en : &rec->detail_ja;
 
 		/* The role name in the reader's language (messages.tsv role.*). */
 		values[9] = internet ? mk_msg_lang(rolekey, (enum mk_lang)l) : a->note;
-		*title = render_dup(t->title[l], names, values, 10);
-		*detail = render_dup(t->detail[l], names, values, 10);
+		*title = render_dup(var != NULL ? var->title[l] : t->title[l], names, values, n_names);
+		*detail = render_dup(var != NULL ? var->detail[l] : t->detail[l], names, values,
+		                     n_names);
 		if (*title == NULL || *detail == NULL)
 			rc = -1;
 	}
@@ -955,13 +988,16 @@ static int export_one(const struct mk_detect *d, const struct alert *a, struct m
 		return -1;
 	if (a->note[0] != '\0')
 		rc |= add_evidence(rec, internet ? "role" : "detail", a->note);
-	if (a->type == d->t_scan_hosts || a->type == d->t_scan_ports) {
+	if (a->type == d->t_scan_hosts || a->type == d->t_scan_ports || a->hosts > 0 ||
+	    a->window_s > 0) {
 		if (a->hosts > 0)
 			rc |= add_evidence_u64(rec, "distinct_hosts", a->hosts);
 		if (a->ports > 0)
 			rc |= add_evidence_u64(rec, "distinct_ports", a->ports);
 		rc |= add_evidence_u64(rec, "window_s", a->window_s);
 	}
+	for (uint8_t i = 0; i < a->n_text; i++)
+		rc |= add_evidence(rec, a->text[i].key, a->text[i].val);
 	for (uint8_t i = 0; i < a->n_ev; i++)
 		rc |= add_evidence_u64(rec, a->ev[i].key, a->ev[i].n);
 	if (a->ev_more > 0)
@@ -977,6 +1013,7 @@ size_t mk_detect_snapshot(struct mk_detect *d, const struct mk_asset_rec *assets
 
 	*out = NULL;
 	derive_all(d, assets, n_assets, convs, n_convs);
+	mk_netwatch_snapshot(d->nw, assets, n_assets, convs, n_convs);
 	if (d->n == 0)
 		return 0;
 	v = calloc(d->n, sizeof(*v));
@@ -991,4 +1028,71 @@ size_t mk_detect_snapshot(struct mk_detect *d, const struct mk_asset_rec *assets
 		}
 	*out = v;
 	return d->n;
+}
+
+/* ------------------------------------------- facts, vendors, the table */
+
+void mk_detect_fact(struct mk_detect *d, const struct mk_fact *fact, const struct mk_pkt *pkt)
+{
+	if (fact->kind == MK_FACT_ATTR)
+		mk_netwatch_attr(d->nw, fact, pkt);
+}
+
+void mk_detect_set_oui(struct mk_detect *d, const struct mk_oui *oui)
+{
+	d->oui = oui;
+}
+
+const struct mk_oui *mk_detect_oui(const struct mk_detect *d)
+{
+	return d->oui;
+}
+
+const struct mk_detect_rules *mk_detect_rules_of(const struct mk_detect *d)
+{
+	return &d->rules;
+}
+
+struct alert *mk_detect_alert_get(struct mk_detect *d, int type, const struct mk_addr *client,
+                                  const struct mk_addr *server, uint8_t transport, uint16_t port,
+                                  uint16_t proto, const char *subject)
+{
+	static const struct mk_addr none;
+
+	return alert_get(d, type, client != NULL ? *client : none,
+	                 server != NULL ? *server : none, transport, port, proto, subject);
+}
+
+void mk_detect_alert_seen(struct alert *a, uint64_t ts, uint64_t n)
+{
+	alert_seen(a, ts, n);
+}
+
+void mk_detect_alert_text(struct alert *a, const char *key, const char *value)
+{
+	uint8_t i;
+
+	for (i = 0; i < a->n_text; i++)
+		if (strcmp(a->text[i].key, key) == 0)
+			break;
+	if (i == a->n_text) {
+		if (a->n_text == MK_DETECT_MAX_TEXTS)
+			return;
+		snprintf(a->text[i].key, sizeof(a->text[i].key), "%s", key);
+		a->n_text++;
+	}
+	snprintf(a->text[i].val, sizeof(a->text[i].val), "%s", value);
+}
+
+void mk_detect_alert_hosts(struct alert *a, uint32_t hosts, uint32_t window_s)
+{
+	if (hosts > a->hosts)
+		a->hosts = hosts;
+	a->window_s = window_s;
+}
+
+void mk_detect_alert_raise(struct alert *a, uint8_t sev)
+{
+	if (sev < MK_SEV_COUNT && sev > a->severity)
+		a->severity = sev;
 }
