@@ -12,8 +12,9 @@
  * severities in data/rules/alerts.tsv, thresholds and lists in
  * data/rules/detect.tsv, controller protocols in data/rules/roles.tsv.
  *
- * This first step has the detectors that need no learned baseline.  Baseline
- * learning, zones, maintenance windows and volume anomalies are not here yet
+ * This first step has the detectors that need no learned baseline, and
+ * zone_violation over the zones of zones.h.  Baseline learning, maintenance
+ * windows and volume anomalies are not here yet
  * (docs/ARCHITECTURE.md, section detect).
  */
 #ifndef MIERUKA_DETECT_H
@@ -74,6 +75,12 @@ void mk_detect_fact(struct mk_detect *d, const struct mk_fact *fact, const struc
 /* IEEE vendor names for evidence (borrowed; must outlive d).  Optional. */
 struct mk_oui;
 void mk_detect_set_oui(struct mk_detect *d, const struct mk_oui *oui);
+
+/* The zones and conduits of zone_violation (zones.h); takes ownership of z
+ * (NULL or an empty set: no zone check, at no cost).  Alerts already loaded
+ * keep the zones they name. */
+struct mk_zones;
+void mk_detect_set_zones(struct mk_detect *d, struct mk_zones *z);
 
 /* Seeds with an alert of an earlier run: later occurrences add to its count. */
 void mk_detect_load(struct mk_detect *d, const struct mk_alert_rec *rec);

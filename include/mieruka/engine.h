@@ -38,6 +38,8 @@ void mk_engine_free(struct mk_engine *eng);
 int mk_engine_load_asset(void *eng, const struct mk_asset_rec *rec);
 int mk_engine_load_conv(void *eng, const struct mk_conv_rec *rec);
 int mk_engine_load_alert(void *eng, const struct mk_alert_rec *rec);
+/* The zones of zone_violation (zones.h); the engine takes ownership. */
+void mk_engine_set_zones(struct mk_engine *eng, struct mk_zones *z);
 
 /* One captured packet (capture fields filled). */
 void mk_engine_packet(struct mk_engine *eng, struct mk_pkt *pkt);

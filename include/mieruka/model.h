@@ -101,6 +101,21 @@ int mk_severity_from_name(const char *name);  /* -1 when not a severity */
 #define MK_ALERT_SUBJECT_LEN 48  /* extra key part: an anomaly event name, or "" */
 #define MK_ALERT_MAX_EVIDENCE 12
 
+/* Where an alert stands.  The detector produces OPEN (or PLANNED when every
+ * occurrence lies inside a maintenance window); ACKNOWLEDGED and ACCEPTED are
+ * set by a person (mieruka alerts, the dashboard) and survive later runs: the
+ * store never lets the detector overwrite them.  ACCEPTED means "this is
+ * normal here" and teaches the baseline. */
+enum mk_alert_status {
+	MK_ALERT_OPEN,
+	MK_ALERT_ACKNOWLEDGED,
+	MK_ALERT_PLANNED,
+	MK_ALERT_ACCEPTED,
+	MK_ALERT_STATUS_COUNT
+};
+const char *mk_alert_status_name(unsigned st);    /* "open"; "open" when out of range */
+int mk_alert_status_from_name(const char *name); /* -1 when not a status */
+
 /* One piece of evidence: a name and its value as text (numbers in decimal). */
 struct mk_evidence_rec {
 	char *key, *value;
@@ -114,6 +129,7 @@ struct mk_alert_rec {
 	char type[MK_ALERT_TYPE_LEN];
 	char subject[MK_ALERT_SUBJECT_LEN];
 	uint8_t severity;               /* enum mk_severity */
+	uint8_t status;                 /* enum mk_alert_status */
 	struct mk_addr client, server;  /* requester/source and target (IP, or MAC for L2);
 	                                   family NONE when not applicable */
 	uint8_t transport;              /* 6, 17, 0 (l2 or not applicable) */
@@ -121,6 +137,7 @@ struct mk_alert_rec {
 	uint16_t proto;                 /* enum mk_proto_id; UNKNOWN when not applicable */
 	uint64_t first_ns, last_ns, count;
 	char *title_en, *title_ja, *detail_en, *detail_ja;
+	char *status_note;              /* why a person set the status; NULL or "" when none */
 	struct mk_evidence_rec *evidence;
 	size_t n_evidence;
 };

@@ -10,6 +10,8 @@
 
 #include "mieruka/model.h"
 
+struct mk_zones;
+
 struct mk_report {
 	struct mk_capture_rec *captures;
 	size_t n_captures;
@@ -21,7 +23,18 @@ struct mk_report {
 	size_t n_counters;
 	struct mk_alert_rec *alerts;   /* in the store's order: first time, then id */
 	size_t n_alerts;
+	/* Zones (zones.h), an extension: NULL when none are defined.  asset_zone
+	 * holds each asset's zone index (-1: none), or is NULL. */
+	struct mk_zones *zones;
+	int *asset_zone;
 };
+/* Gives r the zones (ownership: r frees them with asset_zone) and works out
+ * each asset's zone.  An empty set or NULL leaves r without zones.  0, or -1
+ * on ENOMEM (r is then without zones, z freed). */
+int mk_report_set_zones(struct mk_report *r, struct mk_zones *z);
+/* The zone id and name of assets[i]; false when it is in no zone. */
+bool mk_report_asset_zone(const struct mk_report *r, size_t i, const char **id,
+                          const char **name);
 
 /* The interface.md document ("schema": "mieruka/1"). Returns 0 or -1 (I/O). */
 int mk_report_json(FILE *f, const struct mk_report *r);
@@ -35,6 +48,13 @@ void mk_report_index_free(struct mk_report_index *ix);
 void mk_report_alert_refs(const struct mk_report_index *ix, const struct mk_report *r,
                           const struct mk_alert_rec *a, size_t *assets, size_t *n_assets,
                           size_t *convs, size_t *n_convs, size_t max);
+/* One ALERT object of interface.md (with its extensions) as the next value of
+ * j: the document's "alerts" and the alert stream's JSON lines share it.
+ * event non-NULL adds the stream's "event" member at the end. */
+struct mk_json;
+void mk_report_json_alert(struct mk_json *j, const struct mk_report *r,
+                          const struct mk_report_index *ix, const struct mk_alert_rec *a,
+                          const char *event);
 
 /* assets.csv, communications.csv, captures.csv, alerts.csv in dir (created if missing),
  * UTF-8 with BOM, CRLF, RFC 4180 quoting, cells starting with = + - @ TAB CR

@@ -19,6 +19,7 @@
 #include "mieruka/model.h"
 
 struct mk_store;
+struct mk_zones;
 
 /* each_* callbacks: the record is borrowed for the call only; return 0 to go
  * on, anything else stops the iteration and is returned by each_* (which
@@ -52,6 +53,15 @@ struct mk_store_ops {
 	int (*each_counter)(struct mk_store *st, mk_counter_cb cb, void *ctx);
 	int (*each_alert)(struct mk_store *st, mk_alert_cb cb, void *ctx); /* by first time, id */
 	const char *(*error)(struct mk_store *st);
+	/* A person's decision on an alert (enum mk_alert_status) with a note:
+	 * 1 when the alert exists, 0 when no alert has that id, -1 on error. */
+	int (*set_alert_status)(struct mk_store *st, const char *id, unsigned status,
+	                        const char *note);
+	/* Zones and conduits (zones.h).  put_zones replaces the whole set,
+	 * atomically; get_zones reads it into *out (an empty set when none is
+	 * stored; the caller frees it with mk_zones_free). */
+	int (*put_zones)(struct mk_store *st, const struct mk_zones *z);
+	int (*get_zones)(struct mk_store *st, struct mk_zones **out);
 };
 
 extern const struct mk_store_ops mk_store_sqlite;

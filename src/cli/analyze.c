@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "mieruka/util.h"
+#include "mieruka/zones.h"
 
 int mk_cmd_analyze(int argc, char **argv)
 {
@@ -19,15 +20,20 @@ int mk_cmd_analyze(int argc, char **argv)
 		{"lang", required_argument, NULL, 'L'},
 		{"rows", required_argument, NULL, 'r'},
 		{"learn", required_argument, NULL, 'l'},
+		{"zones", required_argument, NULL, 'z'},
 		{"flow-memcap", required_argument, NULL, 1001},
 		{"max-assets", required_argument, NULL, 1002},
 		{"max-conversations", required_argument, NULL, 1003},
+		MK_STREAM_LONGOPTS,
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct mk_session_options so;
 	struct mk_output_options oo;
+	struct mk_stream_cli sc;
 	struct mk_session s;
+	const char *zones_file = NULL;
+	struct mk_zones *zones = NULL;
 	int opt, rc = MK_EXIT_OK;
 
 	memset(&so, 0, sizeof(so));
@@ -35,6 +41,7 @@ int mk_cmd_analyze(int argc, char **argv)
 	so.db_path = "mieruka.db";
 	oo.max_rows = 30;
 	mk_engine_config_default(&so.cfg);
+	mk_stream_cli_init(&sc, so.cfg.detect.max_alerts);
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "d:j:c:qh", longopts, NULL)) != -1) {
 		int lim;
@@ -67,9 +74,15 @@ int mk_cmd_analyze(int argc, char **argv)
 			 * have yet: refuse clearly rather than ignore the option. */
 			mk_usage_error("analyze", "%s", mk_msg("cli.learn_not_yet"));
 			return MK_EXIT_USAGE;
+		case 'z': zones_file = optarg; break;
 		case 'h':
 			return mk_cmd_help(2, (char *[]){"help", "analyze", NULL});
 		default:
+			lim = mk_parse_stream_option("analyze", opt, optarg, &sc);
+			if (lim < 0)
+				return MK_EXIT_USAGE;
+			if (lim == 1)
+				break;
 			lim = mk_parse_limit_option(opt, optarg, &so.cfg);
 			if (lim == 1)
 				break;
@@ -84,13 +97,38 @@ int mk_cmd_analyze(int argc, char **argv)
 		mk_usage_error("analyze", "%s", mk_msg("cli.no_capture"));
 		return MK_EXIT_USAGE;
 	}
+	/* A bad zone file is bad usage: refused before the database is touched. */
+	if (zones_file != NULL) {
+		char err[1024] = "";
+
+		if ((zones = mk_zones_load(zones_file, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "mieruka analyze: %s\n", err);
+			return MK_EXIT_USAGE;
+		}
+		so.zones = zones;
+	}
+	if (mk_stream_cli_check("analyze", &sc, oo.json_path) != 0) {
+		mk_zones_free(zones);
+		return MK_EXIT_USAGE;
+	}
+	so.stream = mk_stream_cli_options(&sc);
 	so.progress = !oo.quiet && isatty(STDERR_FILENO);
-	if (mk_session_open(&s, &so) != 0)
+	/* Alert lines on standard output: like --json -, nothing else goes there. */
+	if (sc.o.jsonl_path != NULL && strcmp(sc.o.jsonl_path, "-") == 0)
+		oo.quiet = true;
+	rc = mk_session_open(&s, &so);
+	mk_zones_free(zones); /* the database and the engine have their own copies now */
+	if (rc != 0)
 		return MK_EXIT_INPUT;
 	int files_read = 0;
 
-	for (int i = optind; i < argc; i++)
+	for (int i = optind; i < argc; i++) {
 		files_read += mk_session_file(&s, argv[i], (uint32_t)(i - optind)) == 0;
+		/* With a stream, each file's end is a checkpoint (the last one is
+		 * the finish's): its alerts go out before the next file is read. */
+		if (s.feed != NULL && i + 1 < argc)
+			mk_session_checkpoint(&s);
+	}
 	if (mk_session_finish(&s) != 0)
 		rc = MK_EXIT_INPUT;
 	/* Nothing could be read: the error said so; a summary of what the

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mieruka/alert_stream.h"
 #include "mieruka/engine.h"
 #include "mieruka/report.h"
 
@@ -24,12 +25,15 @@ struct mk_session {
 	struct mk_engine *eng;
 	bool progress;          /* draw a progress bar on stderr */
 	bool input_failed;      /* some capture could not be read */
+	struct mk_feed *feed;   /* the alert stream, NULL without one (stream.c) */
 };
 
 struct mk_session_options {
 	const char *db_path;
 	bool progress;
 	struct mk_engine_config cfg;
+	const struct mk_zones *zones; /* analyze --zones: replaces the database's set first */
+	const struct mk_alert_stream_options *stream; /* NULL: no alert stream */
 };
 
 int mk_session_open(struct mk_session *s, const struct mk_session_options *opt);
@@ -70,11 +74,49 @@ int mk_cmd_analyze(int argc, char **argv);
 int mk_cmd_monitor(int argc, char **argv);
 int mk_cmd_demo(int argc, char **argv);
 int mk_cmd_export(int argc, char **argv);
+int mk_cmd_alerts(int argc, char **argv);
+int mk_cmd_zones(int argc, char **argv);
 int mk_cmd_help(int argc, char **argv);
 
 /* Common options (memory caps): returns 1 if it consumed the option, 0 if not
  * its own, -1 on a bad value (message printed). */
 int mk_parse_limit_option(int opt, const char *arg, struct mk_engine_config *cfg);
 void mk_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The alert stream (stream.c): --alerts-jsonl, --syslog, --syslog-facility,
+ * --syslog-lang, shared by analyze and monitor. */
+enum {
+	MK_OPT_ALERTS_JSONL = 1101,
+	MK_OPT_SYSLOG,
+	MK_OPT_SYSLOG_FACILITY,
+	MK_OPT_SYSLOG_LANG,
+};
+#define MK_STREAM_LONGOPTS                                                                       \
+	{"alerts-jsonl", required_argument, NULL, MK_OPT_ALERTS_JSONL},                          \
+	    {"syslog", required_argument, NULL, MK_OPT_SYSLOG},                                  \
+	    {"syslog-facility", required_argument, NULL, MK_OPT_SYSLOG_FACILITY},                \
+	    {"syslog-lang", required_argument, NULL, MK_OPT_SYSLOG_LANG}
+struct mk_stream_cli {
+	struct mk_alert_stream_options o;
+	bool facility_given, lang_given;
+};
+void mk_stream_cli_init(struct mk_stream_cli *c, size_t max_alerts);
+/* 1 consumed, 0 not a stream option, -1 bad value (usage message printed). */
+int mk_parse_stream_option(const char *cmd, int opt, const char *arg, struct mk_stream_cli *c);
+/* After all options: 0, or -1 with a usage message (json_path: analyze's --json). */
+int mk_stream_cli_check(const char *cmd, const struct mk_stream_cli *c, const char *json_path);
+/* The options for mk_session_options.stream: NULL when nothing is streamed. */
+const struct mk_alert_stream_options *mk_stream_cli_options(const struct mk_stream_cli *c);
+
+struct mk_store_writer;
+struct mk_feed;
+/* Opens the stream and its own database handle, marks the alerts the database
+ * holds as sent, starts the thread.  NULL with a message on failure. */
+struct mk_feed *mk_feed_start(const struct mk_alert_stream_options *o, const char *db_path,
+                              struct mk_store_writer *w);
+/* A snapshot was submitted to w: stream once it is committed. */
+void mk_feed_kick(struct mk_feed *f);
+/* Serves the last kick, stops the thread, reports what was (not) sent. */
+void mk_feed_stop(struct mk_feed *f);
 
 #endif /* MIERUKA_CLI_H */

@@ -27,6 +27,8 @@ static const struct command commands[] = {
 	{"monitor", mk_cmd_monitor, "cmd.monitor", "help.monitor"},
 	{"demo", mk_cmd_demo, "cmd.demo", "help.demo"},
 	{"export", mk_cmd_export, "cmd.export", "help.export"},
+	{"alerts", mk_cmd_alerts, "cmd.alerts", "help.alerts"},
+	{"zones", mk_cmd_zones, "cmd.zones", "help.zones"},
 	{"serve", not_yet, "cmd.serve", "help.serve"},
 	{"assess", not_yet, "cmd.assess", "help.assess"},
 	{"help", mk_cmd_help, "cmd.help", "help.help"},

@@ -36,10 +36,12 @@ int mk_cmd_monitor(int argc, char **argv)
 		{"flow-memcap", required_argument, NULL, 1001},
 		{"max-assets", required_argument, NULL, 1002},
 		{"max-conversations", required_argument, NULL, 1003},
+		MK_STREAM_LONGOPTS,
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct mk_session_options so;
+	struct mk_stream_cli sc;
 	struct mk_session s;
 	const char *iface = NULL;
 	char err[MK_CAPTURE_ERRLEN] = "";
@@ -53,6 +55,7 @@ int mk_cmd_monitor(int argc, char **argv)
 	memset(&so, 0, sizeof(so));
 	so.db_path = "mieruka.db";
 	mk_engine_config_default(&so.cfg);
+	mk_stream_cli_init(&sc, so.cfg.detect.max_alerts);
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "i:d:s:h", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -72,6 +75,14 @@ int mk_cmd_monitor(int argc, char **argv)
 		case 'h':
 			return mk_cmd_help(2, (char *[]){"help", "monitor", NULL});
 		default:
+			switch (mk_parse_stream_option("monitor", opt, optarg, &sc)) {
+			case 1:
+				continue;
+			case -1:
+				return MK_EXIT_USAGE;
+			default:
+				break;
+			}
 			switch (mk_parse_limit_option(opt, optarg, &so.cfg)) {
 			case 1:
 				continue;
@@ -88,6 +99,9 @@ int mk_cmd_monitor(int argc, char **argv)
 		mk_usage_error("monitor", "%s", mk_msg("cli.monitor_needs_iface"));
 		return MK_EXIT_USAGE;
 	}
+	if (mk_stream_cli_check("monitor", &sc, NULL) != 0)
+		return MK_EXIT_USAGE;
+	so.stream = mk_stream_cli_options(&sc);
 	live_cap = mk_capture_open_live(iface, snaplen, err);
 	if (live_cap == NULL) {
 		mk_error("%s", err);

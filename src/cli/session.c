@@ -12,12 +12,35 @@
 #include "mieruka/capture.h"
 #include "mieruka/store.h"
 #include "mieruka/util.h"
+#include "mieruka/zones.h"
 
 #define STORE_QUEUE_BATCHES 4
 
 static const struct mk_store_ops *store_ops(struct mk_store *st)
 {
 	return ((struct mk_store_base *)st)->ops;
+}
+
+/* analyze --zones: the file's set replaces the database's; then the
+ * database's set (whoever wrote it) goes to the detector. */
+static int load_zones(struct mk_session *s, const struct mk_session_options *opt)
+{
+	const struct mk_store_ops *ops = store_ops(s->store);
+	struct mk_zones *z = NULL;
+
+	if (opt->zones != NULL &&
+	    (ops->begin(s->store) != 0 || ops->put_zones(s->store, opt->zones) != 0 ||
+	     ops->commit(s->store) != 0)) {
+		mk_error("%s: cannot store the zones: %s", opt->db_path, ops->error(s->store));
+		ops->rollback(s->store);
+		return -1;
+	}
+	if (ops->get_zones(s->store, &z) != 0) {
+		mk_error("%s", ops->error(s->store));
+		return -1;
+	}
+	mk_engine_set_zones(s->eng, z);
+	return 0;
 }
 
 int mk_session_open(struct mk_session *s, const struct mk_session_options *opt)
@@ -37,6 +60,9 @@ int mk_session_open(struct mk_session *s, const struct mk_session_options *opt)
 		mk_error("%s", err);
 		goto fail;
 	}
+	/* Zones before the alerts of earlier runs, which may name them. */
+	if (load_zones(s, opt) != 0)
+		goto fail;
 	/* Earlier runs: the inventory and the conversations continue from them. */
 	if (ops->each_asset(s->store, mk_engine_load_asset, s->eng) != 0 ||
 	    ops->each_conv(s->store, mk_engine_load_conv, s->eng) != 0 ||
@@ -49,6 +75,9 @@ int mk_session_open(struct mk_session *s, const struct mk_session_options *opt)
 		mk_error("cannot start the database writer");
 		goto fail;
 	}
+	if (opt->stream != NULL &&
+	    (s->feed = mk_feed_start(opt->stream, opt->db_path, s->writer)) == NULL)
+		goto fail;
 	return 0;
 fail:
 	mk_session_close(s);
@@ -137,6 +166,8 @@ int mk_session_checkpoint(struct mk_session *s)
 		mk_store_batch_clear(&b);
 		return -1;
 	}
+	if (s->feed != NULL)
+		mk_feed_kick(s->feed);
 	return 0;
 }
 
@@ -147,6 +178,9 @@ int mk_session_finish(struct mk_session *s)
 
 	mk_engine_finish(s->eng);
 	rc = mk_session_checkpoint(s);
+	/* The stream first: it waits for the writer's last commit. */
+	mk_feed_stop(s->feed);
+	s->feed = NULL;
 	if (mk_store_writer_stop(s->writer, err, sizeof(err)) != 0) {
 		mk_error("%s: writing the database failed: %s", s->db_path, err);
 		rc = -1;
@@ -159,6 +193,7 @@ void mk_session_close(struct mk_session *s)
 {
 	char err[512];
 
+	mk_feed_stop(s->feed);
 	if (s->writer != NULL)
 		mk_store_writer_stop(s->writer, err, sizeof(err));
 	mk_engine_free(s->eng);
@@ -305,12 +340,17 @@ int mk_report_load(struct mk_store *st, struct mk_report *r)
 {
 	const struct mk_store_ops *ops = store_ops(st);
 	struct loader l = {r, 0, 0, 0, 0, 0};
+	struct mk_zones *zones = NULL;
 
 	memset(r, 0, sizeof(*r));
 	if (ops->each_capture(st, load_capture, &l) != 0 || ops->each_asset(st, load_asset, &l) != 0 ||
 	    ops->each_conv(st, load_conv, &l) != 0 || ops->each_counter(st, load_counter, &l) != 0 ||
-	    ops->each_alert(st, load_alert, &l) != 0) {
+	    ops->each_alert(st, load_alert, &l) != 0 || ops->get_zones(st, &zones) != 0) {
 		mk_error("cannot read the database back: %s", ops->error(st));
+		return -1;
+	}
+	if (mk_report_set_zones(r, zones) != 0) {
+		mk_error("out of memory while reading the zones");
 		return -1;
 	}
 	return 0;
@@ -331,6 +371,8 @@ void mk_report_free(struct mk_report *r)
 	free(r->convs);
 	free(r->captures);
 	free(r->counters);
+	mk_zones_free(r->zones);
+	free(r->asset_zone);
 	memset(r, 0, sizeof(*r));
 }
 

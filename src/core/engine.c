@@ -633,6 +633,11 @@ int mk_engine_load_alert(void *ctx, const struct mk_alert_rec *rec)
 	return 0;
 }
 
+void mk_engine_set_zones(struct mk_engine *eng, struct mk_zones *z)
+{
+	mk_detect_set_zones(eng->det, z);
+}
+
 void mk_engine_packet(struct mk_engine *eng, struct mk_pkt *pkt)
 {
 	enum mk_decode_result res;

@@ -23,6 +23,11 @@
  *   snapshot over the conversation and asset records.  These are "derived":
  *   their count is set from the records (which already hold earlier runs),
  *   never added, so repeated snapshots do not double count.
+ * - zone_violation: derived the same way, only when zones are defined
+ *   (mk_detect_set_zones): a conversation between two different zones that no
+ *   conduit allows (zones.h).  The alert keeps its zones as labels (id and
+ *   name), so an alert of an earlier run still names zones that were removed
+ *   since.
  *
  * Text from the network (operation details, event names) is sanitized and cut
  * to MK_DETECT_WORD_LEN before it is stored.
@@ -39,11 +44,15 @@
 #include "inventory/roles_int.h"
 #include "mieruka/proto.h"
 #include "mieruka/util.h"
+#include "mieruka/zones.h"
 
 #define MAX_EV 8
 #define NO_INDEX UINT32_MAX
 #define SCAN_PROBE_LIMIT 8
 #define NS_PER_S 1000000000ull
+#define NO_LABEL UINT16_MAX
+/* zone labels: the current zones plus those only earlier alerts name */
+#define MAX_ZONE_LABELS (MK_ZONES_MAX_ZONES + 256)
 
 struct ev {
 	char key[MK_DETECT_WORD_LEN];
@@ -71,6 +80,12 @@ struct alert {
 		char val[MK_DETECT_TEXT_LEN];
 	} text[MK_DETECT_MAX_TEXTS]; /* mk_detect_alert_text: evidence and {key} */
 	uint8_t n_text;
+	uint16_t zl[2];   /* zone_violation: client's and server's zone label, NO_LABEL */
+};
+
+struct zone_label {
+	char id[MK_ZONE_ID_LEN];
+	char name[MK_ZONE_NAME_LEN];
 };
 
 struct scan_src {
@@ -95,7 +110,10 @@ struct mk_detect {
 	struct scan_src *scan;
 	size_t n_scan; /* power of two */
 	struct mk_detect_stats stats;
-	int t_scan_hosts, t_scan_ports, t_remote, t_internet, t_inbound;
+	int t_scan_hosts, t_scan_ports, t_remote, t_internet, t_inbound, t_zone;
+	struct mk_zones *zones; /* NULL: no zones, no zone check */
+	struct zone_label *zl;  /* [0, zone count) are the zones' own, in order */
+	size_t n_zl;
 	struct mk_netwatch *nw; /* ip_mac_change, rogue_dhcp, lateral_movement (netwatch.c) */
 	const struct mk_oui *oui;
 };
@@ -170,6 +188,7 @@ struct mk_detect *mk_detect_new(const struct mk_detect_limits *lim, const char *
 	d->t_remote = mk_detect_type_index(&d->rules, "remote_access");
 	d->t_internet = mk_detect_type_index(&d->rules, "internet_from_control");
 	d->t_inbound = mk_detect_type_index(&d->rules, "inbound_from_internet");
+	d->t_zone = mk_detect_type_index(&d->rules, "zone_violation");
 	d->n_buckets = pow2_at_least(d->lim.max_alerts);
 	d->buckets = malloc(d->n_buckets * sizeof(*d->buckets));
 	d->n_scan = pow2_at_least(d->lim.max_scan_sources);
@@ -197,6 +216,8 @@ void mk_detect_free(struct mk_detect *d)
 	free(d->alerts);
 	free(d->buckets);
 	free(d->scan);
+	mk_zones_free(d->zones);
+	free(d->zl);
 	free(d);
 }
 
@@ -312,6 +333,7 @@ static struct alert *alert_get(struct mk_detect *d, int type, struct mk_addr c, 
 	a->client = c;
 	a->server = s;
 	memcpy(a->subject, subj, sizeof(subj));
+	a->zl[0] = a->zl[1] = NO_LABEL;
 	a->next = *slot;
 	*slot = (uint32_t)d->n;
 	d->n++;
@@ -630,6 +652,62 @@ void mk_detect_arp(struct mk_detect *d, const struct mk_pkt *pkt)
 	}
 }
 
+/* ------------------------------------------------------------- zones */
+
+/* The label of zone id (added with name when new), or NO_LABEL when the
+ * table is full or memory runs out. */
+static uint16_t zone_label(struct mk_detect *d, const char *id, const char *name)
+{
+	struct zone_label *l;
+
+	for (size_t i = 0; i < d->n_zl; i++)
+		if (strcmp(d->zl[i].id, id) == 0)
+			return (uint16_t)i;
+	if (d->zl == NULL && (d->zl = calloc(MAX_ZONE_LABELS, sizeof(*d->zl))) == NULL)
+		return NO_LABEL;
+	if (d->n_zl >= MAX_ZONE_LABELS)
+		return NO_LABEL;
+	l = &d->zl[d->n_zl];
+	mk_text_sanitize(l->id, sizeof(l->id), id, strlen(id));
+	mk_text_sanitize(l->name, sizeof(l->name), name, strlen(name));
+	return (uint16_t)d->n_zl++;
+}
+
+void mk_detect_set_zones(struct mk_detect *d, struct mk_zones *z)
+{
+	struct zone_label *old = d->zl;
+	size_t n_old = d->n_zl;
+	uint16_t *map = n_old > 0 ? malloc(n_old * sizeof(*map)) : NULL;
+
+	mk_zones_free(d->zones);
+	d->zones = NULL;
+	d->zl = NULL;
+	d->n_zl = 0;
+	if (mk_zones_count(z) > 0) {
+		d->zones = z;
+		/* the zones' own labels first: label i is zone i */
+		for (size_t i = 0; i < mk_zones_count(z); i++)
+			zone_label(d, mk_zones_id(z, i), mk_zones_name(z, i));
+		if (d->n_zl != mk_zones_count(z))
+			d->n_zl = 0; /* out of memory: alerts without zone evidence */
+	} else {
+		mk_zones_free(z);
+	}
+	/* Alerts loaded before keep their zones, by id. */
+	for (size_t i = 0; i < n_old; i++)
+		if (map != NULL)
+			map[i] = zone_label(d, old[i].id, old[i].name);
+	for (size_t i = 0; i < d->n; i++)
+		for (int k = 0; k < 2; k++) {
+			uint16_t *l = &d->alerts[i].zl[k];
+
+			if (*l != NO_LABEL)
+				*l = map != NULL && *l < n_old ? map[*l] : NO_LABEL;
+		}
+	free(map);
+	free(old);
+}
+
 /* ------------------------------------------------------ earlier runs */
 
 static bool parse_u64(const char *s, uint64_t *out)
@@ -649,6 +727,7 @@ static bool parse_u64(const char *s, uint64_t *out)
 void mk_detect_load(struct mk_detect *d, const struct mk_alert_rec *rec)
 {
 	char type[MK_ALERT_TYPE_LEN], subject[MK_ALERT_SUBJECT_LEN];
+	const char *zid[2] = {NULL, NULL}, *zname[2] = {NULL, NULL};
 	struct alert *a;
 	int t;
 
@@ -679,6 +758,15 @@ void mk_detect_load(struct mk_detect *d, const struct mk_alert_rec *rec)
 			mk_text_sanitize(a->note, sizeof(a->note), v, strlen(v));
 			continue;
 		}
+		if (strncmp(k, "client_zone", 11) == 0 || strncmp(k, "server_zone", 11) == 0) {
+			int side = k[0] == 's';
+
+			if (strcmp(k + 11, "") == 0)
+				zid[side] = v;
+			else if (strcmp(k + 11, "_name") == 0)
+				zname[side] = v;
+			continue;
+		}
 		if (!parse_u64(v, &n)) {
 			char key[sizeof(a->text[0].key)], val[MK_DETECT_TEXT_LEN];
 
@@ -704,6 +792,10 @@ void mk_detect_load(struct mk_detect *d, const struct mk_alert_rec *rec)
 			alert_ev(a, key, n);
 		}
 	}
+	for (int side = 0; side < 2; side++)
+		if (zid[side] != NULL && zid[side][0] != '\0')
+			a->zl[side] = zone_label(d, zid[side], zname[side] != NULL ? zname[side]
+			                                                           : zid[side]);
 }
 
 /* ------------------------------------------------------------ snapshot */
@@ -766,13 +858,14 @@ static int control_role_of(const struct mk_detect *d, const struct addr_ix *ix, 
 	return as->roles[0].role;
 }
 
-static void derive(struct mk_detect *d, int type, const struct mk_conv_rec *c, const char *note)
+static struct alert *derive(struct mk_detect *d, int type, const struct mk_conv_rec *c,
+                            const char *note)
 {
 	struct alert *a =
 	    alert_get(d, type, c->client, c->server, c->transport, c->port, c->proto, "");
 
 	if (a == NULL)
-		return;
+		return NULL;
 	if (a->d_count == 0 || c->first_ns < a->d_first)
 		a->d_first = c->first_ns;
 	if (c->last_ns > a->d_last)
@@ -780,6 +873,53 @@ static void derive(struct mk_detect *d, int type, const struct mk_conv_rec *c, c
 	a->d_count += c->flows > 0 ? c->flows : 1;
 	if (note != NULL)
 		snprintf(a->note, sizeof(a->note), "%s", note);
+	return a;
+}
+
+/* zone_violation: conversations between two different zones that no conduit
+ * allows.  Severity high when the server's zone holds a device of a
+ * detect.tsv "zone_high_role" (a controller), else the alerts.tsv default.
+ * Hosts in no zone (the internet) are internet_from_control's business. */
+static void derive_zones(struct mk_detect *d, const struct mk_asset_rec *assets, size_t n_assets,
+                         const struct mk_conv_rec *convs, size_t n_convs)
+{
+	size_t nz = mk_zones_count(d->zones);
+	struct mk_zones_map *m;
+	bool *high;
+
+	if (nz == 0 || d->t_zone < 0)
+		return;
+	m = mk_zones_map_new(d->zones, assets, n_assets);
+	high = calloc(nz, sizeof(*high));
+	if (m == NULL || high == NULL)
+		goto out;
+	for (size_t i = 0; i < n_assets; i++) {
+		const struct mk_asset_rec *as = &assets[i];
+		int zi = mk_zones_map_asset(m, i);
+
+		if (zi >= 0 && as->n_roles > 0 && as->roles[0].role < MK_ROLE_COUNT &&
+		    d->rules.zone_high_role[as->roles[0].role] &&
+		    as->roles[0].confidence >= d->rules.control_role_min_confidence)
+			high[zi] = true;
+	}
+	for (size_t i = 0; i < n_convs; i++) {
+		const struct mk_conv_rec *c = &convs[i];
+		int zc = mk_zones_map_addr(m, &c->client), zs;
+		struct alert *a;
+
+		if (zc < 0 || (zs = mk_zones_map_addr(m, &c->server)) < 0 || zc == zs ||
+		    mk_zones_allows(d->zones, (size_t)zc, (size_t)zs, c->proto, c->transport, c->port))
+			continue;
+		if ((a = derive(d, d->t_zone, c, NULL)) == NULL)
+			continue;
+		a->zl[0] = (size_t)zc < d->n_zl ? (uint16_t)zc : NO_LABEL;
+		a->zl[1] = (size_t)zs < d->n_zl ? (uint16_t)zs : NO_LABEL;
+		if (high[zs] && a->severity < MK_SEV_HIGH)
+			a->severity = MK_SEV_HIGH;
+	}
+out:
+	free(high);
+	mk_zones_map_free(m);
 }
 
 static void derive_all(struct mk_detect *d, const struct mk_asset_rec *assets, size_t n_assets,
@@ -827,6 +967,7 @@ static void derive_all(struct mk_detect *d, const struct mk_asset_rec *assets, s
 		}
 	}
 	free(ix);
+	derive_zones(d, assets, n_assets, convs, n_convs);
 	for (size_t i = 0; i < d->n; i++) {
 		struct alert *a = &d->alerts[i];
 
@@ -925,11 +1066,12 @@ static int export_one(const struct mk_detect *d, const struct alert *a, struct m
 	const struct mk_alert_variant *var = mk_detect_variant(&d->rules, a->type, a->subject);
 	char client[MK_ADDR_STRLEN] = "-", server[MK_ADDR_STRLEN] = "-", port[8] = "-";
 	char count[24], hosts[16], ports[16], window[16], rolekey[64];
-	const char *names[10 + MK_DETECT_MAX_TEXTS] = {"client", "server", "protocol", "port",
-	                                               "count",  "detail", "hosts",    "ports",
-	                                               "window", "role"};
-	const char *values[10 + MK_DETECT_MAX_TEXTS];
-	size_t n_names = 10;
+	const char *names[12 + MK_DETECT_MAX_TEXTS] = {
+		"client", "server", "protocol", "port", "count",       "detail",
+		"hosts",  "ports",  "window",   "role", "client_zone", "server_zone"};
+	const char *values[12 + MK_DETECT_MAX_TEXTS];
+	const struct zone_label *zl[2];
+	size_t n_names = 12;
 	bool internet = a->type == d->t_internet;
 	int rc = 0;
 
@@ -967,6 +1109,10 @@ static int export_one(const struct mk_detect *d, const struct alert *a, struct m
 	values[6] = hosts;
 	values[7] = ports;
 	values[8] = window;
+	for (int k = 0; k < 2; k++) {
+		zl[k] = a->zl[k] < d->n_zl ? &d->zl[a->zl[k]] : NULL;
+		values[10 + k] = zl[k] != NULL ? zl[k]->name : "-";
+	}
 	for (uint8_t i = 0; i < a->n_text; i++, n_names++) {
 		names[n_names] = a->text[i].key;
 		values[n_names] = a->text[i].val;
@@ -998,6 +1144,12 @@ static int export_one(const struct mk_detect *d, const struct alert *a, struct m
 	}
 	for (uint8_t i = 0; i < a->n_text; i++)
 		rc |= add_evidence(rec, a->text[i].key, a->text[i].val);
+	for (int k = 0; k < 2; k++)
+		if (zl[k] != NULL) {
+			rc |= add_evidence(rec, k == 0 ? "client_zone" : "server_zone", zl[k]->id);
+			rc |= add_evidence(rec, k == 0 ? "client_zone_name" : "server_zone_name",
+			                   zl[k]->name);
+		}
 	for (uint8_t i = 0; i < a->n_ev; i++)
 		rc |= add_evidence_u64(rec, a->ev[i].key, a->ev[i].n);
 	if (a->ev_more > 0)

@@ -66,6 +66,7 @@ struct mk_detect_rules {
 	bool remote[MK_PROTO_COUNT];
 	bool control_role[MK_ROLE_COUNT];
 	uint32_t control_role_min_confidence;
+	bool zone_high_role[MK_ROLE_COUNT]; /* zone_violation is high into a zone holding these */
 	uint32_t probe_max_packets;
 	uint32_t scan_hosts_min, scan_hosts_window_s;
 	uint32_t scan_ports_min, scan_ports_window_s;

@@ -305,6 +305,12 @@ static bool detect_line(struct mk_detect_rules *r, char *line)
 		r->control_role[a] = true;
 		return true;
 	}
+	if (n == 2 && strcmp(f[0], "zone_high_role") == 0) {
+		if ((a = mk_role_from_name(f[1])) < 0)
+			return false;
+		r->zone_high_role[a] = true;
+		return true;
+	}
 	if (n == 3 && strcmp(f[0], "routine_alert") == 0) {
 		if ((a = mk_proto_id_from_name(f[1])) < 0 || !word_ok(f[2]) ||
 		    r->n_routine_alert >= MK_DETECT_MAX_WORDS)

@@ -82,6 +82,22 @@ int mk_severity_from_name(const char *name)
 	return -1;
 }
 
+static const char *const alert_status_names[MK_ALERT_STATUS_COUNT] = {
+	"open", "acknowledged", "planned", "accepted"};
+
+const char *mk_alert_status_name(unsigned st)
+{
+	return st < MK_ALERT_STATUS_COUNT ? alert_status_names[st] : "open";
+}
+
+int mk_alert_status_from_name(const char *name)
+{
+	for (int i = 0; name != NULL && i < MK_ALERT_STATUS_COUNT; i++)
+		if (strcmp(alert_status_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
 void mk_alert_rec_clear(struct mk_alert_rec *rec)
 {
 	if (rec == NULL)
@@ -90,6 +106,7 @@ void mk_alert_rec_clear(struct mk_alert_rec *rec)
 	free(rec->title_ja);
 	free(rec->detail_en);
 	free(rec->detail_ja);
+	free(rec->status_note);
 	for (size_t i = 0; i < rec->n_evidence; i++) {
 		free(rec->evidence[i].key);
 		free(rec->evidence[i].value);
@@ -112,7 +129,8 @@ int mk_alert_rec_copy(struct mk_alert_rec *dst, const struct mk_alert_rec *src)
 	dst->title_ja = dup_or_null(src->title_ja);
 	dst->detail_en = dup_or_null(src->detail_en);
 	dst->detail_ja = dup_or_null(src->detail_ja);
-	oom = (src->title_en && !dst->title_en) || (src->title_ja && !dst->title_ja) ||
+	dst->status_note = dup_or_null(src->status_note);
+	oom = (src->status_note && !dst->status_note) || (src->title_en && !dst->title_en) || (src->title_ja && !dst->title_ja) ||
 	      (src->detail_en && !dst->detail_en) || (src->detail_ja && !dst->detail_ja);
 	dst->evidence = NULL;
 	dst->n_evidence = 0;

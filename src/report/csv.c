@@ -131,7 +131,7 @@ static void write_assets(FILE *f, const struct mk_report *r)
 		"id", "mac", "ips", "vendor", "hostnames", "role", "role_confidence", "roles",
 		"server_protocols", "client_protocols", "identity_vendor", "identity_product",
 		"identity_model", "identity_firmware", "identity_serial", "identity_source", "os",
-		"first_seen", "last_seen", "packets", "bytes",
+		"first_seen", "last_seen", "packets", "bytes", "zone_id", "zone",
 	};
 	enum { NCOL = sizeof(head) / sizeof(head[0]) };
 
@@ -142,7 +142,7 @@ static void write_assets(FILE *f, const struct mk_report *r)
 		char id[MK_ASSET_ID_LEN], mac[MK_ADDR_STRLEN] = "", ips[2048] = "", names[2048] = "";
 		char roles[1024] = "", conf[8] = "", server[1024], client[1024], first[40], last[40];
 		char pk[24], by[24], abuf[MK_ADDR_STRLEN];
-		const char *row[NCOL];
+		const char *row[NCOL], *zid = NULL, *zname = NULL;
 
 		memcpy(id, a->id, sizeof(id));
 		id[sizeof(id) - 1] = '\0';
@@ -186,6 +186,10 @@ static void write_assets(FILE *f, const struct mk_report *r)
 		row[18] = mk_time_rfc3339(a->last_ns, last, sizeof(last));
 		row[19] = pk;
 		row[20] = by;
+		/* zone columns: empty when the asset is in no zone (or none are defined) */
+		mk_report_asset_zone(r, i, &zid, &zname);
+		row[21] = zid;
+		row[22] = zname;
 		csv_row(f, row, NCOL);
 	}
 }
@@ -275,7 +279,7 @@ static void write_alerts(FILE *f, const struct mk_report *r)
 	static const char *const head[] = {
 		"id", "type", "severity", "first_seen", "last_seen", "count", "client", "server",
 		"protocol", "port", "assets", "title_ja", "title_en", "detail_ja", "detail_en",
-		"evidence",
+		"evidence", "status", "status_note",
 	};
 	enum { NCOL = sizeof(head) / sizeof(head[0]) };
 	struct mk_report_index *ix = mk_report_index_new(r);
@@ -331,6 +335,8 @@ static void write_alerts(FILE *f, const struct mk_report *r)
 		row[13] = a->detail_ja;
 		row[14] = a->detail_en;
 		row[15] = ev;
+		row[16] = mk_alert_status_name(a->status);
+		row[17] = a->status_note != NULL ? a->status_note : "";
 		csv_row(f, row, NCOL);
 	}
 	mk_report_index_free(ix);

@@ -6,7 +6,8 @@
  *                   [{"key", "value", "source"}]
  *   communication:  "flows": connections/flows folded into the record
  *   alert:          "count", "first_seen", "last_seen" (aggregation: one alert per
- *                   type and subject, counted)
+ *                   type and subject, counted); in the alert stream's JSON lines
+ *                   also "event" (alert_stream.h)
  *   top level:      "statistics": {counter name: value}
  * An alert's "time" is when it was first seen; "evidence" holds the client,
  * server, protocol and port it is about, then what detect put in it
@@ -110,8 +111,11 @@ static void json_identity(struct mk_json *j, const struct mk_identity_rec *id)
 	mk_json_end_object(j);
 }
 
-static void json_asset(struct mk_json *j, const struct mk_asset_rec *a)
+static void json_asset(struct mk_json *j, const struct mk_report *rep, size_t i_asset)
 {
+	const struct mk_asset_rec *a = &rep->assets[i_asset];
+	const char *zid, *zname;
+
 	mk_json_begin_object(j);
 	mk_json_key(j, "id");
 	mk_json_stringn(j, a->id, strnlen(a->id, sizeof(a->id)));
@@ -191,6 +195,18 @@ static void json_asset(struct mk_json *j, const struct mk_asset_rec *a)
 		mk_json_end_object(j);
 	}
 	mk_json_end_array(j);
+	/* the asset's zone (zones.h): {"id", "name"}, null when in none */
+	mk_json_key(j, "zone");
+	if (mk_report_asset_zone(rep, i_asset, &zid, &zname)) {
+		mk_json_begin_object(j);
+		mk_json_key(j, "id");
+		mk_json_string(j, zid);
+		mk_json_key(j, "name");
+		mk_json_string(j, zname);
+		mk_json_end_object(j);
+	} else {
+		mk_json_null(j);
+	}
 	mk_json_end_object(j);
 }
 
@@ -254,8 +270,9 @@ static bool all_digits(const char *s)
 	return n > 0 && n < 20 && !(n > 1 && s[0] == '0');
 }
 
-static void json_alert(struct mk_json *j, const struct mk_report *r,
-                       const struct mk_report_index *ix, const struct mk_alert_rec *a)
+void mk_report_json_alert(struct mk_json *j, const struct mk_report *r,
+                          const struct mk_report_index *ix, const struct mk_alert_rec *a,
+                          const char *event)
 {
 	size_t assets[MAX_REFS], convs[MAX_REFS], na, nc;
 	char type[MK_ALERT_TYPE_LEN];
@@ -338,6 +355,16 @@ static void json_alert(struct mk_json *j, const struct mk_report *r,
 	mk_json_time(j, a->first_ns);
 	mk_json_key(j, "last_seen");
 	mk_json_time(j, a->last_ns);
+	mk_json_key(j, "status");
+	mk_json_string(j, mk_alert_status_name(a->status));
+	if (a->status_note != NULL && a->status_note[0] != '\0') {
+		mk_json_key(j, "status_note");
+		mk_json_string(j, a->status_note);
+	}
+	if (event != NULL) {
+		mk_json_key(j, "event");
+		mk_json_string(j, event);
+	}
 	mk_json_end_object(j);
 }
 
@@ -362,7 +389,7 @@ int mk_report_json(FILE *f, const struct mk_report *r)
 	mk_json_key(&j, "assets");
 	mk_json_begin_array(&j);
 	for (size_t i = 0; i < r->n_assets; i++)
-		json_asset(&j, &r->assets[i]);
+		json_asset(&j, r, i);
 	mk_json_end_array(&j);
 
 	mk_json_key(&j, "communications");
@@ -375,7 +402,7 @@ int mk_report_json(FILE *f, const struct mk_report *r)
 	mk_json_begin_array(&j);
 	ix = mk_report_index_new(r);
 	for (size_t i = 0; i < r->n_alerts; i++)
-		json_alert(&j, r, ix, &r->alerts[i]);
+		mk_report_json_alert(&j, r, ix, &r->alerts[i], NULL);
 	mk_report_index_free(ix);
 	mk_json_end_array(&j);
 

@@ -331,6 +331,7 @@ static void print_assets(FILE *f, const struct mk_report *r, size_t max_rows)
 	const struct mk_asset_rec **v;
 	struct table t;
 	size_t shown;
+	bool zones;
 
 	fprintf(f, "\n== %s (%s: %zu) ==\n", mk_msg("report.assets"), mk_msg("report.devices"),
 	        r->n_assets);
@@ -344,6 +345,7 @@ static void print_assets(FILE *f, const struct mk_report *r, size_t max_rows)
 	for (size_t i = 0; i < r->n_assets; i++)
 		v[i] = &r->assets[i];
 	qsort(v, r->n_assets, sizeof(*v), asset_cmp);
+	zones = r->zones != NULL;
 
 	table_init(&t);
 	table_col(&t, mk_msg("report.col.ip"), 24, false);
@@ -353,12 +355,14 @@ static void print_assets(FILE *f, const struct mk_report *r, size_t max_rows)
 	table_col(&t, mk_msg("report.col.role"), 22, false);
 	table_col(&t, mk_msg("report.col.protocols"), 36, false);
 	table_col(&t, mk_msg("report.col.packets"), 0, true);
+	if (zones) /* only when zones are defined: the column would be empty */
+		table_col(&t, mk_msg("report.col.zone"), 20, false);
 	shown = r->n_assets < max_rows ? r->n_assets : max_rows;
 	for (size_t i = 0; i < shown; i++) {
 		const struct mk_asset_rec *a = v[i];
 		char ip[MK_ADDR_STRLEN + 32] = "", mac[MK_ADDR_STRLEN] = "", role[128] = "";
 		char protos[600], pk[32], abuf[MK_ADDR_STRLEN];
-		const char *cells[7];
+		const char *cells[8], *zid = NULL, *zname = NULL;
 
 		if (a->n_ips > 0) {
 			mk_addr_str(&a->ips[0], abuf);
@@ -384,6 +388,10 @@ static void print_assets(FILE *f, const struct mk_report *r, size_t max_rows)
 		cells[4] = role;
 		cells[5] = protos;
 		cells[6] = pk;
+		if (zones) {
+			mk_report_asset_zone(r, (size_t)(a - r->assets), &zid, &zname);
+			cells[7] = zname;
+		}
 		if (!table_row(&t, cells))
 			break;
 	}

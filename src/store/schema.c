@@ -152,6 +152,36 @@ const char *const mk_store_migrations[] = {
 	"  value TEXT NOT NULL,"
 	"  PRIMARY KEY (alert_id, seq)"
 	");",
+
+	/* ---- version 3: where an alert stands (enum mk_alert_status) ---- */
+	/* status is set by the detector (open, planned) or by a person
+	 * (acknowledged, accepted: kept across runs); status_note says why, and
+	 * status_ns is when a person set it (wall clock, ns since 1970). */
+	"ALTER TABLE alerts ADD COLUMN status TEXT NOT NULL DEFAULT 'open';"
+	"ALTER TABLE alerts ADD COLUMN status_note TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE alerts ADD COLUMN status_ns INTEGER NOT NULL DEFAULT 0;",
+
+	/* ---- version 4: zones and conduits (src/detect/zones.c, include/mieruka/zones.h) ----
+	 * The set is replaced as a whole (mieruka zones import); values are kept as
+	 * the zone file writes them, so people and the dashboard read them as is. */
+	"CREATE TABLE zones ("
+	"  id TEXT PRIMARY KEY,"              /* ASCII id of the zone file */
+	"  seq INTEGER NOT NULL,"             /* order of the file */
+	"  name TEXT NOT NULL"                /* plain name, UTF-8 ('ライン1') */
+	");"
+	"CREATE TABLE zone_members ("
+	"  zone_id TEXT NOT NULL REFERENCES zones(id) ON DELETE CASCADE,"
+	"  seq INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL,"               /* subnet, vlan, asset */
+	"  value TEXT NOT NULL,"              /* '192.168.10.0/24', '10', '00:1b:1b:12:34:56' */
+	"  PRIMARY KEY (zone_id, seq)"
+	");"
+	"CREATE TABLE conduits ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  from_zone TEXT NOT NULL REFERENCES zones(id) ON DELETE CASCADE," /* clients here ... */
+	"  to_zone TEXT NOT NULL REFERENCES zones(id) ON DELETE CASCADE,"   /* ... reach servers here */
+	"  services TEXT NOT NULL DEFAULT ''" /* 'modbus/502 s7comm'; '' = any traffic */
+	");",
 };
 
 const size_t mk_store_n_migrations = sizeof(mk_store_migrations) / sizeof(mk_store_migrations[0]);

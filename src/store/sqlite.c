@@ -30,11 +30,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mieruka/facts.h"
 #include "mieruka/pkt.h"
 #include "mieruka/util.h"
 #include "store/schema.h"
+#include "store/sqlite_int.h"
 
 #define BUSY_TIMEOUT_MS 5000
 /* Caps on child rows read back per record: a damaged or hostile database
@@ -84,6 +86,7 @@ enum stmt_id {
 	S_ALERT_EV_INS,
 	S_ALERT_SEL,
 	S_ALERT_EV_SEL,
+	S_ALERT_STATUS,
 	S_COUNT,
 };
 
@@ -159,19 +162,24 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_COUNTER_SEL] = "SELECT name, value FROM counters ORDER BY name",
 	[S_ALERT_UPSERT] =
 		"INSERT INTO alerts(id, type, subject, severity, client, server, transport, port, proto,"
-		" first_ns, last_ns, count, title_en, title_ja, detail_en, detail_ja)"
-		" VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)"
+		" first_ns, last_ns, count, title_en, title_ja, detail_en, detail_ja, status)"
+		" VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)"
 		" ON CONFLICT(id) DO UPDATE SET type=excluded.type, subject=excluded.subject,"
 		" severity=excluded.severity, client=excluded.client, server=excluded.server,"
 		" transport=excluded.transport, port=excluded.port, proto=excluded.proto,"
 		" first_ns=excluded.first_ns, last_ns=excluded.last_ns, count=excluded.count,"
 		" title_en=excluded.title_en, title_ja=excluded.title_ja,"
-		" detail_en=excluded.detail_en, detail_ja=excluded.detail_ja",
+		" detail_en=excluded.detail_en, detail_ja=excluded.detail_ja,"
+		/* what a person decided stays; the detector only moves open <-> planned */
+		" status=CASE WHEN alerts.status IN ('acknowledged','accepted') THEN alerts.status"
+		" ELSE excluded.status END",
 	[S_ALERT_DEL_EV] = "DELETE FROM alert_evidence WHERE alert_id=?1",
 	[S_ALERT_EV_INS] = "INSERT INTO alert_evidence(alert_id, seq, key, value) VALUES(?1,?2,?3,?4)",
 	[S_ALERT_SEL] = "SELECT id, type, subject, severity, client, server, transport, port, proto,"
-	                " first_ns, last_ns, count, title_en, title_ja, detail_en, detail_ja"
+	                " first_ns, last_ns, count, title_en, title_ja, detail_en, detail_ja,"
+	                " status, status_note"
 	                " FROM alerts ORDER BY first_ns, id",
+	[S_ALERT_STATUS] = "UPDATE alerts SET status=?2, status_note=?3, status_ns=?4 WHERE id=?1",
 	[S_ALERT_EV_SEL] = "SELECT key, value FROM alert_evidence WHERE alert_id=?1 ORDER BY seq",
 };
 
@@ -925,6 +933,7 @@ static int put_alert_rows(struct mk_store *st, const struct mk_alert_rec *rec, c
 	bind_text(s, 14, rec->title_ja != NULL ? rec->title_ja : "");
 	bind_text(s, 15, rec->detail_en != NULL ? rec->detail_en : "");
 	bind_text(s, 16, rec->detail_ja != NULL ? rec->detail_ja : "");
+	bind_text(s, 17, mk_alert_status_name(rec->status));
 	if (stmt_done(st, s, "write alert") != 0)
 		return -1;
 	if ((s = stmt_get(st, S_ALERT_DEL_EV)) == NULL)
@@ -1416,9 +1425,32 @@ static int load_alert(struct mk_store *st, sqlite3_stmt *s, struct mk_alert_rec 
 	rec->title_ja = col_dup(s, 13, &oom);
 	rec->detail_en = col_dup(s, 14, &oom);
 	rec->detail_ja = col_dup(s, 15, &oom);
+	sev = mk_alert_status_from_name(col_text(s, 16));
+	rec->status = sev >= 0 ? (uint8_t)sev : (uint8_t)MK_ALERT_OPEN;
+	rec->status_note = col_dup(s, 17, &oom);
 	if (oom)
 		return fail_msg(st, "read alert", "out of memory");
 	return load_evidence(st, rec->id, rec);
+}
+
+static int sq_set_alert_status(struct mk_store *st, const char *id, unsigned status,
+                               const char *note)
+{
+	sqlite3_stmt *s = stmt_get(st, S_ALERT_STATUS);
+	struct timespec now;
+
+	if (s == NULL)
+		return -1;
+	if (status >= MK_ALERT_STATUS_COUNT)
+		return fail_msg(st, "set alert status", "unknown status");
+	clock_gettime(CLOCK_REALTIME, &now);
+	bind_text(s, 1, id);
+	bind_text(s, 2, mk_alert_status_name(status));
+	bind_text(s, 3, note != NULL ? note : "");
+	bind_u64(s, 4, (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec);
+	if (stmt_done(st, s, "set alert status") != 0)
+		return -1;
+	return sqlite3_changes(st->db) > 0 ? 1 : 0;
 }
 
 static int sq_each_alert(struct mk_store *st, mk_alert_cb cb, void *ctx)
@@ -1457,6 +1489,33 @@ static const char *sq_error(struct mk_store *st)
 	return st != NULL && st->err[0] != '\0' ? st->err : "no error";
 }
 
+/* ---- for the back end's other files (sqlite_int.h) ---- */
+
+sqlite3 *mk_sqlite_db(struct mk_store *st)
+{
+	return st->db;
+}
+
+int mk_sqlite_fail(struct mk_store *st, const char *what)
+{
+	return fail(st, what);
+}
+
+int mk_sqlite_fail_msg(struct mk_store *st, const char *what, const char *msg)
+{
+	return fail_msg(st, what, msg);
+}
+
+int mk_sqlite_sp_begin(struct mk_store *st)
+{
+	return sp_begin(st);
+}
+
+int mk_sqlite_sp_end(struct mk_store *st, int rc)
+{
+	return sp_end(st, rc);
+}
+
 int mk_store_schema_version(void)
 {
 	return (int)mk_store_n_migrations;
@@ -1479,5 +1538,8 @@ const struct mk_store_ops mk_store_sqlite = {
 	.each_capture = sq_each_capture,
 	.each_counter = sq_each_counter,
 	.each_alert = sq_each_alert,
+	.set_alert_status = sq_set_alert_status,
 	.error = sq_error,
+	.put_zones = mk_sqlite_put_zones,
+	.get_zones = mk_sqlite_get_zones,
 };

@@ -101,6 +101,7 @@ def check_alert_shape(name, doc, a):
     keys = list(a.keys())
     check(keys[:9] == ["id", "type", "severity", "time", "assets", "communications", "title",
                        "detail", "evidence"], f"{name}: alert keys {keys}")
+    check(a.get("status") in ("open", "planned"), f"{name}: a fresh alert's status {a.get('status')}")
     check(a["severity"] in ("critical", "high", "medium", "low", "info"), f"{name}: severity")
     for part in ("title", "detail"):
         check(set(a[part]) == {"ja", "en"} and all(a[part].values()), f"{name}: {part} languages")

@@ -130,8 +130,36 @@ def main():
         rc, out, err = run(mk, ["export", "--db", os.path.join(tmp, "none.db")], tmp)
         check(rc == 1 and "none.db" in err, "export of a missing database: exit 1 naming it (got %d)" % rc)
 
+        # --- alerts: list, accept with a note, the decision survives a re-run
+        stop = os.path.join(caps, "s7comm", "s7__step7_s300_stop.pcapng")
+        adb = os.path.join(tmp, "alerts.db")
+        rc, out, err = run(mk, ["analyze", "--quiet", "--db", adb, stop], tmp)
+        rc, out, err = run(mk, ["alerts", "--db", adb], tmp)
+        lines = [l for l in out.splitlines() if l.startswith("al-")]
+        check(rc == 0 and len(lines) == 1 and "open" in lines[0] and "plc_control" in lines[0],
+              "alerts: lists the one open plc_control alert (got %r)" % out)
+        aid = lines[0].split()[0] if lines else "al-none"
+        rc, out, err = run(mk, ["alerts", "--db", adb, "accept", aid, "--note", "計画停止"], tmp)
+        check(rc == 0 and "accepted" in out, "alerts accept: exit 0 (got %d %r)" % (rc, err))
+        run(mk, ["analyze", "--quiet", "--db", adb, stop], tmp)
+        rc, out, err = run(mk, ["export", "--db", adb, "--json", "-"], tmp)
+        al = json.loads(out)["alerts"] if rc == 0 else []
+        check(len(al) == 1 and al[0]["status"] == "accepted" and al[0]["status_note"] == "計画停止"
+              and al[0]["count"] == 2, "accepted status and note survive a re-run: %r" %
+              [(x["status"], x.get("status_note"), x["count"]) for x in al])
+        rc, out, err = run(mk, ["alerts", "--db", adb, "--status", "open"], tmp)
+        check(rc == 0 and "al-" not in out, "alerts --status open: the accepted one is not listed")
+        rc, out, err = run(mk, ["alerts", "--db", adb, "ack", "al-0000000000000000"], tmp)
+        check(rc == 1 and "al-0000000000000000" in err, "ack of an unknown id: exit 1 naming it")
+        rc, out, err = run(mk, ["alerts", "--db", adb, "close", aid], tmp)
+        check(rc == 2, "unknown alerts action: exit 2 (got %d)" % rc)
+        rc, out, err = run(mk, ["alerts", "--db", adb, "accept"], tmp)
+        check(rc == 2, "accept without an id: exit 2 (got %d)" % rc)
+        rc, out, err = run(mk, ["alerts", "--db", os.path.join(tmp, "none.db")], tmp)
+        check(rc == 1 and "none.db" in err, "alerts on a missing database: exit 1 naming it")
+
         # --- help for every command, in English and Japanese
-        for cmd in ("analyze", "monitor", "demo", "export", "serve", "assess"):
+        for cmd in ("analyze", "monitor", "demo", "export", "serve", "assess", "alerts"):
             rc, out, err = run(mk, ["help", cmd], tmp)
             check(rc == 0 and "Usage: mieruka " + cmd in out, "help %s (en)" % cmd)
             rc, out, err = run(mk, [cmd, "--help"], tmp, lang="ja_JP.UTF-8")

@@ -268,6 +268,7 @@ static const char json_check[] =
 	"a = d['assets'][0]\n"
 	"assert list(a)[:15] == ['id','mac','ips','vendor','hostnames','roles','protocols','identity',"
 	"'os','first_seen','last_seen','packets','bytes','hostname_sources','attributes'], list(a)\n"
+	"assert a['zone'] is None\n"
 	"assert a['mac'] == '00:1b:1b:12:34:56'\n"
 	"assert a['ips'] == ['10.0.0.5', 'fe80::1'], a['ips']\n"
 	"assert a['hostnames'][0] == 'ライン1制御盤'\n"
@@ -420,7 +421,7 @@ static void test_csv_files(void **state)
 	text = slurp(path, &len);
 	/* BOM, English ids, CRLF */
 	assert_memory_equal(text, "\xef\xbb\xbf" "id,mac,ips,vendor,hostnames,", 31);
-	assert_non_null(strstr(text, ",bytes\r\n"));
+	assert_non_null(strstr(text, ",bytes,zone_id,zone\r\n"));
 	/* every LF is preceded by CR, except inside the quoted hostile host name */
 	size_t bare_lf = 0;
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "mieruka/store.h"
+#include "store/schema.h"
 
 /* ---- fixtures ---- */
 
@@ -592,7 +593,7 @@ static void test_migration_from_empty_file(void **state)
 	fclose(f);
 	st = open_ok(path);
 	mk_store_sqlite.close(st);
-	assert_int_equal(mk_store_schema_version(), 2);
+	assert_int_equal(mk_store_schema_version(), (int)mk_store_n_migrations);
 	assert_int_equal(raw_sql(path, "PRAGMA user_version"), mk_store_schema_version());
 	assert_int_equal(raw_sql(path, "PRAGMA application_id"), 0x4d4b5255);
 	assert_int_equal(raw_sql(path, "SELECT count(*) FROM sqlite_master WHERE type='table'"

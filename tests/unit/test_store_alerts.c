@@ -112,13 +112,13 @@ static void test_migration_from_version_1(void **state)
 	assert_int_equal(raw_sql(path, "SELECT count(*) FROM sqlite_master WHERE name='alerts'"), 0);
 
 	st = open_ok(path);
-	assert_int_equal(mk_store_schema_version(), 2);
+	assert_int_equal(mk_store_schema_version(), (int)mk_store_n_migrations);
 	assert_int_equal(mk_store_sqlite.each_asset(st, count_asset, &c), 0);
 	assert_int_equal(c.assets, 1); /* the earlier data is still there */
 	assert_int_equal(mk_store_sqlite.each_alert(st, collect_alert, &c), 0);
 	assert_int_equal(c.n, 0);
 	mk_store_sqlite.close(st);
-	assert_int_equal(raw_sql(path, "PRAGMA user_version"), 2);
+	assert_int_equal(raw_sql(path, "PRAGMA user_version"), (long long)mk_store_n_migrations);
 	assert_int_equal(raw_sql(path, "SELECT count(*) FROM sqlite_master WHERE type='table' AND"
 	                               " name IN ('alerts','alert_evidence')"),
 	                 2);
@@ -256,12 +256,60 @@ static void test_rerun_merges(void **state)
 	assert_int_equal(raw_sql(path, "SELECT count(*) FROM alerts WHERE severity='critical'"), 1);
 }
 
+/* A person's decision survives the detector's next write of the same alert;
+ * the detector's own statuses (open, planned) follow what it writes. */
+static void test_status_kept_across_runs(void **state)
+{
+	char path[300];
+	struct mk_store *st;
+	struct mk_alert_rec a;
+	struct collected c = {0};
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/status.db", tmpdir);
+	st = open_ok(path);
+	make_alert(&a, 5, 1);
+	assert_int_equal(mk_store_sqlite.put_alert(st, &a), 0);
+	assert_int_equal(mk_store_sqlite.each_alert(st, collect_alert, &c), 0);
+	assert_int_equal(c.v[0].status, MK_ALERT_OPEN);
+	collected_clear(&c);
+	/* unknown id: 0, nothing changed */
+	assert_int_equal(mk_store_sqlite.set_alert_status(st, "al-none", MK_ALERT_ACCEPTED, "x"), 0);
+	assert_int_equal(mk_store_sqlite.set_alert_status(st, a.id, MK_ALERT_STATUS_COUNT, ""), -1);
+	assert_int_equal(
+	    mk_store_sqlite.set_alert_status(st, a.id, MK_ALERT_ACCEPTED, "計画停止 (planned)"), 1);
+	/* the detector writes the alert again (more occurrences, status open) */
+	a.count = 8;
+	a.status = MK_ALERT_OPEN;
+	assert_int_equal(mk_store_sqlite.put_alert(st, &a), 0);
+	assert_int_equal(mk_store_sqlite.each_alert(st, collect_alert, &c), 0);
+	assert_int_equal(c.v[0].count, 8);
+	assert_int_equal(c.v[0].status, MK_ALERT_ACCEPTED);
+	assert_string_equal(c.v[0].status_note, "計画停止 (planned)");
+	collected_clear(&c);
+	/* reopened by a person: the detector's status applies again */
+	assert_int_equal(mk_store_sqlite.set_alert_status(st, a.id, MK_ALERT_OPEN, ""), 1);
+	a.status = MK_ALERT_PLANNED;
+	assert_int_equal(mk_store_sqlite.put_alert(st, &a), 0);
+	assert_int_equal(mk_store_sqlite.each_alert(st, collect_alert, &c), 0);
+	assert_int_equal(c.v[0].status, MK_ALERT_PLANNED);
+	collected_clear(&c);
+	mk_store_sqlite.close(st);
+	assert_int_equal(raw_sql(path, "SELECT status_ns > 1600000000000000000 FROM alerts"), 1);
+	mk_alert_rec_clear(&a);
+	assert_string_equal(mk_alert_status_name(MK_ALERT_ACKNOWLEDGED), "acknowledged");
+	assert_int_equal(mk_alert_status_from_name("accepted"), MK_ALERT_ACCEPTED);
+	assert_int_equal(mk_alert_status_from_name("closed"), -1);
+	assert_string_equal(mk_alert_status_name(99), "open");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_migration_from_version_1),
 		cmocka_unit_test(test_roundtrip_and_replace),
 		cmocka_unit_test(test_rerun_merges),
+		cmocka_unit_test(test_status_kept_across_runs),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);

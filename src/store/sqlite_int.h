@@ -1,0 +1,24 @@
+/* sqlite_int.h - what the SQLite back end's other files (sqlite_zones.c) use
+ * of the handle in sqlite.c (internal to src/store). */
+#ifndef MIERUKA_STORE_SQLITE_INT_H
+#define MIERUKA_STORE_SQLITE_INT_H
+
+#include <sqlite3.h>
+
+#include "mieruka/store.h"
+
+sqlite3 *mk_sqlite_db(struct mk_store *st);
+/* Sets the handle's error message ("PATH: what: SQLite's message"); returns -1. */
+int mk_sqlite_fail(struct mk_store *st, const char *what);
+/* The same with msg instead of SQLite's message. */
+int mk_sqlite_fail_msg(struct mk_store *st, const char *what, const char *msg);
+/* A savepoint around a put: atomic inside or outside a transaction.  end
+ * releases it (rc 0) or rolls it back keeping the first error; returns 0/-1. */
+int mk_sqlite_sp_begin(struct mk_store *st);
+int mk_sqlite_sp_end(struct mk_store *st, int rc);
+
+/* sqlite_zones.c: struct mk_store_ops put_zones / get_zones. */
+int mk_sqlite_put_zones(struct mk_store *st, const struct mk_zones *z);
+int mk_sqlite_get_zones(struct mk_store *st, struct mk_zones **out);
+
+#endif /* MIERUKA_STORE_SQLITE_INT_H */
