@@ -42,11 +42,11 @@
 #include "mieruka/oui.h"
 #include "mieruka/proto.h"
 
-#define PROBE_LIMIT 8      /* slots examined per lookup in the hashed tables */
-#define MAX_GATEWAYS 8     /* routers learned from DHCP option 3 */
-#define MAX_SPOOFS 64      /* spoofing alerts judged at the snapshot */
-#define CLAIM_IPS 8        /* addresses remembered per claiming MAC */
-#define LAT_TARGETS 4      /* targets named in a lateral_movement alert */
+#define PROBE_LIMIT 8  /* slots examined per lookup in the hashed tables */
+#define MAX_GATEWAYS 8 /* routers learned from DHCP option 3 */
+#define MAX_SPOOFS 64  /* spoofing alerts judged at the snapshot */
+#define CLAIM_IPS 8    /* addresses remembered per claiming MAC */
+#define LAT_TARGETS 4  /* targets named in a lateral_movement alert */
 #define NS_PER_S 1000000000ull
 
 struct ipmac {
@@ -152,7 +152,8 @@ struct mk_netwatch *mk_netwatch_new(struct mk_detect *d, struct mk_detect_stats 
 		return NULL;
 	}
 	for (size_t i = 0; i < r->n_lateral_ports; i++)
-		nw->lat_ports[r->lateral_port[i].port / 8] |= (uint8_t)(1u << (r->lateral_port[i].port % 8));
+		nw->lat_ports[r->lateral_port[i].port / 8] |=
+		    (uint8_t)(1u << (r->lateral_port[i].port % 8));
 	return nw;
 }
 
@@ -359,8 +360,7 @@ static void ipmac_flipped(struct mk_netwatch *nw, struct ipmac *e, const uint8_t
 	struct alert *a;
 
 	mk_addr_set_ip4(&server, e->ip);
-	a = mk_detect_alert_get(nw->d, nw->t_ipmac, NULL, &server, 0, 0, MK_PROTO_ARP,
-	                        "flip_flop");
+	a = mk_detect_alert_get(nw->d, nw->t_ipmac, NULL, &server, 0, 0, MK_PROTO_ARP, "flip_flop");
 	if (a == NULL)
 		return;
 	/* The first alert counts the flips of the window so far. */
@@ -564,7 +564,8 @@ static void gateways_add(struct mk_netwatch *nw, const struct mk_fact *f)
 		if (n < sizeof(one)) {
 			memcpy(one, p, n);
 			one[n] = '\0';
-			if (mk_addr_parse(&a, one) && a.family == MK_AF_INET && !is_gateway(nw, a.a)) {
+			if (mk_addr_parse(&a, one) && a.family == MK_AF_INET &&
+			    !is_gateway(nw, a.a)) {
 				memcpy(nw->gateways[nw->next_gateway], a.a, 4);
 				nw->next_gateway = (nw->next_gateway + 1) % MAX_GATEWAYS;
 				if (nw->n_gateways < MAX_GATEWAYS)
@@ -749,7 +750,8 @@ void mk_netwatch_snapshot(struct mk_netwatch *nw, const struct mk_asset_rec *ass
 			continue;
 		for (size_t c = 0; c < n_cand; c++)
 			if (memcmp(cv->server.a, cand[c].ip, 4) == 0)
-				cand[c].clients |= (uint64_t)1 << (mk_addr_hash(&cv->client, 0xc1) % 64);
+				cand[c].clients |= (uint64_t)1
+				                   << (mk_addr_hash(&cv->client, 0xc1) % 64);
 	}
 	for (size_t i = 0; i < nw->n_spoofs; i++) {
 		const struct spoof *s = &nw->spoofs[i];

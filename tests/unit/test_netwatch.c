@@ -175,7 +175,7 @@ static void test_ipmac_one_change(void **state)
 
 	(void)state;
 	arp(d, 2, 30, 0x30, 0, T0);
-	arp(d, 1, 30, 0x30, 0, T0 + 10 * S);  /* the same owner: nothing */
+	arp(d, 1, 30, 0x30, 0, T0 + 10 * S);   /* the same owner: nothing */
 	arp(d, 1, 30, 0xa0, 0, T0 + 3600 * S); /* replaced */
 	arp(d, 2, 30, 0xa0, 0, T0 + 3700 * S);
 	snap_take(d, &s, NULL, 0, NULL, 0);
@@ -297,7 +297,7 @@ static void test_ipmac_spoofing(void **state)
 	assert_int_equal(a->client.family, MK_AF_MAC);
 	assert_int_equal(a->client.a[5], 0x66);
 	assert_int_equal(a->server.family, MK_AF_NONE);
-	assert_int_equal(a->count, 9); /* 3 when it fired, +3 in each later round */
+	assert_int_equal(a->count, 9);              /* 3 when it fired, +3 in each later round */
 	assert_int_equal(a->severity, MK_SEV_HIGH); /* no gateway known */
 	assert_string_equal(ev(a, "ips"), "192.168.10.1,192.168.10.20,192.168.10.21");
 	assert_string_equal(ev(a, "distinct_hosts"), "3");
@@ -441,8 +441,8 @@ static void test_ipmac_cap(void **state)
 
 /* A DHCP server reply as the engine passes it: dhcp_relay_agent (when
  * relayed) then dhcp_server, from sender (ip .x, MAC ..:mx), port 67. */
-static void dhcp(struct mk_detect *d, uint8_t x, uint8_t mx, const char *server_id, const char *relay,
-                 uint16_t vlan, uint64_t ts)
+static void dhcp(struct mk_detect *d, uint8_t x, uint8_t mx, const char *server_id,
+                 const char *relay, uint16_t vlan, uint64_t ts)
 {
 	struct mk_fact f;
 	struct mk_pkt p;
@@ -516,7 +516,8 @@ static void test_rogue_dhcp(void **state)
 	for (size_t i = 0; i < s.n; i++)
 		if (s.v[i].server.a[0] == 10) {
 			assert_int_equal(s.v[i].count, 1);
-			assert_string_equal(ev(&s.v[i], "server_mac"), "-"); /* known only by relay */
+			assert_string_equal(ev(&s.v[i], "server_mac"),
+			                    "-"); /* known only by relay */
 		}
 	snap_free(&s);
 	mk_detect_free(d);
@@ -605,8 +606,8 @@ static void test_lateral_not(void **state)
 
 	(void)state;
 	for (uint8_t h = 0; h < 8; h++) {
-		session(d, 60, (uint8_t)(100 + h), 445, 3, T0 + h * S);     /* probes only */
-		session(d, 61, (uint8_t)(100 + h), 80, 10, T0 + h * S);     /* not a listed service */
+		session(d, 60, (uint8_t)(100 + h), 445, 3, T0 + h * S); /* probes only */
+		session(d, 61, (uint8_t)(100 + h), 80, 10, T0 + h * S); /* not a listed service */
 		session(d, 62, (uint8_t)(100 + h), 445, 10, T0 + h * 700 * S); /* one per window */
 	}
 	/* to the internet: not lateral */
@@ -741,11 +742,11 @@ static void test_rules(void **state)
 	static const char *const types[] = {"ip_mac_change", "rogue_dhcp", "lateral_movement",
 	                                    "exploit_attempt"};
 	static const char *const variants[][2] = {
-		{"ip_mac_change", "flip_flop"},
-		{"ip_mac_change", "many_ips"},
-		{"lateral_movement", "smb_psexec"},
-		{"exploit_attempt", "smb1_doublepulsar_reply"},
-		{"exploit_attempt", "smb2_compression_overflow"},
+	    {"ip_mac_change", "flip_flop"},
+	    {"ip_mac_change", "many_ips"},
+	    {"lateral_movement", "smb_psexec"},
+	    {"exploit_attempt", "smb1_doublepulsar_reply"},
+	    {"exploit_attempt", "smb2_compression_overflow"},
 	};
 
 	(void)state;
@@ -797,23 +798,23 @@ static void test_rules_malformed(void **state)
 	(void)state;
 	mk_detect_rules_init(&r);
 	write_file("smbv1\tmedium\tS\tＳ\tSD\tＳＤ\n"
-	           "smbv1/x_y\thigh\tT\tＴ\tD\tＤ\n"       /* ok */
-	           "nosuch/x\thigh\tT\tＴ\tD\tＤ\n"        /* base type unknown */
-	           "smbv1/x_y\thigh\tT\tＴ\tD\tＤ\n"       /* duplicate */
+	           "smbv1/x_y\thigh\tT\tＴ\tD\tＤ\n" /* ok */
+	           "nosuch/x\thigh\tT\tＴ\tD\tＤ\n"  /* base type unknown */
+	           "smbv1/x_y\thigh\tT\tＴ\tD\tＤ\n" /* duplicate */
 	           "smbv1/bad subject\thigh\tT\tＴ\tD\tＤ\n"
-	           "smbv1/z\tsevere\tT\tＴ\tD\tＤ\n"       /* bad severity */
-	           "smbv1/z\thigh\tT\t\tD\tＤ\n");         /* empty text */
+	           "smbv1/z\tsevere\tT\tＴ\tD\tＤ\n" /* bad severity */
+	           "smbv1/z\thigh\tT\t\tD\tＤ\n");   /* empty text */
 	assert_int_equal(mk_detect_rules_load_alerts(&r, tmp_path, err, sizeof(err)), 5);
 	assert_int_equal(r.n_types, 1);
 	assert_int_equal(r.n_variants, 1);
 	assert_int_equal(r.variants[0].severity, MK_SEV_HIGH);
-	write_file("lateral_port\t445\tsmb\n"        /* ok */
+	write_file("lateral_port\t445\tsmb\n" /* ok */
 	           "lateral_port\t0\tsmb\n"
 	           "lateral_port\t70000\tsmb\n"
 	           "lateral_port\t22\tbad name\n"
 	           "lateral_port\t22\n"
-	           "set\tlateral_hosts_min\t1\n"     /* below the minimum */
-	           "set\tipmac_window_s\t90000\n");   /* above the maximum */
+	           "set\tlateral_hosts_min\t1\n"    /* below the minimum */
+	           "set\tipmac_window_s\t90000\n"); /* above the maximum */
 	assert_int_equal(mk_detect_rules_load_detect(&r, tmp_path, err, sizeof(err)), 6);
 	assert_int_equal(r.n_lateral_ports, 1);
 	assert_int_equal(r.lateral_hosts_min, 5);
@@ -844,22 +845,22 @@ static int teardown(void **unused)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ipmac_one_change),
-		cmocka_unit_test(test_ipmac_ignored),
-		cmocka_unit_test(test_ipmac_spoofing),
-		cmocka_unit_test(test_ipmac_one_flip_allowed),
-		cmocka_unit_test(test_ipmac_gateway_by_dhcp),
-		cmocka_unit_test(test_ipmac_gateway_by_records),
-		cmocka_unit_test(test_ipmac_cap),
-		cmocka_unit_test(test_rogue_dhcp),
-		cmocka_unit_test(test_rogue_dhcp_cap),
-		cmocka_unit_test(test_lateral_fanout),
-		cmocka_unit_test(test_lateral_not),
-		cmocka_unit_test(test_lateral_cap),
-		cmocka_unit_test(test_smb_events),
-		cmocka_unit_test(test_merge_keeps_texts),
-		cmocka_unit_test(test_rules),
-		cmocka_unit_test(test_rules_malformed),
+	    cmocka_unit_test(test_ipmac_one_change),
+	    cmocka_unit_test(test_ipmac_ignored),
+	    cmocka_unit_test(test_ipmac_spoofing),
+	    cmocka_unit_test(test_ipmac_one_flip_allowed),
+	    cmocka_unit_test(test_ipmac_gateway_by_dhcp),
+	    cmocka_unit_test(test_ipmac_gateway_by_records),
+	    cmocka_unit_test(test_ipmac_cap),
+	    cmocka_unit_test(test_rogue_dhcp),
+	    cmocka_unit_test(test_rogue_dhcp_cap),
+	    cmocka_unit_test(test_lateral_fanout),
+	    cmocka_unit_test(test_lateral_not),
+	    cmocka_unit_test(test_lateral_cap),
+	    cmocka_unit_test(test_smb_events),
+	    cmocka_unit_test(test_merge_keeps_texts),
+	    cmocka_unit_test(test_rules),
+	    cmocka_unit_test(test_rules_malformed),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -82,13 +82,13 @@ static void smb1_header(struct msg *m, uint8_t cmd, uint32_t status, uint8_t fla
 	u8(m, cmd);
 	le32(m, status);
 	u8(m, flags);
-	le16(m, 0x0001);  /* Flags2: long names, no Unicode */
-	le16(m, 0);       /* PIDHigh */
-	put(m, zero, 8);  /* SecurityFeatures */
-	le16(m, 0);       /* Reserved */
-	le16(m, 0x0800);  /* TID */
-	le16(m, 0xfeff);  /* PIDLow */
-	le16(m, 0x0008);  /* UID */
+	le16(m, 0x0001); /* Flags2: long names, no Unicode */
+	le16(m, 0);      /* PIDHigh */
+	put(m, zero, 8); /* SecurityFeatures */
+	le16(m, 0);      /* Reserved */
+	le16(m, 0x0800); /* TID */
+	le16(m, 0xfeff); /* PIDLow */
+	le16(m, 0x0008); /* UID */
 	le16(m, mid);
 }
 
@@ -99,25 +99,25 @@ static void trans2_request(struct msg *m, uint16_t mid, uint16_t sub)
 
 	nbss_begin(m);
 	smb1_header(m, 0x32, 0, 0x18, mid);
-	u8(m, 15);             /* WordCount 14 + SetupCount 1 */
-	le16(m, 12);           /* TotalParameterCount */
-	le16(m, 0);            /* TotalDataCount */
-	le16(m, 1);            /* MaxParameterCount */
-	le16(m, 0);            /* MaxDataCount */
-	u8(m, 0);              /* MaxSetupCount */
-	u8(m, 0);              /* Reserved1 */
-	le16(m, 0);            /* Flags */
-	le32(m, 0x001a8925);   /* Timeout */
-	le16(m, 0);            /* Reserved2 */
-	le16(m, 12);           /* ParameterCount */
-	le16(m, 66);           /* ParameterOffset */
-	le16(m, 0);            /* DataCount */
-	le16(m, 78);           /* DataOffset */
-	u8(m, 1);              /* SetupCount */
-	u8(m, 0);              /* Reserved3 */
-	le16(m, sub);          /* Setup[0]: the subcommand */
-	le16(m, 13);           /* ByteCount */
-	u8(m, 0);              /* pad */
+	u8(m, 15);           /* WordCount 14 + SetupCount 1 */
+	le16(m, 12);         /* TotalParameterCount */
+	le16(m, 0);          /* TotalDataCount */
+	le16(m, 1);          /* MaxParameterCount */
+	le16(m, 0);          /* MaxDataCount */
+	u8(m, 0);            /* MaxSetupCount */
+	u8(m, 0);            /* Reserved1 */
+	le16(m, 0);          /* Flags */
+	le32(m, 0x001a8925); /* Timeout */
+	le16(m, 0);          /* Reserved2 */
+	le16(m, 12);         /* ParameterCount */
+	le16(m, 66);         /* ParameterOffset */
+	le16(m, 0);          /* DataCount */
+	le16(m, 78);         /* DataOffset */
+	u8(m, 1);            /* SetupCount */
+	u8(m, 0);            /* Reserved3 */
+	le16(m, sub);        /* Setup[0]: the subcommand */
+	le16(m, 13);         /* ByteCount */
+	u8(m, 0);            /* pad */
 	put(m, params, 12);
 	nbss_end(m);
 }
@@ -137,21 +137,21 @@ static void nt_trans_request(struct msg *m, uint32_t tdata)
 {
 	nbss_begin(m);
 	smb1_header(m, 0xa0, 0, 0x18, 0x42);
-	u8(m, 20);             /* WordCount 19 + SetupCount 1 */
-	u8(m, 1);              /* MaxSetupCount */
-	le16(m, 0);            /* Reserved1 */
-	le32(m, 30);           /* TotalParameterCount */
-	le32(m, tdata);        /* TotalDataCount */
-	le32(m, 30);           /* MaxParameterCount */
-	le32(m, 0);            /* MaxDataCount */
-	le32(m, 30);           /* ParameterCount */
-	le32(m, 84);           /* ParameterOffset */
-	le32(m, 0);            /* DataCount */
-	le32(m, 114);          /* DataOffset */
-	u8(m, 1);              /* SetupCount */
-	le16(m, 0);            /* Function */
-	le16(m, 0);            /* Setup[0] */
-	le16(m, 0);            /* ByteCount */
+	u8(m, 20);      /* WordCount 19 + SetupCount 1 */
+	u8(m, 1);       /* MaxSetupCount */
+	le16(m, 0);     /* Reserved1 */
+	le32(m, 30);    /* TotalParameterCount */
+	le32(m, tdata); /* TotalDataCount */
+	le32(m, 30);    /* MaxParameterCount */
+	le32(m, 0);     /* MaxDataCount */
+	le32(m, 30);    /* ParameterCount */
+	le32(m, 84);    /* ParameterOffset */
+	le32(m, 0);     /* DataCount */
+	le32(m, 114);   /* DataOffset */
+	u8(m, 1);       /* SetupCount */
+	le16(m, 0);     /* Function */
+	le16(m, 0);     /* Setup[0] */
+	le16(m, 0);     /* ByteCount */
 	nbss_end(m);
 }
 
@@ -161,15 +161,15 @@ static void smb1_tree_connect(struct msg *m, const char *path)
 	nbss_begin(m);
 	smb1_header(m, 0x75, 0, 0x18, 5);
 	u8(m, 4);
-	u8(m, 0xff);           /* no AndX */
+	u8(m, 0xff); /* no AndX */
 	u8(m, 0);
 	le16(m, 0);
-	le16(m, 0);            /* Flags */
-	le16(m, 1);            /* PasswordLength */
+	le16(m, 0); /* Flags */
+	le16(m, 1); /* PasswordLength */
 	le16(m, (uint16_t)(1 + strlen(path) + 1 + 6));
-	u8(m, 0);              /* password */
+	u8(m, 0); /* password */
 	put(m, path, strlen(path) + 1);
-	put(m, "?????", 6);    /* Service */
+	put(m, "?????", 6); /* Service */
 	nbss_end(m);
 }
 
@@ -181,21 +181,21 @@ static void smb1_nt_create(struct msg *m, const char *name)
 	nbss_begin(m);
 	smb1_header(m, 0xa2, 0, 0x18, 6);
 	u8(m, 24);
-	u8(m, 0xff);           /* no AndX */
+	u8(m, 0xff); /* no AndX */
 	u8(m, 0);
 	le16(m, 0);
-	u8(m, 0);              /* Reserved */
+	u8(m, 0); /* Reserved */
 	le16(m, (uint16_t)strlen(name));
-	le32(m, 0);            /* Flags */
-	le32(m, 0);            /* RootDirectoryFID */
-	le32(m, 0x0002019f);   /* DesiredAccess */
-	put(m, zero, 8);       /* AllocationSize */
-	le32(m, 0);            /* ExtFileAttributes */
-	le32(m, 3);            /* ShareAccess */
-	le32(m, 1);            /* CreateDisposition: open */
-	le32(m, 0);            /* CreateOptions */
-	le32(m, 2);            /* ImpersonationLevel */
-	u8(m, 0);              /* SecurityFlags */
+	le32(m, 0);          /* Flags */
+	le32(m, 0);          /* RootDirectoryFID */
+	le32(m, 0x0002019f); /* DesiredAccess */
+	put(m, zero, 8);     /* AllocationSize */
+	le32(m, 0);          /* ExtFileAttributes */
+	le32(m, 3);          /* ShareAccess */
+	le32(m, 1);          /* CreateDisposition: open */
+	le32(m, 0);          /* CreateOptions */
+	le32(m, 2);          /* ImpersonationLevel */
+	u8(m, 0);            /* SecurityFlags */
 	le16(m, (uint16_t)(strlen(name) + 1));
 	put(m, name, strlen(name) + 1);
 	nbss_end(m);
@@ -212,14 +212,14 @@ static void smb2_header(struct msg *m, uint16_t cmd, uint64_t mid)
 	le32(m, 0);
 	le16(m, cmd);
 	le16(m, 1);
-	le32(m, 0);            /* Flags: request */
-	le32(m, 0);            /* NextCommand */
+	le32(m, 0); /* Flags: request */
+	le32(m, 0); /* NextCommand */
 	le32(m, (uint32_t)mid);
 	le32(m, 0);
-	le32(m, 0);            /* Reserved */
-	le32(m, 1);            /* TreeId */
-	put(m, zero, 8);       /* SessionId */
-	put(m, zero, 16);      /* Signature */
+	le32(m, 0);       /* Reserved */
+	le32(m, 1);       /* TreeId */
+	put(m, zero, 8);  /* SessionId */
+	put(m, zero, 16); /* Signature */
 }
 
 static void utf16(struct msg *m, const char *s)
@@ -249,14 +249,14 @@ static void smb2_create(struct msg *m, const char *name)
 	le16(m, 57);
 	u8(m, 0);
 	u8(m, 0);
-	le32(m, 2);            /* ImpersonationLevel */
-	put(m, zero, 16);      /* SmbCreateFlags, Reserved */
-	le32(m, 0x0012019f);   /* DesiredAccess */
+	le32(m, 2);          /* ImpersonationLevel */
+	put(m, zero, 16);    /* SmbCreateFlags, Reserved */
+	le32(m, 0x0012019f); /* DesiredAccess */
 	le32(m, 0);
 	le32(m, 7);
 	le32(m, 1);
 	le32(m, 0);
-	le16(m, 64 + 56);      /* NameOffset */
+	le16(m, 64 + 56); /* NameOffset */
 	le16(m, (uint16_t)(2 * strlen(name)));
 	le32(m, 0);
 	le32(m, 0);
@@ -271,7 +271,7 @@ static void compression(struct msg *m, uint32_t size, uint16_t flags, uint32_t o
 	nbss_begin(m);
 	put(m, proto, 4);
 	le32(m, size);
-	le16(m, 1);            /* LZNT1 */
+	le16(m, 1); /* LZNT1 */
 	le16(m, flags);
 	le32(m, offset);
 	for (size_t i = 0; i < data; i++)
@@ -284,7 +284,8 @@ static void compression(struct msg *m, uint32_t size, uint16_t flags, uint32_t o
 static void test_trans2_session_setup(void **unused)
 {
 	static struct msg m;
-	static const char *const exp[] = {"anomaly smb1_used", "anomaly smb1_trans2_session_setup", NULL};
+	static const char *const exp[] = {"anomaly smb1_used", "anomaly smb1_trans2_session_setup",
+	                                  NULL};
 	static const char *const quiet[] = {"anomaly smb1_used", NULL};
 
 	(void)unused;
@@ -298,7 +299,8 @@ static void test_trans2_session_setup(void **unused)
 static void test_nt_trans_oversized(void **unused)
 {
 	static struct msg m;
-	static const char *const exp[] = {"anomaly smb1_used", "anomaly smb1_nt_trans_oversized", NULL};
+	static const char *const exp[] = {"anomaly smb1_used", "anomaly smb1_nt_trans_oversized",
+	                                  NULL};
 	static const char *const quiet[] = {"anomaly smb1_used", NULL};
 
 	(void)unused;
@@ -335,8 +337,8 @@ static void test_doublepulsar(void **unused)
 {
 	static const char *const ping[] = {"anomaly smb1_used", "anomaly smb1_trans2_session_setup",
 	                                   "anomaly smb1_doublepulsar_reply", NULL};
-	static const char *const clean[] = {"anomaly smb1_used", "anomaly smb1_trans2_session_setup",
-	                                    NULL};
+	static const char *const clean[] = {"anomaly smb1_used",
+	                                    "anomaly smb1_trans2_session_setup", NULL};
 	static const char *const normal[] = {"anomaly smb1_used", NULL};
 	static struct msg rep;
 
@@ -365,13 +367,13 @@ static void test_compression(void **unused)
 	(void)unused;
 	compression(&m, 0xffffffffu, 0, 16, 48); /* size + offset overflows */
 	check_msg(m.b, m.n, MK_DIR_TO_SERVER, exp);
-	compression(&m, 4096, 0, 200, 32);       /* offset past the message */
+	compression(&m, 4096, 0, 200, 32); /* offset past the message */
 	check_msg(m.b, m.n, MK_DIR_TO_SERVER, exp);
-	compression(&m, 4096, 0, 0, 32);         /* a normal compressed message */
+	compression(&m, 4096, 0, 0, 32); /* a normal compressed message */
 	check_msg(m.b, m.n, MK_DIR_TO_SERVER, quiet);
-	compression(&m, 4096, 0, 32, 32);        /* uncompressed prefix of 32 bytes */
+	compression(&m, 4096, 0, 32, 32); /* uncompressed prefix of 32 bytes */
 	check_msg(m.b, m.n, MK_DIR_TO_SERVER, quiet);
-	compression(&m, 4096, 1, 400, 32);       /* chained: the field is a length */
+	compression(&m, 4096, 1, 400, 32); /* chained: the field is a length */
 	check_msg(m.b, m.n, MK_DIR_TO_SERVER, quiet);
 }
 
@@ -400,7 +402,7 @@ static void test_psexec(void **unused)
 	assert_true(rec_has(&r, "anomaly smb_psexec"));
 	run_msgs(&pipe, &admin, &r); /* either order */
 	assert_true(rec_has(&r, "anomaly smb_psexec"));
-	run_msgs(&tree, &pipe, &r);  /* svcctl without ADMIN$: a remote service query */
+	run_msgs(&tree, &pipe, &r); /* svcctl without ADMIN$: a remote service query */
 	assert_false(rec_has(&r, "anomaly smb_psexec"));
 	run_msgs(&admin, &file, &r); /* a file that only starts like the pipe */
 	assert_false(rec_has(&r, "anomaly smb_psexec"));
@@ -444,12 +446,12 @@ static void test_probe_compression(void **unused)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_trans2_session_setup),
-		cmocka_unit_test(test_nt_trans_oversized),
-		cmocka_unit_test(test_doublepulsar),
-		cmocka_unit_test(test_compression),
-		cmocka_unit_test(test_psexec),
-		cmocka_unit_test(test_probe_compression),
+	    cmocka_unit_test(test_trans2_session_setup),
+	    cmocka_unit_test(test_nt_trans_oversized),
+	    cmocka_unit_test(test_doublepulsar),
+	    cmocka_unit_test(test_compression),
+	    cmocka_unit_test(test_psexec),
+	    cmocka_unit_test(test_probe_compression),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

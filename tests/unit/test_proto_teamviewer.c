@@ -45,17 +45,17 @@ static int probe_bytes(enum mk_dir dir, const void *data, size_t n)
 
 /* CMD_IDENTIFY (10) with 32 data bytes: the 37-byte first payload. */
 static const uint8_t identify[] = {
-	0x17, 0x24, /* magic */
-	0x0a,       /* command: CMD_IDENTIFY */
-	0x20, 0x00, /* data length 32, little-endian */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0x17, 0x24, /* magic */
+    0x0a,       /* command: CMD_IDENTIFY */
+    0x20, 0x00, /* data length 32, little-endian */
+    0,    0,    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0,    0,    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 };
 
 /* CMD_REQUESTCONNECT (11) with 4 bytes, then CMD_AUTH_RESPONSE (103) with 3. */
 static const uint8_t connect_auth[] = {
-	0x17, 0x24, 0x0b, 0x04, 0x00, 0x01, 0x02, 0x03, 0x04,
-	0x17, 0x24, 0x67, 0x03, 0x00, 0xaa, 0xbb, 0xcc,
+    0x17, 0x24, 0x0b, 0x04, 0x00, 0x01, 0x02, 0x03, 0x04,
+    0x17, 0x24, 0x67, 0x03, 0x00, 0xaa, 0xbb, 0xcc,
 };
 
 /* The older protocol: magic 0x1130, command CMD_PING (16). */
@@ -63,13 +63,13 @@ static const uint8_t old_ping[] = {0x11, 0x30, 0x10, 0x00, 0x00, 0x00};
 
 /* A 0x1724 message followed by bytes that are not one: the framing is lost. */
 static const uint8_t broken[] = {
-	0x17, 0x24, 0x10, 0x01, 0x00, 0x55, /* CMD_PING with one byte */
-	0x16, 0x03, 0x01, 0x00, 0x05,       /* a TLS record header instead */
+    0x17, 0x24, 0x10, 0x01, 0x00, 0x55, /* CMD_PING with one byte */
+    0x16, 0x03, 0x01, 0x00, 0x05,       /* a TLS record header instead */
 };
 
 static const char http_fallback[] =
-	"GET /din.aspx?s=00000000&id=0&client=DynGate&p=10000001 HTTP/1.1\r\n"
-	"User-Agent: Mozilla/4.0 (compatible; MSIE 6.0; DynGate)\r\n\r\n";
+    "GET /din.aspx?s=00000000&id=0&client=DynGate&p=10000001 HTTP/1.1\r\n"
+    "User-Agent: Mozilla/4.0 (compatible; MSIE 6.0; DynGate)\r\n\r\n";
 
 static void test_messages(void **unused)
 {
@@ -84,17 +84,18 @@ static void test_messages(void **unused)
 	check_msg(identify, sizeof(identify), MK_DIR_TO_CLIENT, f_identify);
 	check_msg(connect_auth, sizeof(connect_auth), MK_DIR_TO_SERVER, f_connect);
 	check_msg(old_ping, sizeof(old_ping), MK_DIR_TO_SERVER, f_old);
-	check_msg((const uint8_t *)http_fallback, sizeof(http_fallback) - 1, MK_DIR_TO_SERVER, f_http);
+	check_msg((const uint8_t *)http_fallback, sizeof(http_fallback) - 1, MK_DIR_TO_SERVER,
+	          f_http);
 }
 
 static void test_stream(void **unused)
 {
 	/* identify each way, then connect + auth: one attribute, one auth */
 	static const struct piece pc[] = {
-		{MK_DIR_TO_SERVER, identify, sizeof(identify)},
-		{MK_DIR_TO_CLIENT, identify, 7}, /* the server's split in two */
-		{MK_DIR_TO_CLIENT, identify + 7, sizeof(identify) - 7},
-		{MK_DIR_TO_SERVER, connect_auth, sizeof(connect_auth)},
+	    {MK_DIR_TO_SERVER, identify, sizeof(identify)},
+	    {MK_DIR_TO_CLIENT, identify, 7}, /* the server's split in two */
+	    {MK_DIR_TO_CLIENT, identify + 7, sizeof(identify) - 7},
+	    {MK_DIR_TO_SERVER, connect_auth, sizeof(connect_auth)},
 	};
 	static const char *const exp[] = {"attr client teamviewer=0x1724",
 	                                  "operation auth auth_response", NULL};
@@ -127,8 +128,8 @@ static void test_udp(void **unused)
 {
 	static const struct mk_pkt udp = {.ip_proto = 17};
 	static const uint8_t counter_first[] = {
-		0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,    /* counter and 10 more bytes */
-		0x17, 0x24, 0x47, 0x01, 0x00, 0x04,    /* CMD_UDPPING (71), 1 byte */
+	    0x00, 0,    0,    0,    0,    0,    0, 0, 0, 0, 0, /* counter and 10 more bytes */
+	    0x17, 0x24, 0x47, 0x01, 0x00, 0x04,                /* CMD_UDPPING (71), 1 byte */
 	};
 	static const char *const exp[] = {"attr client teamviewer=udp", NULL};
 	static const char *const none[] = {NULL};
@@ -137,8 +138,9 @@ static void test_udp(void **unused)
 
 	(void)unused;
 	memset(&r, 0, sizeof(r));
-	assert_int_equal(run_parse(P, &udp, counter_first, sizeof(counter_first), MK_DIR_TO_SERVER, &r,
-	                           &consumed), MK_V_OK);
+	assert_int_equal(run_parse(P, &udp, counter_first, sizeof(counter_first), MK_DIR_TO_SERVER,
+	                           &r, &consumed),
+	                 MK_V_OK);
 	rec_expect(&r, exp);
 	assert_int_equal(consumed, sizeof(counter_first));
 	memset(&r, 0, sizeof(r));
@@ -194,12 +196,9 @@ static void test_descriptor(void **unused)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_messages),
-		cmocka_unit_test(test_stream),
-		cmocka_unit_test(test_framing_lost),
-		cmocka_unit_test(test_udp),
-		cmocka_unit_test(test_probe),
-		cmocka_unit_test(test_descriptor),
+	    cmocka_unit_test(test_messages),     cmocka_unit_test(test_stream),
+	    cmocka_unit_test(test_framing_lost), cmocka_unit_test(test_udp),
+	    cmocka_unit_test(test_probe),        cmocka_unit_test(test_descriptor),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

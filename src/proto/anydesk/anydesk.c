@@ -24,20 +24,20 @@ static int anydesk_probe(struct mk_rd *rd, enum mk_dir dir)
 	return mk_proto_tls.probe(rd, dir);
 }
 
-static enum mk_verdict anydesk_parse(void *state, struct mk_rd *rd, enum mk_dir dir, size_t *consumed,
-                                     struct mk_emit *out)
+static enum mk_verdict anydesk_parse(void *state, struct mk_rd *rd, enum mk_dir dir,
+                                     size_t *consumed, struct mk_emit *out)
 {
 	return mk_proto_tls.parse(state, rd, dir, consumed, out);
 }
 
 const struct mk_proto mk_proto_anydesk = {
-	.abi = MK_PROTO_ABI,
-	.name = "anydesk",
-	.id = MK_PROTO_ANYDESK,
-	.transports = MK_TRANSPORT_TCP,
-	.state_size = MK_TLS_STATE_SIZE,
-	.max_buffer = MK_TLS_BUFFER,
-	.probe = anydesk_probe,
-	.parse = anydesk_parse,
-	.events = mk_tls_events,
+    .abi = MK_PROTO_ABI,
+    .name = "anydesk",
+    .id = MK_PROTO_ANYDESK,
+    .transports = MK_TRANSPORT_TCP,
+    .state_size = MK_TLS_STATE_SIZE,
+    .max_buffer = MK_TLS_BUFFER,
+    .probe = anydesk_probe,
+    .parse = anydesk_parse,
+    .events = mk_tls_events,
 };

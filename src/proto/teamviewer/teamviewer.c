@@ -31,22 +31,22 @@
 #define TV_MAX_DATA 65535
 #define TV_MAGIC 0x1724
 #define TV_MAGIC_OLD 0x1130
-#define TV_CMD_MIN 10       /* CMD_IDENTIFY */
-#define TV_CMD_MAX 113      /* CMD_FLUSHSENDBUFFER */
+#define TV_CMD_MIN 10  /* CMD_IDENTIFY */
+#define TV_CMD_MAX 113 /* CMD_FLUSHSENDBUFFER */
 #define TV_CMD_AUTH_RESPONSE 103
 #define TV_UDP_MAGIC_AT 11
 #define TV_MESSAGES_MAX 4096 /* per direction, then the flow is just labelled */
 
 struct tv_state {
 	uint8_t done[2];
-	uint8_t said;       /* the client attribute was emitted */
+	uint8_t said; /* the client attribute was emitted */
 	uint16_t messages[2];
-	uint32_t skip[2];   /* data bytes of a message still to skip */
+	uint32_t skip[2]; /* data bytes of a message still to skip */
 };
 
 static const char *const tv_events[] = {
-	"teamviewer_framing_lost", /* a 0x1724 message not followed by another */
-	NULL,
+    "teamviewer_framing_lost", /* a 0x1724 message not followed by another */
+    NULL,
 };
 
 static const char tv_http_get[] = "GET /din.aspx?";
@@ -122,8 +122,8 @@ static void tv_skip_all(struct tv_state *st, unsigned d, struct mk_rd *rd, size_
 
 /* TCP: 0x1724 messages, header (magic, command, length) then data that is
  * skipped without buffering. */
-static enum mk_verdict tv_stream(struct tv_state *st, unsigned d, struct mk_rd *rd, size_t *consumed,
-                                 struct mk_emit *out)
+static enum mk_verdict tv_stream(struct tv_state *st, unsigned d, struct mk_rd *rd,
+                                 size_t *consumed, struct mk_emit *out)
 {
 	for (;;) {
 		size_t left = mk_rd_left(rd);
@@ -227,13 +227,13 @@ static int tv_probe_any(struct mk_rd *rd, enum mk_dir dir)
 }
 
 const struct mk_proto mk_proto_teamviewer = {
-	.abi = MK_PROTO_ABI,
-	.name = "teamviewer",
-	.id = MK_PROTO_TEAMVIEWER,
-	.transports = MK_TRANSPORT_TCP | MK_TRANSPORT_UDP,
-	.state_size = sizeof(struct tv_state),
-	.max_buffer = TV_HEADER + sizeof(tv_http_post),
-	.probe = tv_probe_any,
-	.parse = tv_parse,
-	.events = tv_events,
+    .abi = MK_PROTO_ABI,
+    .name = "teamviewer",
+    .id = MK_PROTO_TEAMVIEWER,
+    .transports = MK_TRANSPORT_TCP | MK_TRANSPORT_UDP,
+    .state_size = sizeof(struct tv_state),
+    .max_buffer = TV_HEADER + sizeof(tv_http_post),
+    .probe = tv_probe_any,
+    .parse = tv_parse,
+    .events = tv_events,
 };

@@ -7,8 +7,8 @@
 
 #include "mieruka/proto.h"
 
-#define MK_TLS_STATE_SIZE 8                         /* >= sizeof(struct tls_state) */
-#define MK_TLS_BUFFER (16384 + 64 * 5 + 1024)       /* the TLS plug-in's max_buffer */
+#define MK_TLS_STATE_SIZE 8                   /* >= sizeof(struct tls_state) */
+#define MK_TLS_BUFFER (16384 + 64 * 5 + 1024) /* the TLS plug-in's max_buffer */
 
 extern const char *const mk_tls_events[];
 extern const struct mk_proto mk_proto_tls;
