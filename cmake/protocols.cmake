@@ -39,7 +39,11 @@ set(MK_PROTOCOLS
   ssdp
   # office and remote access; text probes that can false-positive come last
   tls
+  # AnyDesk is TLS on its own ports: after tls, so only its port hint makes it win
+  anydesk
   ssh
+  # TeamViewer before the HTTP parsers: its HTTP fallback (port 80 hint) is named first
+  teamviewer
   ipp
   http
   smb

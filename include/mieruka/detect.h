@@ -51,6 +51,10 @@ struct mk_detect_stats {
 	uint64_t windows_dropped;      /* maintenance windows beyond max_windows */
 	uint64_t baseline_dropped;     /* learned keys refused by baseline_max_items */
 	uint64_t baseline_tracked_dropped; /* devices the volume/silence tick could not follow */
+	/* src/detect/netwatch.c (caps in data/rules/detect.tsv) */
+	uint64_t ipmac_evicted;           /* IPv4 -> MAC entries forgotten to make room */
+	uint64_t dhcp_servers_dropped;    /* DHCP servers not tracked: table full */
+	uint64_t lateral_sources_evicted; /* lateral-movement clients forgotten */
 };
 
 struct mk_detect;
@@ -84,8 +88,15 @@ void mk_detect_result(struct mk_detect *d, const struct mk_flow *flow, uint16_t 
                       unsigned op, const char *detail, size_t len, bool ok, uint64_t ts_ns);
 /* A flow left the flow table: the scan tracker looks at unanswered probes. */
 void mk_detect_flow_ended(struct mk_detect *d, const struct mk_flow *flow);
-/* A decoded ARP packet (host sweeps by ARP). O(1). */
+/* A decoded ARP packet (host sweeps by ARP; IP -> MAC changes). O(1). */
 void mk_detect_arp(struct mk_detect *d, const struct mk_pkt *pkt);
+/* Any other fact whose host is resolved (the engine passes attribute facts):
+ * the detectors take what they watch (DHCP server replies) and ignore the
+ * rest in O(1). */
+void mk_detect_fact(struct mk_detect *d, const struct mk_fact *fact, const struct mk_pkt *pkt);
+/* IEEE vendor names for evidence (borrowed; must outlive d).  Optional. */
+struct mk_oui;
+void mk_detect_set_oui(struct mk_detect *d, const struct mk_oui *oui);
 
 /* The zones and conduits of zone_violation (zones.h); takes ownership of z
  * (NULL or an empty set: no zone check, at no cost).  Alerts already loaded

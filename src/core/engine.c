@@ -21,6 +21,7 @@
 #include "mieruka/ports.h"
 #include "mieruka/proto.h"
 #include "mieruka/util.h"
+#include "core/sni_apps_int.h"
 
 /* flow->app_state */
 enum app_state {
@@ -51,6 +52,7 @@ struct mk_engine {
 	struct mk_ports *ports;
 	struct mk_oui *oui;
 	struct mk_fingerprints *fp;
+	struct mk_sni_apps *sni; /* data/tls_sni.tsv: applications named by their TLS server name */
 	uint64_t packets, now_ns;
 	uint64_t next_tick_ns, tick_ns; /* the detector's coarse tick (packet time) */
 	uint64_t ts_backwards;      /* packets older than the newest seen */
@@ -192,6 +194,17 @@ static void fact_sink(void *ctx, const struct mk_fact *fact, struct mk_flow *flo
 	}
 	if (!resolve_host(&f.host, flow, pkt))
 		return;
+	if (f.kind == MK_FACT_ATTR) {
+		/* AnyDesk and the like on 443: the server name tells the application. */
+		if (f.proto == MK_PROTO_TLS && flow != NULL && f.key != NULL &&
+		    strcmp(f.key, "tls_sni") == 0 && f.value != NULL) {
+			int app = mk_sni_apps_match(eng->sni, f.value, f.value_len);
+
+			if (app >= 0)
+				flow->app_proto = (uint16_t)app;
+		}
+		mk_detect_fact(eng->det, &f, pkt);
+	}
 	mk_inventory_fact(eng->inv, &f, pkt != NULL ? pkt->ts_ns : eng->now_ns);
 }
 
@@ -551,6 +564,16 @@ struct mk_engine *mk_engine_new(const struct mk_engine_config *cfg, char *err, s
 	eng->oui = mk_oui_load(NULL, msg, sizeof(msg));
 	if (msg[0] != '\0')
 		mk_warn("%s", msg);
+	if (mk_data_path("tls_sni.tsv", path, sizeof(path))) {
+		int bad = 0;
+
+		msg[0] = '\0';
+		eng->sni = mk_sni_apps_load(path, &bad, msg, sizeof(msg));
+		if (eng->sni == NULL)
+			mk_warn("%s", msg);
+		else if (bad > 0)
+			mk_warn("%s: %d malformed lines skipped", path, bad);
+	}
 	msg[0] = '\0';
 	eng->fp = mk_fingerprints_load(NULL, msg, sizeof(msg));
 	if (msg[0] != '\0')
@@ -567,6 +590,7 @@ struct mk_engine *mk_engine_new(const struct mk_engine_config *cfg, char *err, s
 	if (msg[0] != '\0')
 		mk_warn("%s", msg);
 	eng->tick_ns = (uint64_t)mk_detect_tick_s(eng->det) * 1000000000ull;
+	mk_detect_set_oui(eng->det, eng->oui);
 	eng->dec = mk_decoder_new(&cfg->decode);
 	eng->inv = mk_inventory_new(&cfg->inventory, eng->oui, eng->fp);
 	eng->convs = mk_conv_new(cfg->max_conversations);
@@ -592,6 +616,7 @@ void mk_engine_free(struct mk_engine *eng)
 	mk_inventory_free(eng->inv);
 	mk_decoder_free(eng->dec);
 	mk_fingerprints_free(eng->fp);
+	mk_sni_apps_free(eng->sni);
 	mk_oui_free(eng->oui);
 	mk_ports_free(eng->ports);
 	for (size_t i = 0; i < eng->n_last_counters; i++)
@@ -825,6 +850,10 @@ static void collect_counters(struct mk_engine *eng, struct counter_list *cl)
 	counter_add(cl, "baseline.dropped", mk_detect_stats(eng->det)->baseline_dropped);
 	counter_add(cl, "baseline.tracked_dropped",
 	            mk_detect_stats(eng->det)->baseline_tracked_dropped);
+	counter_add(cl, "detect.ipmac_evicted", mk_detect_stats(eng->det)->ipmac_evicted);
+	counter_add(cl, "detect.dhcp_servers_dropped", mk_detect_stats(eng->det)->dhcp_servers_dropped);
+	counter_add(cl, "detect.lateral_sources_evicted",
+	            mk_detect_stats(eng->det)->lateral_sources_evicted);
 	for (size_t i = 0; i < eng->n_anomalies; i++) {
 		snprintf(name, sizeof(name), "anomaly.%s", eng->anomalies[i].name);
 		counter_add(cl, name, eng->anomalies[i].count);

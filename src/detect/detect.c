@@ -54,6 +54,7 @@
 #include "detect/baseline_int.h"
 #include "detect/detect_int.h"
 #include "detect/ledger_int.h"
+#include "detect/netwatch_int.h"
 #include "inventory/roles_int.h"
 #include "mieruka/proto.h"
 #include "mieruka/util.h"
@@ -90,6 +91,11 @@ struct alert {
 	struct ev ev[MAX_EV];
 	uint8_t n_ev;
 	uint64_t ev_more; /* occurrences whose detail did not fit */
+	struct {
+		char key[20];
+		char val[MK_DETECT_TEXT_LEN];
+	} text[MK_DETECT_MAX_TEXTS]; /* mk_detect_alert_text: evidence and {key} */
+	uint8_t n_text;
 	uint16_t zl[2];   /* zone_violation: client's and server's zone label, NO_LABEL */
 };
 
@@ -128,6 +134,8 @@ struct mk_detect {
 	struct mk_zones *zones; /* NULL: no zones, no zone check */
 	struct zone_label *zl;  /* [0, zone count) are the zones' own, in order */
 	size_t n_zl;
+	struct mk_netwatch *nw; /* ip_mac_change, rogue_dhcp, lateral_movement (netwatch.c) */
+	const struct mk_oui *oui;
 };
 
 void mk_detect_limits_default(struct mk_detect_limits *lim)
@@ -212,6 +220,8 @@ struct mk_detect *mk_detect_new(const struct mk_detect_limits *lim, const char *
 	if (d->buckets == NULL || d->scan == NULL || d->ledger == NULL || d->bl == NULL)
 		goto fail_oom;
 	memset(d->buckets, 0xff, d->n_buckets * sizeof(*d->buckets));
+	if ((d->nw = mk_netwatch_new(d, &d->stats)) == NULL)
+		goto fail_oom;
 	return d;
 fail_oom:
 	if (err != NULL && errlen > 0)
@@ -226,6 +236,7 @@ void mk_detect_free(struct mk_detect *d)
 	if (d == NULL)
 		return;
 	mk_baseline_free(d->bl);
+	mk_netwatch_free(d->nw);
 	mk_detect_rules_clear(&d->rules);
 	free(d->alerts);
 	free(d->buckets);
@@ -315,15 +326,6 @@ static void subject_for(char *out, size_t len, const char *base, uint32_t w)
 		snprintf(out, len, "maint:%" PRIu32, w);
 	else
 		snprintf(out, len, "%s maint:%" PRIu32, base, w);
-}
-
-/* The window a subject names, 0 when none. */
-static uint32_t window_of_subject(const char *subj)
-{
-	char copy[MK_ALERT_SUBJECT_LEN];
-
-	snprintf(copy, sizeof(copy), "%s", subj);
-	return mk_window_subject_strip(copy);
 }
 
 static uint32_t window_for(const struct mk_detect *d, uint64_t first, uint64_t last,
@@ -444,13 +446,22 @@ static struct alert *alert_get(struct mk_detect *d, int type, struct mk_addr c, 
 	a->hash = h;
 	a->type = (int16_t)type;
 	a->severity = d->rules.types[type].severity;
+	{
+		/* texts and severity by the subject without a window mark */
+		char base[MK_ALERT_SUBJECT_LEN];
+		const struct mk_alert_variant *v;
+
+		memcpy(base, subj, sizeof(base));
+		a->window = mk_window_subject_strip(base);
+		if ((v = mk_detect_variant(&d->rules, type, base)) != NULL)
+			a->severity = v->severity;
+	}
 	a->transport = transport;
 	a->port = port;
 	a->proto = proto;
 	a->client = c;
 	a->server = s;
 	memcpy(a->subject, subj, sizeof(subj));
-	a->window = window_of_subject(subj);
 	a->zl[0] = a->zl[1] = NO_LABEL;
 	a->next = *slot;
 	*slot = (uint32_t)d->n;
@@ -771,6 +782,7 @@ void mk_detect_flow_ended(struct mk_detect *d, const struct mk_flow *f)
 	struct scan_src *s;
 	uint64_t ts = f->first_ns;
 
+	mk_netwatch_flow_ended(d->nw, f);
 	if (!is_probe(r, f) || f->cli.ip.family == MK_AF_NONE)
 		return;
 	s = scan_slot(d, &f->cli.ip, ts);
@@ -812,6 +824,7 @@ void mk_detect_arp(struct mk_detect *d, const struct mk_pkt *pkt)
 	struct mk_addr src, dst;
 	struct scan_src *s;
 
+	mk_netwatch_arp(d->nw, pkt);
 	if (!(pkt->layers & MK_L_ARP) || pkt->arp.op != 1 || memcmp(pkt->arp.spa, zero, 4) == 0 ||
 	    memcmp(pkt->arp.spa, pkt->arp.tpa, 4) == 0)
 		return; /* replies, address probes (RFC 5227) and announcements */
@@ -955,8 +968,14 @@ void mk_detect_load(struct mk_detect *d, const struct mk_alert_rec *rec)
 				zname[side] = v;
 			continue;
 		}
-		if (!parse_u64(v, &n))
+		if (!parse_u64(v, &n)) {
+			char key[sizeof(a->text[0].key)], val[MK_DETECT_TEXT_LEN];
+
+			mk_text_sanitize(key, sizeof(key), k, strlen(k));
+			mk_text_sanitize(val, sizeof(val), v, strlen(v));
+			mk_detect_alert_text(a, key, val);
 			continue;
+		}
 		if (strcmp(k, "distinct_hosts") == 0)
 			a->hosts =
 			    n > a->hosts ? (uint32_t)(n < UINT32_MAX ? n : UINT32_MAX) : a->hosts;
@@ -1358,19 +1377,26 @@ static int mark_planned(const struct mk_detect *d, const struct alert *a, struct
 static int export_one(const struct mk_detect *d, const struct alert *a, struct mk_alert_rec *rec)
 {
 	const struct mk_alert_type *t = &d->rules.types[a->type];
+	char base[MK_ALERT_SUBJECT_LEN];
+	const struct mk_alert_variant *var;
 	char client[MK_ADDR_STRLEN] = "-", server[MK_ADDR_STRLEN] = "-", port[8] = "-";
 	char count[24], hosts[16], ports[16], window[16], rolekey[64];
-	const char *names[] = {"client", "server", "protocol", "port",        "count",
-	                       "detail", "hosts",  "ports",    "window",      "role",
-	                       "client_zone", "server_zone", "value", "limit"};
-	const char *values[14];
+	const char *names[14 + MK_DETECT_MAX_TEXTS] = {
+		"client", "server", "protocol", "port",        "count",       "detail", "hosts",
+		"ports",  "window", "role",     "client_zone", "server_zone", "value",  "limit"};
+	const char *values[14 + MK_DETECT_MAX_TEXTS];
 	const struct zone_label *zl[2];
+	size_t n_names = 14;
 	bool internet = a->type == d->t_internet;
 	/* new_operation's {detail} is an operation class: op.* of messages.tsv */
 	bool opclass = strcmp(t->id, "new_operation") == 0;
 	char opkey[64];
 	int rc = 0;
 
+	/* a planned alert reads the texts of the same alert outside the window */
+	memcpy(base, a->subject, sizeof(base));
+	mk_window_subject_strip(base);
+	var = mk_detect_variant(&d->rules, a->type, base);
 	memset(rec, 0, sizeof(*rec));
 	snprintf(rec->id, sizeof(rec->id), "al-%016" PRIx64, a->hash);
 	snprintf(rec->type, sizeof(rec->type), "%s", t->id);
@@ -1412,6 +1438,10 @@ static int export_one(const struct mk_detect *d, const struct alert *a, struct m
 	}
 	values[12] = a->value;
 	values[13] = a->limit;
+	for (uint8_t i = 0; i < a->n_text; i++, n_names++) {
+		names[n_names] = a->text[i].key;
+		values[n_names] = a->text[i].val;
+	}
 	for (int l = 0; l < 2; l++) {
 		char **title = l == MK_LANG_EN ? &rec->title_en : &rec->title_ja;
 		char **detail = l == MK_LANG_EN ? &rec->detail_en : &rec->detail_ja;
@@ -1422,8 +1452,9 @@ static int export_one(const struct mk_detect *d, const struct alert *a, struct m
 			snprintf(opkey, sizeof(opkey), "op.%s", a->note);
 			values[5] = mk_msg_lang(opkey, (enum mk_lang)l);
 		}
-		*title = render_dup(t->title[l], names, values, 14);
-		*detail = render_dup(t->detail[l], names, values, 14);
+		*title = render_dup(var != NULL ? var->title[l] : t->title[l], names, values, n_names);
+		*detail = render_dup(var != NULL ? var->detail[l] : t->detail[l], names, values,
+		                     n_names);
 		if (*title == NULL || *detail == NULL)
 			rc = -1;
 	}
@@ -1447,13 +1478,16 @@ static int export_one(const struct mk_detect *d, const struct alert *a, struct m
 		rc |= add_evidence(rec, "value", a->value);
 	if (a->limit[0] != '\0')
 		rc |= add_evidence(rec, "limit", a->limit);
-	if (a->type == d->t_scan_hosts || a->type == d->t_scan_ports) {
+	if (a->type == d->t_scan_hosts || a->type == d->t_scan_ports || a->hosts > 0 ||
+	    a->window_s > 0) {
 		if (a->hosts > 0)
 			rc |= add_evidence_u64(rec, "distinct_hosts", a->hosts);
 		if (a->ports > 0)
 			rc |= add_evidence_u64(rec, "distinct_ports", a->ports);
 		rc |= add_evidence_u64(rec, "window_s", a->window_s);
 	}
+	for (uint8_t i = 0; i < a->n_text; i++)
+		rc |= add_evidence(rec, a->text[i].key, a->text[i].val);
 	for (int k = 0; k < 2; k++)
 		if (zl[k] != NULL) {
 			rc |= add_evidence(rec, k == 0 ? "client_zone" : "server_zone", zl[k]->id);
@@ -1478,6 +1512,7 @@ size_t mk_detect_snapshot(struct mk_detect *d, const struct mk_asset_rec *assets
 		d->alerts[i].d_count = 0;
 	derive_all(d, assets, n_assets, convs, n_convs);
 	mk_baseline_snapshot(d->bl, d, assets, n_assets, convs, n_convs);
+	mk_netwatch_snapshot(d->nw, assets, n_assets, convs, n_convs);
 	derive_apply(d);
 	sync_stats(d);
 	if (d->n == 0)
@@ -1579,4 +1614,66 @@ void mk_detect_tick_object(void *ctx, const struct mk_inventory_total *t)
 	struct mk_detect *d = ctx;
 
 	mk_baseline_tick_object(d->bl, d, t);
+}
+
+/* ------------------------------------------- facts, vendors, the table */
+
+void mk_detect_fact(struct mk_detect *d, const struct mk_fact *fact, const struct mk_pkt *pkt)
+{
+	if (fact->kind == MK_FACT_ATTR)
+		mk_netwatch_attr(d->nw, fact, pkt);
+}
+
+void mk_detect_set_oui(struct mk_detect *d, const struct mk_oui *oui)
+{
+	d->oui = oui;
+}
+
+const struct mk_oui *mk_detect_oui(const struct mk_detect *d)
+{
+	return d->oui;
+}
+
+struct alert *mk_detect_alert_get(struct mk_detect *d, int type, const struct mk_addr *client,
+                                  const struct mk_addr *server, uint8_t transport, uint16_t port,
+                                  uint16_t proto, const char *subject)
+{
+	static const struct mk_addr none;
+
+	return alert_get(d, type, client != NULL ? *client : none,
+	                 server != NULL ? *server : none, transport, port, proto, subject);
+}
+
+void mk_detect_alert_seen(struct alert *a, uint64_t ts, uint64_t n)
+{
+	alert_seen(a, ts, n);
+}
+
+void mk_detect_alert_text(struct alert *a, const char *key, const char *value)
+{
+	uint8_t i;
+
+	for (i = 0; i < a->n_text; i++)
+		if (strcmp(a->text[i].key, key) == 0)
+			break;
+	if (i == a->n_text) {
+		if (a->n_text == MK_DETECT_MAX_TEXTS)
+			return;
+		snprintf(a->text[i].key, sizeof(a->text[i].key), "%s", key);
+		a->n_text++;
+	}
+	snprintf(a->text[i].val, sizeof(a->text[i].val), "%s", value);
+}
+
+void mk_detect_alert_hosts(struct alert *a, uint32_t hosts, uint32_t window_s)
+{
+	if (hosts > a->hosts)
+		a->hosts = hosts;
+	a->window_s = window_s;
+}
+
+void mk_detect_alert_raise(struct alert *a, uint8_t sev)
+{
+	if (sev < MK_SEV_COUNT && sev > a->severity)
+		a->severity = sev;
 }

@@ -16,12 +16,30 @@
 #define MK_DETECT_MAX_ANOMALIES 64
 #define MK_DETECT_WORD_LEN 48
 #define MK_DETECT_MAX_LEDGER 128
+#define MK_DETECT_MAX_VARIANTS 32
+#define MK_DETECT_MAX_PORTS 32
 
 struct mk_alert_type {
 	char id[MK_ALERT_TYPE_LEN];
 	uint8_t severity; /* enum mk_severity: the default */
 	char *title[2];   /* [MK_LANG_EN], [MK_LANG_JA] */
 	char *detail[2];
+};
+
+/* alerts.tsv "TYPE/SUBJECT" lines: the texts and default severity of the
+ * alerts of TYPE whose subject (an anomaly event, a pattern) is SUBJECT. */
+struct mk_alert_variant {
+	int16_t type; /* index of the base type */
+	char subject[MK_ALERT_SUBJECT_LEN];
+	uint8_t severity;
+	char *title[2];
+	char *detail[2];
+};
+
+/* detect.tsv "lateral_port" lines: a server port and the service's name. */
+struct mk_detect_port {
+	uint16_t port;
+	char name[16];
 };
 
 struct mk_detect_word {
@@ -80,6 +98,14 @@ struct mk_detect_rules {
 	uint32_t silence_min_ticks;         /* only devices heard in this many learning ticks */
 	uint32_t writer_role_min_confidence;
 	bool writer_role[MK_ROLE_COUNT];    /* roles that may write to controllers */
+	/* src/detect/netwatch.c (ip_mac_change, rogue_dhcp, lateral_movement) */
+	struct mk_alert_variant variants[MK_DETECT_MAX_VARIANTS];
+	size_t n_variants;
+	struct mk_detect_port lateral_port[MK_DETECT_MAX_PORTS];
+	size_t n_lateral_ports;
+	uint32_t ipmac_max, ipmac_window_s, ipmac_flip_min, ipmac_claim_min, ipmac_central_clients;
+	uint32_t dhcp_servers_max;
+	uint32_t lateral_hosts_min, lateral_window_s, lateral_sources_max;
 };
 
 void mk_detect_rules_init(struct mk_detect_rules *r);
@@ -92,6 +118,35 @@ int mk_detect_rules_load_detect(struct mk_detect_rules *r, const char *path, cha
                                 size_t errlen);
 /* Index of the alert type id, -1 if unknown. */
 int mk_detect_type_index(const struct mk_detect_rules *r, const char *id);
+/* The texts for alerts of type with this subject, NULL when the base texts apply. */
+const struct mk_alert_variant *mk_detect_variant(const struct mk_detect_rules *r, int type,
+                                                 const char *subject);
+
+/* ---- the alert table, for the detectors in other files of src/detect
+ * (netwatch.c).  An entry stays valid until the next alert is created. */
+struct alert;
+struct mk_detect;
+struct mk_oui;
+/* Finds or creates the alert of a key; NULL when the cap refuses a new one. */
+struct alert *mk_detect_alert_get(struct mk_detect *d, int type, const struct mk_addr *client,
+                                  const struct mk_addr *server, uint8_t transport, uint16_t port,
+                                  uint16_t proto, const char *subject);
+/* n more occurrences at ts. */
+void mk_detect_alert_seen(struct alert *a, uint64_t ts, uint64_t n);
+/* A text fact of the alert: evidence key = value, and the placeholder {key}
+ * of its texts.  Replaces an earlier value of the key; at most
+ * MK_DETECT_MAX_TEXTS keys (more are ignored). */
+void mk_detect_alert_text(struct alert *a, const char *key, const char *value);
+/* Distinct targets and the window they were counted in (evidence
+ * distinct_hosts and window_s, placeholders {hosts} and {window}). */
+void mk_detect_alert_hosts(struct alert *a, uint32_t hosts, uint32_t window_s);
+/* Raises the alert's severity to at least sev. */
+void mk_detect_alert_raise(struct alert *a, uint8_t sev);
+const struct mk_detect_rules *mk_detect_rules_of(const struct mk_detect *d);
+/* The IEEE vendor names the engine loaded (NULL: none); for evidence. */
+const struct mk_oui *mk_detect_oui(const struct mk_detect *d);
+#define MK_DETECT_MAX_TEXTS 4
+#define MK_DETECT_TEXT_LEN 64
 
 /* ---- findings of the baseline detectors (src/detect/baseline.c) ---- */
 #define MK_DETECT_FINDING_EV 4

@@ -39,6 +39,15 @@ void mk_detect_rules_init(struct mk_detect_rules *r)
 	r->silence_factor = 3;
 	r->silence_min_ticks = 3;
 	r->writer_role_min_confidence = 50;
+	r->ipmac_max = 4096;
+	r->ipmac_window_s = 600;
+	r->ipmac_flip_min = 2;
+	r->ipmac_claim_min = 3;
+	r->ipmac_central_clients = 5;
+	r->dhcp_servers_max = 64;
+	r->lateral_hosts_min = 5;
+	r->lateral_window_s = 600;
+	r->lateral_sources_max = 4096;
 }
 
 void mk_detect_rules_clear(struct mk_detect_rules *r)
@@ -47,6 +56,11 @@ void mk_detect_rules_clear(struct mk_detect_rules *r)
 		for (int l = 0; l < 2; l++) {
 			free(r->types[i].title[l]);
 			free(r->types[i].detail[l]);
+		}
+	for (size_t i = 0; i < r->n_variants; i++)
+		for (int l = 0; l < 2; l++) {
+			free(r->variants[i].title[l]);
+			free(r->variants[i].detail[l]);
 		}
 	mk_detect_rules_init(r);
 }
@@ -57,6 +71,17 @@ int mk_detect_type_index(const struct mk_detect_rules *r, const char *id)
 		if (strcmp(r->types[i].id, id) == 0)
 			return (int)i;
 	return -1;
+}
+
+const struct mk_alert_variant *mk_detect_variant(const struct mk_detect_rules *r, int type,
+                                                 const char *subject)
+{
+	if (subject == NULL || subject[0] == '\0')
+		return NULL;
+	for (size_t i = 0; i < r->n_variants; i++)
+		if (r->variants[i].type == type && strcmp(r->variants[i].subject, subject) == 0)
+			return &r->variants[i];
+	return NULL;
 }
 
 static bool parse_u32(const char *s, uint32_t max, uint32_t *out)
@@ -127,6 +152,33 @@ static int each_line(const char *path, bool (*fn)(struct mk_detect_rules *, char
 	return bad;
 }
 
+/* TYPE/SUBJECT severity title_en title_ja detail_en detail_ja: texts for the
+ * alerts of an already listed TYPE with that subject. */
+static bool variant_line(struct mk_detect_rules *r, char **f, int sev)
+{
+	char *slash = strchr(f[0], '/');
+	struct mk_alert_variant *v;
+	int type;
+
+	*slash = '\0';
+	if ((type = mk_detect_type_index(r, f[0])) < 0 || !word_ok(slash + 1) ||
+	    strlen(slash + 1) >= MK_ALERT_SUBJECT_LEN || r->n_variants >= MK_DETECT_MAX_VARIANTS ||
+	    mk_detect_variant(r, type, slash + 1) != NULL)
+		return false;
+	v = &r->variants[r->n_variants];
+	memset(v, 0, sizeof(*v));
+	v->type = (int16_t)type;
+	snprintf(v->subject, sizeof(v->subject), "%s", slash + 1);
+	v->severity = (uint8_t)sev;
+	v->title[MK_LANG_EN] = strdup(f[2]);
+	v->title[MK_LANG_JA] = strdup(f[3]);
+	v->detail[MK_LANG_EN] = strdup(f[4]);
+	v->detail[MK_LANG_JA] = strdup(f[5]);
+	r->n_variants++; /* counted first: clear frees a partial entry */
+	return v->title[0] != NULL && v->title[1] != NULL && v->detail[0] != NULL &&
+	       v->detail[1] != NULL;
+}
+
 /* type severity title_en title_ja detail_en detail_ja */
 static bool alert_line(struct mk_detect_rules *r, char *line)
 {
@@ -134,7 +186,15 @@ static bool alert_line(struct mk_detect_rules *r, char *line)
 	struct mk_alert_type *t;
 	int sev;
 
-	if (mk_split_tabs(line, f, 7) != 6 || !word_ok(f[0]) || strlen(f[0]) >= MK_ALERT_TYPE_LEN ||
+	if (mk_split_tabs(line, f, 7) != 6)
+		return false;
+	if (strchr(f[0], '/') != NULL) {
+		if ((sev = mk_severity_from_name(f[1])) < 0 || !f[2][0] || !f[3][0] || !f[4][0] ||
+		    !f[5][0])
+			return false;
+		return variant_line(r, f, sev);
+	}
+	if (!word_ok(f[0]) || strlen(f[0]) >= MK_ALERT_TYPE_LEN ||
 	    (sev = mk_severity_from_name(f[1])) < 0 || r->n_types >= MK_DETECT_MAX_TYPES ||
 	    mk_detect_type_index(r, f[0]) >= 0)
 		return false;
@@ -202,6 +262,17 @@ static bool set_line(struct mk_detect_rules *r, const char *name, const char *va
 	    {"silence_min_ticks", offsetof(struct mk_detect_rules, silence_min_ticks), 1, 100000},
 	    {"writer_role_min_confidence",
 	     offsetof(struct mk_detect_rules, writer_role_min_confidence), 0, 100},
+	    {"ipmac_max", offsetof(struct mk_detect_rules, ipmac_max), 16, 1u << 20},
+	    {"ipmac_window_s", offsetof(struct mk_detect_rules, ipmac_window_s), 1, 86400},
+	    {"ipmac_flip_min", offsetof(struct mk_detect_rules, ipmac_flip_min), 1, 1000},
+	    {"ipmac_claim_min", offsetof(struct mk_detect_rules, ipmac_claim_min), 2, 1000},
+	    {"ipmac_central_clients", offsetof(struct mk_detect_rules, ipmac_central_clients), 2,
+	     64},
+	    {"dhcp_servers_max", offsetof(struct mk_detect_rules, dhcp_servers_max), 2, 4096},
+	    {"lateral_hosts_min", offsetof(struct mk_detect_rules, lateral_hosts_min), 2, 256},
+	    {"lateral_window_s", offsetof(struct mk_detect_rules, lateral_window_s), 1, 86400},
+	    {"lateral_sources_max", offsetof(struct mk_detect_rules, lateral_sources_max), 1,
+	     1u << 20},
 	};
 
 	for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
@@ -241,6 +312,19 @@ static bool detect_line(struct mk_detect_rules *r, char *line)
 		if ((a = mk_proto_id_from_name(f[1])) < 0)
 			return false;
 		r->remote[a] = true;
+		return true;
+	}
+	if (n == 3 && strcmp(f[0], "lateral_port") == 0) {
+		uint32_t port;
+
+		if (!parse_u32(f[1], 65535, &port) || port == 0 || !word_ok(f[2]) ||
+		    strlen(f[2]) >= sizeof(r->lateral_port[0].name) ||
+		    r->n_lateral_ports >= MK_DETECT_MAX_PORTS)
+			return false;
+		r->lateral_port[r->n_lateral_ports].port = (uint16_t)port;
+		snprintf(r->lateral_port[r->n_lateral_ports].name, sizeof(r->lateral_port[0].name),
+		         "%s", f[2]);
+		r->n_lateral_ports++;
 		return true;
 	}
 	if (n == 2 && strcmp(f[0], "control_role") == 0) {

@@ -59,6 +59,7 @@ struct mk_flow_table {
 	mk_flow_end_fn on_end;
 	void *ctx;
 	uint64_t seed;
+	uint64_t secret[8];    /* per-word hash secrets derived from seed */
 	struct flow_slot *slots;
 	uint32_t mask;         /* slot count - 1 */
 	struct flow_node *nodes;
@@ -112,8 +113,6 @@ static uint64_t flow_random_seed(void)
 	return s ? s : 0x2545f4914f6cdd1dull;
 }
 
-/* A fast non-cryptographic mix of the key words; the random seed keeps an
- * attacker from aiming many flows at one probe chain. */
 /* Word-wise comparisons: these run for every packet, and a libc memcmp call
  * of a few bytes costs more than the compare itself. */
 static inline uint64_t load64(const uint8_t *p)
@@ -145,25 +144,31 @@ static inline int addr_order(const uint8_t *x, const uint8_t *y)
 	return x1 < y1 ? -1 : x1 > y1;
 }
 
+/* 64x64 -> 128-bit multiply folded to 64 bits (the wyhash "mum" step). */
+static inline uint64_t mum(uint64_t a, uint64_t b)
+{
+	__uint128_t r = (__uint128_t)a * b;
+
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+/* The key's seven words are mixed in four independent multiplies that the
+ * CPU runs in parallel (a word-by-word chain costs ~7 dependent multiplies
+ * per packet: this runs for every packet).  Each word is first xored with
+ * its own secret derived from the table's random seed, so an attacker who
+ * does not know the seed cannot aim many flows at one probe chain. */
 static uint32_t flow_hash(const struct mk_flow_table *ft, const struct flow_key *k)
 {
 	uint64_t w[sizeof(*k) / 8];
-	uint64_t h = ft->seed;
+	const uint64_t *s = ft->secret;
+	uint64_t h;
 
-	_Static_assert(sizeof(struct flow_key) % 8 == 0, "key must be whole words");
+	_Static_assert(sizeof(struct flow_key) == 7 * 8, "key must be seven words");
 	memcpy(w, k, sizeof(w));
-	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
-		h ^= w[i];
-		h *= 0x9e3779b97f4a7c15ull;
-		h ^= h >> 32;
-	}
-	/* murmur3 finaliser */
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 33;
-	return (uint32_t)h;
+	h = mum(w[0] ^ s[0], w[1] ^ s[1]) ^ mum(w[2] ^ s[2], w[3] ^ s[3]) ^
+	    mum(w[4] ^ s[4], w[5] ^ s[5]) ^ mum(w[6] ^ s[6], s[7]);
+	h = mum(h ^ s[0], s[7] ^ sizeof(w));
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 /* Builds the key of pkt; false when the packet has no flow. */
@@ -294,6 +299,18 @@ struct mk_flow_table *mk_flow_table_new(const struct mk_flow_limits *lim,
 	ft->on_end = on_end;
 	ft->ctx = ctx;
 	ft->seed = ft->lim.hash_seed ? ft->lim.hash_seed : flow_random_seed();
+	{
+		/* splitmix64: eight odd, well-spread secrets from one seed */
+		uint64_t x = ft->seed;
+
+		for (size_t i = 0; i < 8; i++) {
+			uint64_t z = (x += 0x9e3779b97f4a7c15ull);
+
+			z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+			z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+			ft->secret[i] = (z ^ (z >> 31)) | 1;
+		}
+	}
 	ft->memory = sizeof(*ft) + (size_t)n_slots * sizeof(struct flow_slot) +
 	             (size_t)n_nodes * sizeof(struct flow_node);
 	ft->st.capacity = n_nodes;

@@ -587,7 +587,7 @@ static void test_every_type_has_texts(void **state)
 		assert_non_null(strstr(r.types[t].detail[MK_LANG_JA], "ください"));
 		assert_non_null(strstr(r.types[t].detail[MK_LANG_EN], "Now:"));
 	}
-	assert_int_equal(r.n_anomaly, 9);
+	assert_int_equal(r.n_anomaly, 14);
 	assert_true(r.remote[MK_PROTO_VNC] && r.remote[MK_PROTO_ANYDESK]);
 	assert_true(r.controller[MK_PROTO_PROFINET_DCP]);
 	assert_int_equal(r.scan_ports_min, 10);

@@ -627,6 +627,24 @@ static void test_window_baseline_finding(void **state)
 	assert_non_null(a);
 	assert_string_equal(a->subject, "@10.0.0.8");
 	snap_free(&s);
+	/* An alert type whose texts and severity depend on the subject
+	 * (alerts.tsv TYPE/SUBJECT) keeps them inside a window. */
+	memset(&f, 0, sizeof(f));
+	f.type = mk_detect_type_index(mk_detect_rules_of(d), "ip_mac_change");
+	assert_true(f.type >= 0);
+	ip4(&f.server, 10, 0, 0, 7);
+	f.subject = "flip_flop";
+	f.first = f.last = T0 + 120 * S;
+	f.count = 1;
+	mk_detect_find(d, &f, false);
+	snap_take(d, &s, NULL, 0, NULL, 0);
+	a = find_alert(&s, "ip_mac_change", MK_ALERT_PLANNED);
+	assert_non_null(a);
+	assert_string_equal(a->subject, "flip_flop maint:9");
+	assert_int_equal(a->severity, MK_SEV_HIGH);
+	assert_non_null(strstr(a->title_en, "keep claiming"));
+	assert_true(strncmp(a->title_en, "[Planned work] ", 15) == 0);
+	snap_free(&s);
 	mk_detect_free(d);
 }
 

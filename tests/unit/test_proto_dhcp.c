@@ -138,6 +138,8 @@ static const char *const facts_mud_request[] = {
 	NULL,
 };
 static const char *const facts_mud_ack[] = {
+	/* giaddr 62.12.173.121: a relayed reply, said before the server */
+	"attr sender dhcp_relay_agent=62.12.173.121",
 	"attr sender dhcp_server=62.12.173.114",
 	"attr sender dhcp_router=62.12.173.121",
 	"binding mac=b8:27:eb:b8:53:c8,ip=62.12.173.123",

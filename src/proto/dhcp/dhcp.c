@@ -74,6 +74,7 @@ struct dhcp_msg {
 	uint8_t op, htype, hlen;
 	uint8_t chaddr[16];
 	uint8_t yiaddr[4];
+	uint8_t giaddr[4]; /* relay agent, RFC 2131 section 4.1 */
 	struct dhcp_opt opt[256];
 	bool bad;   /* an option area was cut or malformed */
 	bool ended; /* the last area walked closed with the End option */
@@ -230,7 +231,10 @@ static void dhcp_client_facts(const struct dhcp_msg *m, struct mk_host client, s
 		mk_emit_attr(out, client, "dhcp_requested_ip", buf, n);
 }
 
-/* OFFER/ACK: the sender acts as a DHCP server (a rogue one, perhaps). */
+/* OFFER/ACK: the sender acts as a DHCP server (a rogue one, perhaps), or as
+ * the relay agent of one: then giaddr is set and dhcp_relay_agent, said just
+ * before dhcp_server, tells the detectors that the server is elsewhere (the
+ * Server Identifier names it). */
 static void dhcp_server_facts(const struct dhcp_msg *m, uint8_t type, struct mk_emit *out)
 {
 	const struct dhcp_opt *o = &m->opt[DHCP_OPT_ROUTER];
@@ -244,8 +248,15 @@ static void dhcp_server_facts(const struct dhcp_msg *m, uint8_t type, struct mk_
 	 * were cut: the identifier may have been in the lost part. */
 	if (n == 0 && !m->bad)
 		n = (size_t)snprintf(buf, sizeof(buf), "%s", type == DHCPACK ? "ack" : "offer");
-	if (n > 0)
+	if (n > 0) {
+		if (!dhcp_zero4(m->giaddr)) {
+			char relay[16];
+			size_t rn = dhcp_ip_str(m->giaddr, relay, sizeof(relay));
+
+			mk_emit_attr(out, server, "dhcp_relay_agent", relay, rn);
+		}
 		mk_emit_attr(out, server, "dhcp_server", buf, n);
+	}
 	if (o->seen) {
 		if (o->len == 0 || o->len % 4 != 0) {
 			mk_emit_anomaly(out, "dhcp_bad_option_length");
@@ -318,7 +329,8 @@ static enum mk_verdict mk_dhcp_parse(void *state, struct mk_rd *rd, enum mk_dir 
 	m.hlen = mk_rd_u8(rd);
 	mk_rd_skip(rd, 1 + 4 + 2 + 2 + 4); /* hops, xid, secs, flags, ciaddr */
 	mk_rd_copy(rd, m.yiaddr, 4);
-	mk_rd_skip(rd, 4 + 4);             /* siaddr, giaddr */
+	mk_rd_skip(rd, 4);                 /* siaddr */
+	mk_rd_copy(rd, m.giaddr, 4);
 	mk_rd_copy(rd, m.chaddr, 16);
 	mk_rd_sub(rd, 64, &sname);
 	mk_rd_sub(rd, 128, &file);

@@ -9,6 +9,29 @@
  * setup); MS-SMB2 2.2.1 (header), 2.2.3-2.2.4 (NEGOTIATE), 2.2.5 (SESSION_SETUP),
  * 2.2.9 (TREE_CONNECT); MS-NLMP 2.2.1.2 (CHALLENGE), 2.2.1.3 (AUTHENTICATE),
  * 2.2.2.1 (AV_PAIR)
+ *
+ * Cheap, well-known attack patterns (anomaly events, mapped to alerts in
+ * data/rules/detect.tsv):
+ * - smb1_trans2_session_setup: a TRANSACTION2 request with subcommand 0x000e
+ *   (TRANS2_SESSION_SETUP, "reserved, not implemented" in MS-CIFS 2.2.6.14):
+ *   EternalBlue's exploit and the DoublePulsar backdoor's ping and execute
+ *   requests use it; no Windows or Samba client does.
+ * - smb1_nt_trans_oversized: an NT_TRANSACT request (MS-CIFS 2.2.4.62.1)
+ *   announcing more than 65535 bytes of parameters or data.  EternalBlue sends
+ *   an FEA list larger than 64 KiB this way (CVE-2017-0144, MS17-010);
+ *   security descriptors and EA lists, the large NT_TRANSACT payloads of
+ *   real clients, cannot exceed 64 KiB.
+ * - smb1_doublepulsar_reply: a TRANSACTION2 reply whose Multiplex ID is the
+ *   one of the last TRANS2_SESSION_SETUP request plus 0x10 - the DoublePulsar
+ *   implant answering (0x41 -> 0x51 ping, 0x42 -> 0x52 execute): the server is
+ *   already infected.
+ * - smb2_compression_overflow: an SMB 3.1.1 compression transform header
+ *   (MS-SMB2 2.2.42) whose OriginalCompressedSegmentSize plus Offset
+ *   overflows 32 bits, or whose Offset points past the message: the
+ *   SMBGhost exploit (CVE-2020-0796).
+ * - smb_psexec: one session connects to the ADMIN$ share and opens the
+ *   service control manager pipe (svcctl): how PsExec-style tools copy a
+ *   program and start it as a service on another computer.
  */
 #include "mieruka/proto.h"
 #include "mieruka/util.h"
@@ -39,12 +62,18 @@
 #define SMB1_NEGOTIATE 0x72
 #define SMB1_SESSION_SETUP 0x73
 #define SMB1_TREE_CONNECT 0x75
+#define SMB1_TRANSACTION2 0x32
+#define SMB1_NT_TRANSACT 0xa0
+#define SMB1_NT_CREATE 0xa2
 #define SMB1_FLAGS_REPLY 0x80
+#define TRANS2_SESSION_SETUP 0x000e
+#define DOUBLEPULSAR_MID_DELTA 0x10
 #define SMB1_FLAGS2_UNICODE 0x8000
 
 #define SMB2_NEGOTIATE 0x0000
 #define SMB2_SESSION_SETUP 0x0001
 #define SMB2_TREE_CONNECT 0x0003
+#define SMB2_CREATE 0x0005
 #define SMB2_READ 0x0008
 #define SMB2_WRITE 0x0009
 #define SMB2_FLAGS_RESPONSE 0x00000001
@@ -60,6 +89,9 @@ struct smb_state {
 	uint8_t dialects[SMB_DIALECTS_MAX]; /* SMB1 request: index -> known dialect */
 	uint16_t messages[2];
 	uint32_t skip[2];                   /* bytes of a large message still to skip */
+	uint16_t setup_mid;                 /* MID of the last TRANS2_SESSION_SETUP request */
+	uint8_t setup_seen;
+	uint8_t admin_share, svcctl, psexec_said;
 };
 
 static const char *const smb_events[] = {
@@ -69,6 +101,11 @@ static const char *const smb_events[] = {
 	"smb_bad_netbios",
 	"smb_bad_header",
 	"smb_bad_ntlmssp",
+	"smb1_trans2_session_setup",
+	"smb1_nt_trans_oversized",
+	"smb1_doublepulsar_reply",
+	"smb2_compression_overflow",
+	"smb_psexec",
 	NULL,
 };
 
@@ -232,15 +269,59 @@ static void smb_security_blob(const uint8_t *p, size_t len, struct mk_emit *out,
 	}
 }
 
+/* PsExec-style: the ADMIN$ share and the svcctl pipe on one session. */
+static void smb_psexec_check(struct smb_state *st, struct mk_emit *out)
+{
+	if (st->admin_share && st->svcctl && !st->psexec_said) {
+		st->psexec_said = 1;
+		mk_emit_anomaly(out, "smb_psexec");
+	}
+}
+
+/* Does text (n bytes) end with suffix, ignoring ASCII case? */
+static bool smb_ends_with(const char *text, size_t n, const char *suffix)
+{
+	size_t k = strlen(suffix);
+
+	if (n < k)
+		return false;
+	for (size_t i = 0; i < k; i++) {
+		char c = text[n - k + i];
+
+		if (c >= 'a' && c <= 'z')
+			c = (char)(c - 'a' + 'A');
+		if (c != suffix[i])
+			return false;
+	}
+	return true;
+}
+
+/* A file or pipe opened by name (SMB2 CREATE, SMB1 NT_CREATE_ANDX). */
+static void smb_open(struct smb_state *st, const uint8_t *p, size_t len, bool unicode, struct mk_emit *out)
+{
+	char text[SMB_NAME_MAX];
+	size_t n = smb_text(p, len, unicode, text, sizeof(text));
+
+	/* "svcctl" (SMB2, relative to IPC$) or "\svcctl" (SMB1) */
+	if (smb_ends_with(text, n, "SVCCTL") && (n == 6 || text[n - 7] == '\\')) {
+		st->svcctl = 1;
+		smb_psexec_check(st, out);
+	}
+}
+
 static void smb_share(struct smb_state *st, const uint8_t *p, size_t len, bool unicode, struct mk_emit *out)
 {
 	char text[SMB_TEXT_MAX + 1];
 	size_t n;
 
-	if (st->shares >= SMB_SHARES_MAX)
-		return;
 	n = smb_text(p, len, unicode, text, sizeof(text));
 	if (n == 0)
+		return;
+	if (smb_ends_with(text, n, "\\ADMIN$")) {
+		st->admin_share = 1;
+		smb_psexec_check(st, out);
+	}
+	if (st->shares >= SMB_SHARES_MAX)
 		return;
 	st->shares++;
 	mk_emit_attr(out, mk_host_rel(MK_HOST_SERVER), "smb_share", text, n);
@@ -372,10 +453,40 @@ static void smb1_native_os(struct mk_rd *bytes, size_t bytes_off, bool unicode, 
 		mk_emit_os(out, mk_host_rel(host), text, SMB_OS_CONFIDENCE);
 }
 
+/* TRANSACTION2 (MS-CIFS 2.2.4.46): the request's first setup word is the
+ * subcommand, at word byte 28 (14 + SetupCount words). */
+static void smb1_trans2(struct smb_state *st, struct mk_rd *words, bool reply, uint16_t mid,
+                        uint32_t status, struct mk_emit *out)
+{
+	struct mk_rd w = *words;
+	uint8_t setup_count;
+	uint16_t sub;
+
+	if (reply) {
+		/* The implant answers with STATUS_NOT_IMPLEMENTED and MID + 0x10. */
+		if (st->setup_seen && status == 0xc0000002u &&
+		    mid == (uint16_t)(st->setup_mid + DOUBLEPULSAR_MID_DELTA))
+			mk_emit_anomaly(out, "smb1_doublepulsar_reply");
+		return;
+	}
+	mk_rd_skip(&w, 26); /* counts, offsets, flags, timeout */
+	setup_count = mk_rd_u8(&w);
+	mk_rd_skip(&w, 1);
+	sub = mk_rd_le16(&w);
+	if (!mk_rd_ok(&w) || setup_count == 0)
+		return;
+	if (sub == TRANS2_SESSION_SETUP) {
+		st->setup_seen = 1;
+		st->setup_mid = mid;
+		mk_emit_anomaly(out, "smb1_trans2_session_setup");
+	}
+}
+
 static void smb1_message(struct smb_state *st, struct mk_rd *m, struct mk_emit *out)
 {
 	uint8_t cmd, flags, wc;
-	uint16_t flags2, bc;
+	uint16_t flags2, bc, mid;
+	uint32_t status;
 	struct mk_rd words, bytes;
 	bool reply, unicode;
 	size_t bytes_off;
@@ -386,10 +497,11 @@ static void smb1_message(struct smb_state *st, struct mk_rd *m, struct mk_emit *
 	}
 	mk_rd_skip(m, 4);
 	cmd = mk_rd_u8(m);
-	mk_rd_skip(m, 4); /* status */
+	status = mk_rd_le32(m);
 	flags = mk_rd_u8(m);
 	flags2 = mk_rd_le16(m);
-	mk_rd_skip(m, 2 + 8 + 2 + 2 + 2 + 2 + 2);
+	mk_rd_skip(m, 2 + 8 + 2 + 2 + 2 + 2); /* PIDHigh, signature, reserved, TID, PID, UID */
+	mid = mk_rd_le16(m);
 	wc = mk_rd_u8(m);
 	if (!mk_rd_sub(m, (size_t)wc * 2, &words))
 		return;
@@ -461,6 +573,37 @@ static void smb1_message(struct smb_state *st, struct mk_rd *m, struct mk_emit *
 			if ((n = smb_text(s, sl, unicode, text, sizeof(text))) > 0)
 				mk_emit_attr(out, mk_host_rel(MK_HOST_CLIENT), "smb_domain", text, n);
 			smb1_native_os(&bytes, bytes_off, unicode, MK_HOST_CLIENT, out);
+		}
+		break;
+	case SMB1_TRANSACTION2:
+		smb1_trans2(st, &words, reply, mid, status, out);
+		break;
+	case SMB1_NT_TRANSACT:
+		if (!reply && wc >= 19) {
+			uint32_t tparam, tdata;
+
+			mk_rd_skip(&words, 3); /* MaxSetupCount, Reserved1 */
+			tparam = mk_rd_le32(&words);
+			tdata = mk_rd_le32(&words);
+			if (mk_rd_ok(&words) && (tparam > 0xffff || tdata > 0xffff))
+				mk_emit_anomaly(out, "smb1_nt_trans_oversized");
+		}
+		break;
+	case SMB1_NT_CREATE:
+		if (!reply && wc == 24) {
+			uint16_t nlen;
+			const uint8_t *s;
+			size_t sl;
+
+			mk_rd_skip(&words, 5);
+			nlen = mk_rd_le16(&words);
+			if (!mk_rd_ok(&words))
+				break;
+			smb1_align(&bytes, bytes_off, unicode);
+			s = mk_rd_cur(&bytes);
+			sl = mk_rd_left(&bytes);
+			if (s != NULL && nlen <= sl)
+				smb_open(st, s, nlen, unicode, out);
 		}
 		break;
 	case SMB1_TREE_CONNECT:
@@ -564,6 +707,18 @@ static void smb2_one(struct smb_state *st, const struct mk_rd *msg, struct mk_em
 				smb_share(st, msg->buf + off, len, true, out);
 		}
 		break;
+	case SMB2_CREATE:
+		if (!resp) {
+			/* MS-SMB2 2.2.13: NameOffset and NameLength at body byte 44 */
+			uint16_t off, len;
+
+			mk_rd_skip(&body, 44);
+			off = mk_rd_le16(&body);
+			len = mk_rd_le16(&body);
+			if (mk_rd_ok(&body) && off >= SMB2_HEADER && off <= msg->len && len <= msg->len - off)
+				smb_open(st, msg->buf + off, len, true, out);
+		}
+		break;
 	case SMB2_READ:
 		if (!resp)
 			mk_emit_operation(out, MK_OP_READ, "read");
@@ -597,6 +752,30 @@ static void smb2_message(struct smb_state *st, struct mk_rd *m, struct mk_emit *
 		if (next == 0)
 			return;
 	}
+}
+
+/* ---- SMB 3.1.1 compression ---- */
+
+/* MS-SMB2 2.2.42 SMB2 COMPRESSION_TRANSFORM_HEADER: ProtocolId 0xFC 'SMB',
+ * OriginalCompressedSegmentSize, CompressionAlgorithm, Flags, Offset (or
+ * Length when chained).  m holds at least the 16-byte header; len is the
+ * whole message's length.  CVE-2020-0796 (SMBGhost): the server added size
+ * and offset in 32 bits to size its buffer. */
+static void smb2_compressed(const struct mk_rd *m, size_t len, struct mk_emit *out)
+{
+	struct mk_rd h = *m;
+	uint32_t size, offset;
+	uint16_t flags;
+
+	mk_rd_skip(&h, 4);
+	size = mk_rd_le32(&h);
+	mk_rd_skip(&h, 2); /* CompressionAlgorithm */
+	flags = mk_rd_le16(&h);
+	offset = mk_rd_le32(&h);
+	if (!mk_rd_ok(&h))
+		return;
+	if ((uint64_t)size + offset > 0xffffffffu || (!(flags & 1u) && offset > len - 16))
+		mk_emit_anomaly(out, "smb2_compression_overflow");
 }
 
 /* ---- framing ---- */
@@ -652,11 +831,12 @@ static int smb_probe(struct mk_rd *rd, enum mk_dir dir)
 		return len16 == 68 ? MK_PROBE_SURE : MK_PROBE_NO;
 	if (!mk_rd_peek_u8(rd, 4, &p0))
 		return MK_PROBE_MAYBE;
-	if (p0 != 0xff && p0 != 0xfe && p0 != 0xfd)
+	if (p0 != 0xff && p0 != 0xfe && p0 != 0xfd && p0 != 0xfc)
 		return MK_PROBE_NO;
 	if (!mk_rd_peek_be32(rd, 4, &proto))
 		return MK_PROBE_MAYBE;
-	if (proto != 0xff534d42 && proto != 0xfe534d42 && proto != 0xfd534d42) /* "\xffSMB" etc. */
+	if (proto != 0xff534d42 && proto != 0xfe534d42 && proto != 0xfd534d42 &&
+	    proto != 0xfc534d42) /* "\xffSMB" etc. */
 		return MK_PROBE_NO;
 	return MK_PROBE_SURE;
 }
@@ -720,6 +900,8 @@ static enum mk_verdict smb_parse(void *state, struct mk_rd *rd, enum mk_dir dir,
 			mk_rd_peek_be32(&m, 0, &proto);
 			if (type == NBSS_MESSAGE && proto == 0xfe534d42)
 				smb2_one(st, &m, out);
+			else if (type == NBSS_MESSAGE && proto == 0xfc534d42)
+				smb2_compressed(&m, len, out);
 			*consumed += NBSS_HEADER + SMB2_HEADER;
 			st->skip[d] = (uint32_t)(len - SMB2_HEADER);
 			continue;
@@ -748,7 +930,10 @@ static enum mk_verdict smb_parse(void *state, struct mk_rd *rd, enum mk_dir dir,
 		} else if (proto == 0xfd534d42) {
 			/* SMB3 transform header: encrypted from here on. */
 			st->done[0] = st->done[1] = 1;
-		} else if (proto != 0xfc534d42) {
+		} else if (proto == 0xfc534d42) {
+			if (len >= 16)
+				smb2_compressed(&m, len, out);
+		} else {
 			smb_bad(st, out, "smb_bad_header");
 		}
 	}

@@ -8,6 +8,7 @@
  * RFC 6066 section 3 (server_name); RFC 7301 section 3.1 (ALPN)
  */
 #include "mieruka/proto.h"
+#include "proto/tls/tls_int.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -34,7 +35,10 @@ struct tls_state {
 	uint32_t cert_skip; /* server: handshake bytes before the Certificate */
 };
 
-static const char *const tls_events[] = {
+_Static_assert(sizeof(struct tls_state) <= MK_TLS_STATE_SIZE, "tls_int.h: MK_TLS_STATE_SIZE");
+_Static_assert(TLS_BUFFER == MK_TLS_BUFFER, "tls_int.h: MK_TLS_BUFFER");
+
+const char *const mk_tls_events[] = {
 	"tls_bad_record",
 	"tls_bad_hello",
 	"tls_handshake_too_large",
@@ -424,5 +428,5 @@ const struct mk_proto mk_proto_tls = {
 	.max_buffer = TLS_BUFFER,
 	.probe = tls_probe,
 	.parse = tls_parse,
-	.events = tls_events,
+	.events = mk_tls_events,
 };
