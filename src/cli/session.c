@@ -132,6 +132,10 @@ int mk_session_file(struct mk_session *s, const char *path, uint32_t index)
 	mk_progress_start(&prog, s->progress, path);
 	memset(&pkt, 0, sizeof(pkt));
 	while ((rc = mk_capture_next(cap, &pkt)) == MK_CAP_PACKET) {
+		if (s->learn_until_ns != 0 && pkt.ts_ns >= s->learn_until_ns) {
+			s->learn_until_ns = 0;
+			mk_session_seal(s, "cli.baseline_until");
+		}
 		if (s->learn_bytes_left != 0) {
 			/* learning from the first part of the input: record header + data */
 			uint64_t used = (uint64_t)pkt.caplen + 16;
@@ -185,6 +189,29 @@ int mk_session_file(struct mk_session *s, const char *path, uint32_t index)
 		return -1;
 	}
 	return rc == MK_CAP_ERROR ? -1 : 0;
+}
+
+void mk_session_plan_learning(struct mk_session *s, char *const *files, size_t n,
+                              uint64_t learn_until_ns)
+{
+	struct mk_detect *det = mk_engine_detector(s->eng);
+	uint64_t total = 0;
+	struct stat sb;
+
+	if (mk_detect_baseline_meta(det)->state != MK_BASELINE_NONE)
+		return;
+	mk_detect_baseline_learn(det, "capture_start", 0);
+	if (learn_until_ns != 0) {
+		s->learn_until_ns = learn_until_ns;
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (stat(files[i], &sb) == 0 && S_ISREG(sb.st_mode))
+			total += (uint64_t)sb.st_size;
+	s->learn_percent = mk_detect_learn_percent(det);
+	s->learn_bytes_left = total / 100 * s->learn_percent + total % 100 * s->learn_percent / 100;
+	if (s->learn_bytes_left == 0)
+		s->learn_bytes_left = 1;
 }
 
 void mk_session_seal(struct mk_session *s, const char *how)

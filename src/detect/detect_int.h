@@ -105,6 +105,7 @@ struct mk_detect_rules {
 	size_t n_lateral_ports;
 	uint32_t ipmac_max, ipmac_window_s, ipmac_flip_min, ipmac_claim_min, ipmac_central_clients;
 	uint32_t dhcp_servers_max;
+	uint32_t dhcp_rival_prefix; /* servers whose addresses share this prefix compete */
 	uint32_t lateral_hosts_min, lateral_window_s, lateral_sources_max;
 };
 

@@ -45,6 +45,7 @@ void mk_detect_rules_init(struct mk_detect_rules *r)
 	r->ipmac_claim_min = 3;
 	r->ipmac_central_clients = 5;
 	r->dhcp_servers_max = 64;
+	r->dhcp_rival_prefix = 24;
 	r->lateral_hosts_min = 5;
 	r->lateral_window_s = 600;
 	r->lateral_sources_max = 4096;
@@ -269,6 +270,7 @@ static bool set_line(struct mk_detect_rules *r, const char *name, const char *va
 	    {"ipmac_central_clients", offsetof(struct mk_detect_rules, ipmac_central_clients), 2,
 	     64},
 	    {"dhcp_servers_max", offsetof(struct mk_detect_rules, dhcp_servers_max), 2, 4096},
+	    {"dhcp_rival_prefix", offsetof(struct mk_detect_rules, dhcp_rival_prefix), 0, 32},
 	    {"lateral_hosts_min", offsetof(struct mk_detect_rules, lateral_hosts_min), 2, 256},
 	    {"lateral_window_s", offsetof(struct mk_detect_rules, lateral_window_s), 1, 86400},
 	    {"lateral_sources_max", offsetof(struct mk_detect_rules, lateral_sources_max), 1,

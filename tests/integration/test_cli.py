@@ -158,6 +158,23 @@ def main():
         rc, out, err = run(mk, ["alerts", "--db", os.path.join(tmp, "none.db")], tmp)
         check(rc == 1 and "none.db" in err, "alerts on a missing database: exit 1 naming it")
 
+        # --- the demo tells the scenario's story: the morning is learned
+        # (scenarios/factory/scenario.tsv), the maintenance laptop is judged
+        ddb = os.path.join(tmp, "demo.db")
+        rc, out, err = run(mk, ["demo", "--db", ddb], tmp)
+        check(rc == 0 and "09:59" in err, "demo: exit 0, says learning ended at 09:10 JST (%r)" % err[-300:])
+        rc, out, err = run(mk, ["export", "--db", ddb, "--json", "-"], tmp)
+        doc = json.loads(out) if rc == 0 else {"alerts": [], "baseline": {}}
+        kinds = {(a["type"], a["severity"]) for a in doc["alerts"]}
+        newdev = [a for a in doc["alerts"] if a["type"] == "new_device"]
+        check(len(newdev) == 1 and "MAINT-PC" in newdev[0]["title"]["en"],
+              "demo: exactly one new device, the maintenance laptop: %r" % [a["title"]["en"] for a in newdev])
+        check({("scan_hosts", "high"), ("smbv1", "medium"), ("remote_access", "medium")} <= kinds,
+              "demo: the sweep, SMBv1 and the RDP session are reported: %r" % sorted(kinds))
+        check(not any(a["type"] == "rogue_dhcp" for a in doc["alerts"]),
+              "demo: the router's two DHCP legs are not rival servers")
+        check(doc.get("baseline", {}).get("state") == "judging", "demo: baseline judging")
+
         # --- help for every command, in English and Japanese
         for cmd in ("analyze", "monitor", "demo", "export", "serve", "assess", "alerts"):
             rc, out, err = run(mk, ["help", cmd], tmp)
