@@ -175,6 +175,21 @@ def main():
               "demo: the router's two DHCP legs are not rival servers")
         check(doc.get("baseline", {}).get("state") == "judging", "demo: baseline judging")
 
+        rc, out, err = run(mk, ["analyze", "--db", ddb, "--learn-until", "yesterday", http], tmp)
+        check(rc == 2 and "yesterday" in err, "--learn-until with a bad time: exit 2 naming it")
+        rc, out, err = run(mk, ["analyze", "--db", ddb, "--learn-until", "2026-03-10 09:10",
+                                "--learn", http, mdns], tmp)
+        check(rc == 2, "--learn-until with --learn: exit 2 (got %d)" % rc)
+        # the same learning as the demo's, by hand: identical baseline end
+        adb2 = os.path.join(tmp, "until.db")
+        scen = os.path.join(a.src, "scenarios", "factory", "factory-demo.pcapng") if a.src else None
+        if scen and os.path.exists(scen):
+            rc, out, err = run(mk, ["analyze", "--quiet", "--db", adb2, "--learn-until",
+                                    "2026-03-10T09:10:00+09:00", "--json", "-", scen], tmp)
+            bl = json.loads(out).get("baseline", {}) if rc == 0 else {}
+            check(bl.get("learn_end") == doc.get("baseline", {}).get("learn_end") and
+                  bl.get("state") == "judging", "--learn-until: same baseline as the demo (%r)" % bl)
+
         # --- help for every command, in English and Japanese
         for cmd in ("analyze", "monitor", "demo", "export", "serve", "assess", "alerts"):
             rc, out, err = run(mk, ["help", cmd], tmp)
