@@ -21,33 +21,31 @@ all) pkgs="$build_pkgs $test_pkgs $bench_pkgs" ;;
 *) echo "usage: $0 [build|test|bench|all]" >&2; exit 2 ;;
 esac
 
-# Web UI (web/: cytoscape for the map) and its browser tests (tests/e2e:
-# playwright-core driving Debian's chromium; Japanese fonts for the screenshots).
-web_mode="${1:-all}"
-case "$web_mode" in
-build | bench) pkgs="$pkgs nodejs" ;;
-test | all) pkgs="$pkgs nodejs chromium chromium-driver fonts-noto-cjk fonts-ipaexfont" ;;
+# Browser tests (tests/e2e): playwright-core driving Debian's chromium, Japanese
+# fonts for the pages and screenshots; their npm packages are installed at the end.
+e2e=0
+case "${1:-all}" in
+test | all) e2e=1 pkgs="$pkgs nodejs chromium chromium-driver fonts-noto-cjk fonts-ipaexfont" ;;
 esac
-# Debian's npm is a separate package; NodeSource's nodejs already ships it.
-command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
-web_npm() {
-	local here
-	here="$(cd "$(dirname "$0")/.." && pwd)"
-	npm ci --prefix "$here/web" --no-audit --no-fund >/dev/null
-	case "$web_mode" in
-	test | all) npm ci --prefix "$here/tests/e2e" --no-audit --no-fund >/dev/null ;;
-	esac
-}
 
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
-[ -z "$missing" ] && { web_npm; exit 0; }
+if [ -n "$missing" ]; then
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+	echo "Installing:$missing"
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
 
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-echo "Installing:$missing"
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
-web_npm
+# The dashboard's browser libraries (cytoscape) from web/package-lock.json.
+if [ "${1:-all}" != "bench" ] && [ -f "$(dirname "$0")/../web/package-lock.json" ]; then
+	npm ci --prefix "$(dirname "$0")/../web" --no-audit --no-fund >/dev/null
+fi
+
+# The browser tests' playwright-core from tests/e2e/package-lock.json.
+if [ "$e2e" = 1 ]; then
+	npm ci --prefix "$(dirname "$0")/../tests/e2e" --no-audit --no-fund >/dev/null
+fi
