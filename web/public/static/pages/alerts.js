@@ -50,14 +50,16 @@ export async function render(root, ctx) {
   statSel.addEventListener('change', onFilter);
   typeIn.addEventListener('change', onFilter);
 
+  const noteIn = h('input', { type: 'text', name: 'note', maxlength: 500, placeholder: t('alerts.note_prompt'), 'aria-label': t('alert.note') });
   async function setStatus(a, status) {
     try {
-      const note = status === 'open' ? '' : (prompt(t('alerts.note_prompt')) ?? null);
-      if (note === null) return;
+      const note = noteIn.value.trim();
       const upd = await api('POST', `/alerts/${encodeURIComponent(a.id)}/status`, { status, note });
       Object.assign(a, upd || { status });
+      noteIn.value = '';
       ctx.toast(t('alerts.status_set', { status: label('status', a.status) }), 'ok');
       await load();
+      if (!items.some((x) => x.id === a.id)) showDetail(a); // filtered out of the list now: keep showing it
     } catch (e) { ctx.toast(e.message, 'error'); }
   }
 
@@ -77,7 +79,7 @@ export async function render(root, ctx) {
       h('h3', t('alerts.devices')),
       h('p', (a.assets || []).map((id) => [h('a', { href: `/assets/${encodeURIComponent(id)}`, 'data-link': true }, id), ' '])),
       h('h3', t('alerts.evidence')), evidenceTable(a.evidence),
-      admin ? h('div.actions.noprint',
+      admin ? h('div.actions.noprint', noteIn,
         h('button.primary', { type: 'button', id: 'ack', disabled: a.status === 'acknowledged', onclick: () => setStatus(a, 'acknowledged') }, t('alerts.acknowledge')),
         h('button', { type: 'button', id: 'accept', disabled: a.status === 'accepted', onclick: () => setStatus(a, 'accepted') }, t('alerts.accept')),
         h('button', { type: 'button', id: 'planned', onclick: () => maintenanceForm(a) }, t('alerts.mark_planned')),

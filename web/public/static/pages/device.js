@@ -29,7 +29,12 @@ function editForm(a, ctx, onSaved) {
   const form = h('form.edit', {
     onsubmit: async (e) => {
       e.preventDefault();
-      const body = { name: name.value.trim() || null, zone: zone.value.trim() || null, notes: notes.value || null, criticality: crit.value || null };
+      // only what changed: older servers do not take every field
+      const body = {};
+      if ((name.value.trim() || null) !== (n.name || null)) body.name = name.value.trim() || null;
+      if ((zone.value.trim() || null) !== (a.zone || null)) body.zone = zone.value.trim() || null;
+      if ((notes.value || null) !== (n.notes || null)) body.notes = notes.value || null;
+      if ((crit.value || null) !== (n.criticality || null)) body.criticality = crit.value || null;
       try {
         await api('PATCH', `/assets/${encodeURIComponent(a.id)}`, body);
         ctx.toast(t('common.saved'), 'ok');

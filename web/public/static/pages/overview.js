@@ -10,7 +10,7 @@ function countList(obj, kind, hrefFor) {
   if (!entries.length) return h('p.muted', t('common.empty'));
   const max = Math.max(...entries.map((e) => e[1]), 1);
   return h('ul.countlist', entries.map(([k, n]) =>
-    h('li', h('a', { href: hrefFor(k), 'data-link': true }, kind ? label(kind, k) : k),
+    h('li', h('a', { href: hrefFor(k), 'data-link': true }, kind ? label(kind, k) : k || t('map.no_zone')),
       h('span.bar', h('span.fill', { dataset: { pct: Math.round((100 * n) / max) } })),
       h('span.num', fmtInt(n, getLang())))));
 }
@@ -65,7 +65,7 @@ export async function render(root) {
           h('li', h('a', { href: `/alerts?severity=${k}&status=open`, 'data-link': true },
             h('span', { class: `sev sev-${k}` }, label('severity', k)), h('span.num', fmtInt(sevs[k] || 0, lang))))))),
       h('div.card', h('h2', t('overview.by_role')), countList(o.assets_by_role, 'role', (k) => `/assets?role=${encodeURIComponent(k)}`)),
-      h('div.card', h('h2', t('overview.by_zone')), countList(o.assets_by_zone, null, (k) => `/assets?zone=${encodeURIComponent(k)}`))),
+      h('div.card', h('h2', t('overview.by_zone')), countList(o.assets_by_zone, null, (k) => `/assets?zone=${encodeURIComponent(k || 'none')}`))),
     h('div.card', h('h2', t('overview.traffic')), trafficChart(o.traffic)),
     h('div.card', h('h2', t('overview.new_devices')),
       (o.new_assets || []).length

@@ -6,6 +6,8 @@ import { t, tx } from '../lib/i18n.js';
 
 export async function render(root, ctx) {
   const z = await get('/zones');
+  const zoneTable = (z.zones || []).length ? h('table.data', h('thead', h('tr', h('th', t('zones.zone')), h('th', t('zones.devices')))),
+    h('tbody', z.zones.map((x) => h('tr', h('td', h('a', { href: `/assets?zone=${encodeURIComponent(x.id || x.name)}`, 'data-link': true }, x.name || x.id)), h('td.num', String(x.assets ?? '')))))) : null;
   const text = h('textarea.code', { name: 'zones', rows: 22, spellcheck: 'false', 'aria-label': t('zones.editor'), readonly: !ctx.isAdmin });
   text.value = z.text || '';
   const proposal = h('textarea.code', { rows: 22, readonly: true, spellcheck: 'false', 'aria-label': t('zones.proposal') });
@@ -31,6 +33,7 @@ export async function render(root, ctx) {
     }
   };
   root.append(h('h1', t('page.zones')), h('p.lead', t('zones.lead')),
+    zoneTable ? h('div.card', h('h2', t('zones.current')), zoneTable) : null,
     h('div.grid2',
       h('div.card', h('h2', t('zones.editor')), text, errors,
         ctx.isAdmin ? h('div.formbtns', h('button.primary', { type: 'button', id: 'zones-save', onclick: save }, t('zones.import'))) : null),
