@@ -155,7 +155,7 @@ export async function render(root, ctx) {
         'text-margin-y': 4, 'text-max-width': 100, 'text-wrap': 'ellipsis', width: 28, height: 28, 'border-width': 2, 'border-color': '#fff',
         'font-family': 'Noto Sans CJK JP, IPAexGothic, sans-serif', 'min-zoomed-font-size': 6 } },
       { selector: 'node[?isGroup]', style: { 'background-color': '#f1f3f5', 'background-opacity': 1, 'border-color': '#ced4da', 'border-width': 1,
-        shape: 'round-rectangle', 'text-valign': 'top', 'text-halign': 'center', 'font-size': 16, 'font-weight': 'bold', padding: 20, color: '#343a40' } },
+        shape: 'round-rectangle', 'text-valign': 'top', 'text-halign': 'center', 'text-max-width': 2000, 'text-wrap': 'none', 'font-size': 16, 'font-weight': 'bold', padding: 20, color: '#343a40' } },
       { selector: 'node[role = "plc"]', style: { shape: 'round-rectangle' } },
       { selector: 'node[role = "router"], node[role = "vpn_gateway"], node[role = "switch"]', style: { shape: 'diamond' } },
       { selector: 'edge', style: { width: 'data(width)', 'line-color': 'data(colour)', 'curve-style': data.edges.length > 600 ? 'haystack' : 'straight', opacity: 0.75 } },
