@@ -86,6 +86,8 @@ int mk_cmd_monitor(int argc, char **argv);
 int mk_cmd_demo(int argc, char **argv);
 int mk_cmd_export(int argc, char **argv);
 int mk_cmd_alerts(int argc, char **argv);
+int mk_cmd_changes(int argc, char **argv);
+int mk_cmd_maintenance(int argc, char **argv);
 int mk_cmd_zones(int argc, char **argv);
 int mk_cmd_help(int argc, char **argv);
 
