@@ -211,9 +211,14 @@ try {
   await open('/captures', 'captures');
   await page.setInputFiles('input[name=capture]', uploadCap);
   await page.click('form.upload button[type=submit]');
-  await page.waitForSelector('.upload-status[data-state="done"]', { timeout: 120000 });
+  await page.waitForSelector('.upload-status[data-state="done"], .upload-status[data-state="failed"]', { timeout: 180000 });
   await shot('captures');
-  check((await page.textContent('main')).includes(path.basename(uploadCap)), `uploaded ${path.basename(uploadCap)} appears in the list`);
+  const upState = await page.getAttribute('.upload-status', 'data-state');
+  check(upState === 'done', `capture upload and analysis finished (${upState}: ${(await page.textContent('.upload-status')).trim()})`);
+  if (upState === 'done') {
+    await page.waitForFunction((f) => document.querySelector('main').textContent.includes(f), path.basename(uploadCap), { timeout: 10000 }).catch(() => null);
+    check((await page.textContent('main')).includes(path.basename(uploadCap)), `uploaded ${path.basename(uploadCap)} appears in the list`);
+  }
 
   // switch the language to English and back
   await open('/settings', 'settings');
