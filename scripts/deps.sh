@@ -4,7 +4,7 @@
 # Installs only what is missing; runs apt-get update only when it must.
 set -euo pipefail
 
-build_pkgs="build-essential cmake ninja-build pkg-config libpcap-dev libsqlite3-dev zlib1g-dev ieee-data"
+build_pkgs="build-essential cmake ninja-build pkg-config libpcap-dev libsqlite3-dev zlib1g-dev ieee-data libmicrohttpd-dev libsodium-dev npm"
 # Tests: cmocka for unit tests, clang for the libFuzzer smoke run, python3 for
 # integration scripts, tcpreplay + iproute2 + tcpdump for the live monitor test.
 test_pkgs="libcmocka-dev clang libclang-rt-14-dev python3 python3-scapy time tcpreplay iproute2 tcpdump"
@@ -25,10 +25,15 @@ missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+if [ -n "$missing" ]; then
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+	echo "Installing:$missing"
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
 
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-echo "Installing:$missing"
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+# The dashboard's browser libraries (cytoscape) from web/package-lock.json.
+if [ "${1:-all}" != "bench" ] && [ -f "$(dirname "$0")/../web/package-lock.json" ]; then
+	npm ci --prefix "$(dirname "$0")/../web" --no-audit --no-fund >/dev/null
+fi

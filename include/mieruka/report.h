@@ -59,6 +59,14 @@ void mk_report_json_alert(struct mk_json *j, const struct mk_report *r,
                           const struct mk_report_index *ix, const struct mk_alert_rec *a,
                           const char *event);
 
+/* One ASSET (r->assets[i], with its zone), COMM or capture object of the
+ * document as the next value of j (the web API writes the same objects). */
+void mk_report_json_asset(struct mk_json *j, const struct mk_report *r, size_t i);
+void mk_report_json_conv(struct mk_json *j, const struct mk_conv_rec *c);
+void mk_report_json_capture(struct mk_json *j, const struct mk_capture_rec *c);
+/* The asset holding address a (IP or MAC): true with *i set. */
+bool mk_report_asset_of(const struct mk_report_index *ix, const struct mk_addr *a, size_t *i);
+
 /* assets.csv, communications.csv, captures.csv, alerts.csv in dir (created if missing),
  * UTF-8 with BOM, CRLF, RFC 4180 quoting, cells starting with = + - @ TAB CR
  * prefixed with an apostrophe (formula injection).  The header row holds

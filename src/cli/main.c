@@ -29,7 +29,7 @@ static const struct command commands[] = {
 	{"export", mk_cmd_export, "cmd.export", "help.export"},
 	{"alerts", mk_cmd_alerts, "cmd.alerts", "help.alerts"},
 	{"zones", mk_cmd_zones, "cmd.zones", "help.zones"},
-	{"serve", not_yet, "cmd.serve", "help.serve"},
+	{"serve", mk_cmd_serve, "cmd.serve", "help.serve"},
 	{"assess", not_yet, "cmd.assess", "help.assess"},
 	{"help", mk_cmd_help, "cmd.help", "help.help"},
 };

@@ -1680,4 +1680,13 @@ const struct mk_store_ops mk_store_sqlite = {
 	.error = sq_error,
 	.put_zones = mk_sqlite_put_zones,
 	.get_zones = mk_sqlite_get_zones,
+	.count_users = mk_sqlite_count_users,
+	.get_user = mk_sqlite_get_user,
+	.put_user = mk_sqlite_put_user,
+	.each_user = mk_sqlite_each_user,
+	.put_session = mk_sqlite_put_session,
+	.get_session = mk_sqlite_get_session,
+	.delete_session = mk_sqlite_delete_session,
+	.put_asset_note = mk_sqlite_put_asset_note,
+	.each_asset_note = mk_sqlite_each_asset_note,
 };
