@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mieruka/ledger.h"
 #include "mieruka/baseline.h"
 #include "mieruka/model.h"
 
@@ -35,6 +36,8 @@ typedef int (*mk_conv_cb)(void *ctx, const struct mk_conv_rec *rec);
 typedef int (*mk_capture_cb)(void *ctx, const struct mk_capture_rec *rec);
 typedef int (*mk_counter_cb)(void *ctx, const char *name, uint64_t value);
 typedef int (*mk_alert_cb)(void *ctx, const struct mk_alert_rec *rec);
+typedef int (*mk_change_cb)(void *ctx, const struct mk_change_rec *rec);
+typedef int (*mk_window_cb)(void *ctx, const struct mk_window_rec *rec);
 typedef int (*mk_baseline_cb)(void *ctx, const struct mk_baseline_item *item);
 
 /* The dashboard's records (src/web). */
@@ -94,6 +97,16 @@ struct mk_store_ops {
 	int (*put_baseline_item)(struct mk_store *st, const struct mk_baseline_item *item);
 	int (*each_baseline_item)(struct mk_store *st, mk_baseline_cb cb, void *ctx); /* by kind, key */
 	int (*clear_baseline)(struct mk_store *st);
+	/* The change ledger (ledger.h): put replaces the entry with the same id;
+	 * each_change goes by first time, then id. */
+	int (*put_change)(struct mk_store *st, const struct mk_change_rec *rec);
+	int (*each_change)(struct mk_store *st, mk_change_cb cb, void *ctx);
+	/* Maintenance windows: add stores a new one and gives its id (*id);
+	 * each_window goes by id; delete_window returns 1 when it existed, 0 when
+	 * not, -1 on error. */
+	int (*add_window)(struct mk_store *st, const struct mk_window_rec *rec, uint32_t *id);
+	int (*each_window)(struct mk_store *st, mk_window_cb cb, void *ctx);
+	int (*delete_window)(struct mk_store *st, uint32_t id);
 	/* The dashboard (src/web; sqlite_web.c).  count_users: the number, -1 on
 	 * error.  get_user / get_session: 1 found, 0 not (an expired session is
 	 * not found), -1 error.  put_user replaces by name; put_session also
@@ -137,6 +150,8 @@ struct mk_store_batch {
 	struct mk_baseline_meta *baseline_meta; /* NULL: unchanged */
 	struct mk_baseline_item *baseline_items; /* new or changed items */
 	size_t n_baseline_items;
+	struct mk_change_rec *changes; /* change ledger entries (plain records) */
+	size_t n_changes;
 };
 void mk_store_batch_clear(struct mk_store_batch *b);
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mieruka/ledger.h"
 #include "mieruka/util.h"
 #include "web/web_int.h"
 
@@ -17,6 +18,30 @@
 #endif
 
 #define SCENARIO "scenarios/factory/factory-demo.pcapng"
+
+/* scenario.tsv next to the capture: "learn_until<TAB>TIME" lines; 0 when
+ * absent or unreadable (then the first part of the input is learned). */
+static uint64_t scenario_learn_until(const char *capture)
+{
+	char path[1100], line[256];
+	const char *slash = strrchr(capture, '/');
+	uint64_t ns = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%.*sscenario.tsv", slash ? (int)(slash - capture + 1) : 0,
+	         capture);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (strncmp(line, "learn_until\t", 12) == 0 && mk_time_parse(line + 12, &ns) != 0) {
+			mk_warn("%s: learn_until: %s", path, mk_msg("cli.bad_time"));
+			ns = 0;
+		}
+	}
+	fclose(f);
+	return ns;
+}
 
 static bool find_scenario(char *out, size_t len)
 {
@@ -94,6 +119,13 @@ int mk_cmd_demo(int argc, char **argv)
 	if (mk_session_open(&s, &so) != 0)
 		return MK_EXIT_INPUT;
 	fprintf(stderr, "%s %s\n", mk_msg("cli.demo_intro"), scenario);
+	{
+		char *files[] = {scenario};
+
+		/* The scenario says where its ordinary morning ends: that part
+		 * is learned as normal, what happens after is judged. */
+		mk_session_plan_learning(&s, files, 1, scenario_learn_until(scenario));
+	}
 	if (mk_session_file(&s, scenario, 0) != 0)
 		rc = MK_EXIT_INPUT;
 	if (mk_session_finish(&s) != 0 || mk_output_write(s.store, &oo) != 0)

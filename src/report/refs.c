@@ -144,21 +144,6 @@ static size_t lower_pair(const struct mk_report_index *ix, const struct mk_addr 
 	return lo;
 }
 
-bool mk_report_asset_of(const struct mk_report_index *ix, const struct mk_addr *a, size_t *i)
-{
-	struct mk_addr k = *a;
-	size_t at;
-
-	if (ix == NULL || k.family == MK_AF_NONE)
-		return false;
-	norm(&k);
-	at = lower_addr(ix, &k);
-	if (at >= ix->n_addrs || !mk_addr_eq(&ix->addrs[at].a, &k))
-		return false;
-	*i = ix->addrs[at].i;
-	return true;
-}
-
 static bool has(const size_t *v, size_t n, size_t x)
 {
 	for (size_t i = 0; i < n; i++)
@@ -221,4 +206,16 @@ void mk_report_alert_refs(const struct mk_report_index *ix, const struct mk_repo
 	}
 	qsort(assets, *n_assets, sizeof(*assets), size_cmp);
 	qsort(convs, *n_convs, sizeof(*convs), size_cmp);
+}
+
+size_t mk_report_asset_of(const struct mk_report_index *ix, const struct mk_addr *a)
+{
+	struct mk_addr k = *a;
+	size_t i;
+
+	if (ix == NULL || k.family == MK_AF_NONE)
+		return (size_t)-1;
+	norm(&k);
+	i = lower_addr(ix, &k);
+	return i < ix->n_addrs && mk_addr_eq(&ix->addrs[i].a, &k) ? ix->addrs[i].i : (size_t)-1;
 }

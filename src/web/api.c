@@ -170,6 +170,13 @@ static size_t asset_by_id(const struct mk_web_snap *s, const char *id, bool *fou
 	return 0;
 }
 
+/* The asset holding address a: true with *i set. */
+static bool asset_of(const struct mk_web_snap *s, const struct mk_addr *a, size_t *i)
+{
+	*i = mk_report_asset_of(s->ix, a);
+	return *i != (size_t)-1;
+}
+
 static bool asset_has_addr(const struct mk_asset_rec *a, const struct mk_addr *x)
 {
 	if (x->family == MK_AF_MAC)
@@ -552,12 +559,12 @@ static void api_comms(struct mk_web_req *q, struct mk_web_reply *p, struct mk_we
 			mk_report_json_conv(&o.j, c);
 			reopen_object(&o.j);
 			mk_json_key(&o.j, "client_asset");
-			if (mk_report_asset_of(s->ix, &c->client, &ai))
+			if (asset_of(s, &c->client, &ai))
 				mk_json_string(&o.j, s->r.assets[ai].id);
 			else
 				mk_json_null(&o.j);
 			mk_json_key(&o.j, "server_asset");
-			if (mk_report_asset_of(s->ix, &c->server, &ai))
+			if (asset_of(s, &c->server, &ai))
 				mk_json_string(&o.j, s->r.assets[ai].id);
 			else
 				mk_json_null(&o.j);
@@ -909,8 +916,8 @@ static void api_map(struct mk_web_req *q, struct mk_web_reply *p, struct mk_web_
 	for (size_t i = 0; i < r->n_convs; i++) {
 		size_t c, sv;
 
-		if (!mk_report_asset_of(s->ix, &r->convs[i].client, &c) ||
-		    !mk_report_asset_of(s->ix, &r->convs[i].server, &sv) || c == sv)
+		if (!asset_of(s, &r->convs[i].client, &c) ||
+		    !asset_of(s, &r->convs[i].server, &sv) || c == sv)
 			continue;
 		memset(&e[ne], 0, sizeof(e[ne]));
 		e[ne].c = c;
@@ -1004,6 +1011,67 @@ static void api_map(struct mk_web_req *q, struct mk_web_reply *p, struct mk_web_
 	mk_json_bool(&o.j, nu > MAP_EDGES_MAX);
 	mk_json_end_object(&o.j);
 	free(e);
+	mk_web_out_reply(&o, p, 200);
+}
+
+/* ---- change ledger, maintenance windows ---- */
+
+static void api_changes(struct mk_web_req *q, struct mk_web_reply *p, struct mk_web_snap *s)
+{
+	const char *asset = opt_str(q, "asset");
+	const struct mk_asset_rec *a = NULL;
+	struct page pg;
+	struct mk_web_out o;
+	size_t total = 0;
+
+	if (arg_page(q, &pg) != 0) {
+		mk_web_error(p, 400, "bad_parameter");
+		return;
+	}
+	if (asset != NULL) {
+		bool found;
+		size_t i = asset_by_id(s, asset, &found);
+
+		if (!found) {
+			mk_web_error(p, 404, "not_found");
+			return;
+		}
+		a = &s->r.assets[i];
+	}
+	if (mk_web_out_open(&o) != 0) {
+		mk_web_error(p, 500, "internal");
+		return;
+	}
+	list_begin(&o.j);
+	/* most recent first, like the alerts */
+	for (size_t k = s->r.n_changes; k-- > 0;) {
+		const struct mk_change_rec *c = &s->r.changes[k];
+
+		if (a != NULL && !asset_has_addr(a, &c->client) && !asset_has_addr(a, &c->server))
+			continue;
+		if (total >= pg.offset && total < pg.offset + pg.limit)
+			mk_report_json_change(&o.j, &s->r, s->ix, c);
+		total++;
+	}
+	list_end(&o.j, total, &pg);
+	mk_web_out_reply(&o, p, 200);
+}
+
+static void api_windows(struct mk_web_req *q, struct mk_web_reply *p, struct mk_web_snap *s)
+{
+	struct mk_web_out o;
+
+	if (mk_web_out_open(&o) != 0) {
+		mk_web_error(p, 500, "internal");
+		return;
+	}
+	mk_json_begin_object(&o.j);
+	mk_json_key(&o.j, "items");
+	mk_json_begin_array(&o.j);
+	for (size_t i = 0; i < s->r.n_windows; i++)
+		mk_report_json_window(&o.j, &s->r.windows[i]);
+	mk_json_end_array(&o.j);
+	mk_json_end_object(&o.j);
 	mk_web_out_reply(&o, p, 200);
 }
 
@@ -1117,6 +1185,10 @@ void mk_web_api(struct mk_web_req *q, struct mk_web_reply *p, const char *path)
 		api_overview(q, p, s);
 	else if (strcmp(path, "map") == 0 && is(q, "GET"))
 		api_map(q, p, s);
+	else if (strcmp(path, "changes") == 0 && is(q, "GET"))
+		api_changes(q, p, s);
+	else if (strcmp(path, "maintenance") == 0 && is(q, "GET"))
+		api_windows(q, p, s);
 	else if (strcmp(path, "captures") == 0 && is(q, "GET"))
 		api_captures(q, p, s);
 	else if (strcmp(path, "zones") == 0 && is(q, "GET"))

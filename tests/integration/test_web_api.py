@@ -251,6 +251,13 @@ def loopback_tests(s, doc):
     check(any(e["industrial"] and "modbus" in e["protocols"] for e in m["edges"]), "map: industrial modbus edge")
     check(not any(e["industrial"] for e in m["edges"] if e["protocols"] == ["dns"]), "map: dns not industrial")
 
+    # change ledger (most recent first) and maintenance windows, as in the document
+    r = s.json("GET", "/api/v1/changes?limit=1000")
+    check(r["total"] == len(doc.get("changes", [])) and r["items"] == doc.get("changes", [])[::-1],
+          f"changes {r['total']} vs {len(doc.get('changes', []))}")
+    check(s.json("GET", "/api/v1/maintenance")["items"] == doc.get("maintenance_windows", []),
+          "maintenance windows")
+
     caps = s.json("GET", "/api/v1/captures")
     check(caps["items"] == doc["captures"], "captures list")
 
