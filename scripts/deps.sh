@@ -4,7 +4,7 @@
 # Installs only what is missing; runs apt-get update only when it must.
 set -euo pipefail
 
-build_pkgs="build-essential cmake ninja-build pkg-config libpcap-dev libsqlite3-dev zlib1g-dev ieee-data"
+build_pkgs="build-essential cmake ninja-build pkg-config libpcap-dev libsqlite3-dev zlib1g-dev ieee-data libmicrohttpd-dev libsodium-dev"
 # Tests: cmocka for unit tests, clang for the libFuzzer smoke run, python3 for
 # integration scripts, tcpreplay + iproute2 + tcpdump for the live monitor test.
 test_pkgs="libcmocka-dev clang libclang-rt-14-dev python3 python3-scapy time tcpreplay iproute2 tcpdump"
@@ -25,8 +25,15 @@ esac
 # fonts for the pages and screenshots; their npm packages are installed at the end.
 e2e=0
 case "${1:-all}" in
-test | all) e2e=1 pkgs="$pkgs nodejs chromium chromium-driver fonts-noto-cjk fonts-ipaexfont" ;;
+test | all) e2e=1 pkgs="$pkgs chromium chromium-driver fonts-noto-cjk fonts-ipaexfont" ;;
 esac
+# Node.js and npm (the dashboard's cytoscape, the browser tests' playwright-core): Debian's
+# packages unless a node with npm is already there (e.g. NodeSource's nodejs, which bundles npm
+# and conflicts with Debian's npm package).
+if [ "${1:-all}" != "bench" ]; then
+	command -v node >/dev/null || pkgs="$pkgs nodejs"
+	command -v npm >/dev/null || pkgs="$pkgs npm"
+fi
 
 missing=""
 for p in $pkgs; do

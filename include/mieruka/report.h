@@ -70,6 +70,14 @@ void mk_report_json_alert(struct mk_json *j, const struct mk_report *r,
                           const struct mk_report_index *ix, const struct mk_alert_rec *a,
                           const char *event);
 
+/* One ASSET (r->assets[i], with its zone), COMM or capture object of the
+ * document as the next value of j (the web API writes the same objects). */
+void mk_report_json_asset(struct mk_json *j, const struct mk_report *r, size_t i);
+void mk_report_json_conv(struct mk_json *j, const struct mk_conv_rec *c);
+void mk_report_json_capture(struct mk_json *j, const struct mk_capture_rec *c);
+
+/* One maintenance window object of the document's "maintenance_windows". */
+void mk_report_json_window(struct mk_json *j, const struct mk_window_rec *w);
 /* The change ledger's JSON objects (the document's "changes" array holds
  * them; `mieruka changes --json` too): id, first_seen, last_seen, client,
  * server, assets, client_asset, server_asset, protocol, operation, detail,

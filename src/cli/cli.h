@@ -89,7 +89,14 @@ void mk_progress_update(struct mk_progress *p, uint64_t done, uint64_t total, ui
 void mk_progress_end(struct mk_progress *p);
 uint64_t mk_now_ns(void);
 
+/* Accepting an alert teaches the baseline its key (alerts.c; the web API's
+ * status change reuses it): 1 taught (*taught filled when non-NULL), 0 the
+ * alert teaches nothing or does not exist, -1 store error. */
+struct mk_baseline_item;
+int mk_alert_teach(struct mk_store *st, const char *id, struct mk_baseline_item *taught);
+
 int mk_cmd_analyze(int argc, char **argv);
+int mk_cmd_serve(int argc, char **argv);
 int mk_cmd_monitor(int argc, char **argv);
 int mk_cmd_demo(int argc, char **argv);
 int mk_cmd_export(int argc, char **argv);

@@ -1,6 +1,6 @@
 /* demo.c - `mieruka demo`: the bundled factory scenario, analysed into a fresh
- * database.  The web dashboard that will show it is a later step; until then
- * the demo prints the same summary as `analyze`. */
+ * database, summarised like `analyze`, then shown in the web dashboard
+ * (src/web) until Ctrl+C; --no-serve stops after the summary. */
 #include "cli.h"
 
 #include <getopt.h>
@@ -11,6 +11,7 @@
 
 #include "mieruka/ledger.h"
 #include "mieruka/util.h"
+#include "web/web_int.h"
 
 #ifndef MK_SOURCE_ROOT
 #define MK_SOURCE_ROOT "."
@@ -66,6 +67,7 @@ int mk_cmd_demo(int argc, char **argv)
 		{"db", required_argument, NULL, 'd'},
 		{"listen", required_argument, NULL, 'l'},
 		{"no-browser", no_argument, NULL, 'n'},
+		{"no-serve", no_argument, NULL, 'N'},
 		{"lang", required_argument, NULL, 'L'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -74,6 +76,8 @@ int mk_cmd_demo(int argc, char **argv)
 	struct mk_output_options oo;
 	struct mk_session s;
 	char scenario[1024];
+	struct mk_web_options wo = {NULL, "127.0.0.1:8080", NULL, NULL, true};
+	bool serve = true;
 	int opt, rc = MK_EXIT_OK;
 
 	memset(&so, 0, sizeof(so));
@@ -85,8 +89,9 @@ int mk_cmd_demo(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'd': so.db_path = optarg; break;
-		case 'l': /* accepted now so scripts keep working when serving lands */
-		case 'n': break;
+		case 'l': wo.listen = optarg; break;
+		case 'n': wo.open_browser = false; break;
+		case 'N': serve = false; break;
 		case 'L':
 			mk_i18n_set_lang(strcmp(optarg, "ja") == 0 ? MK_LANG_JA : MK_LANG_EN);
 			break;
@@ -128,5 +133,11 @@ int mk_cmd_demo(int argc, char **argv)
 	mk_session_close(&s);
 	if (rc == MK_EXIT_OK)
 		fprintf(stderr, "%s %s\n", mk_msg("cli.demo_db"), so.db_path);
+	if (rc == MK_EXIT_OK && serve) {
+		fflush(stdout);
+		wo.db_path = so.db_path;
+		if (mk_web_run(&wo) != 0)
+			rc = MK_EXIT_INPUT;
+	}
 	return rc;
 }

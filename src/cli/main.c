@@ -31,7 +31,7 @@ static const struct command commands[] = {
 	{"changes", mk_cmd_changes, "cmd.changes", "help.changes"},
 	{"maintenance", mk_cmd_maintenance, "cmd.maintenance", "help.maintenance"},
 	{"zones", mk_cmd_zones, "cmd.zones", "help.zones"},
-	{"serve", not_yet, "cmd.serve", "help.serve"},
+	{"serve", mk_cmd_serve, "cmd.serve", "help.serve"},
 	{"assess", not_yet, "cmd.assess", "help.assess"},
 	{"help", mk_cmd_help, "cmd.help", "help.help"},
 };

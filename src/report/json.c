@@ -55,7 +55,7 @@ static void json_proto_set(struct mk_json *j, const struct mk_proto_set *set)
 	mk_json_end_array(j);
 }
 
-static void json_capture(struct mk_json *j, const struct mk_capture_rec *c)
+void mk_report_json_capture(struct mk_json *j, const struct mk_capture_rec *c)
 {
 	unsigned n = c->n_linktypes <= 8 ? c->n_linktypes : 8;
 
@@ -114,7 +114,7 @@ static void json_identity(struct mk_json *j, const struct mk_identity_rec *id)
 	mk_json_end_object(j);
 }
 
-static void json_asset(struct mk_json *j, const struct mk_report *rep, size_t i_asset)
+void mk_report_json_asset(struct mk_json *j, const struct mk_report *rep, size_t i_asset)
 {
 	const struct mk_asset_rec *a = &rep->assets[i_asset];
 	const char *zid, *zname;
@@ -222,7 +222,7 @@ static const char *transport_name(uint8_t t)
 	}
 }
 
-static void json_conv(struct mk_json *j, const struct mk_conv_rec *c)
+void mk_report_json_conv(struct mk_json *j, const struct mk_conv_rec *c)
 {
 	bool l2 = c->transport != 6 && c->transport != 17;
 
@@ -425,7 +425,7 @@ void mk_report_json_change(struct mk_json *j, const struct mk_report *r,
 	mk_json_end_object(j);
 }
 
-static void json_window(struct mk_json *j, const struct mk_window_rec *w)
+void mk_report_json_window(struct mk_json *j, const struct mk_window_rec *w)
 {
 	size_t nd = w->n_devices < MK_WINDOW_MAX_DEVICES ? w->n_devices : MK_WINDOW_MAX_DEVICES;
 
@@ -465,19 +465,19 @@ int mk_report_json(FILE *f, const struct mk_report *r)
 	mk_json_key(&j, "captures");
 	mk_json_begin_array(&j);
 	for (size_t i = 0; i < r->n_captures; i++)
-		json_capture(&j, &r->captures[i]);
+		mk_report_json_capture(&j, &r->captures[i]);
 	mk_json_end_array(&j);
 
 	mk_json_key(&j, "assets");
 	mk_json_begin_array(&j);
 	for (size_t i = 0; i < r->n_assets; i++)
-		json_asset(&j, r, i);
+		mk_report_json_asset(&j, r, i);
 	mk_json_end_array(&j);
 
 	mk_json_key(&j, "communications");
 	mk_json_begin_array(&j);
 	for (size_t i = 0; i < r->n_convs; i++)
-		json_conv(&j, &r->convs[i]);
+		mk_report_json_conv(&j, &r->convs[i]);
 	mk_json_end_array(&j);
 
 	mk_json_key(&j, "alerts");
@@ -497,7 +497,7 @@ int mk_report_json(FILE *f, const struct mk_report *r)
 	mk_json_key(&j, "maintenance_windows");
 	mk_json_begin_array(&j);
 	for (size_t i = 0; i < r->n_windows; i++)
-		json_window(&j, &r->windows[i]);
+		mk_report_json_window(&j, &r->windows[i]);
 	mk_json_end_array(&j);
 
 	/* extension: the learned baseline (docs/ARCHITECTURE.md "Detection") */

@@ -236,6 +236,28 @@ const char *const mk_store_migrations[] = {
 	"  note TEXT NOT NULL DEFAULT '',"
 	"  created_ns INTEGER NOT NULL DEFAULT 0" /* wall clock when recorded */
 	");",
+
+	/* ---- version 7: the dashboard's users, sessions and asset notes (src/web) ---- */
+	/* Passwords as libsodium Argon2id strings; sessions by the hash of their
+	 * token (the token itself is never stored); notes a person wrote about
+	 * an asset (name, free text, criticality high/medium/low). */
+	"CREATE TABLE web_users ("
+	"  name TEXT PRIMARY KEY,"
+	"  pwhash TEXT NOT NULL,"
+	"  role TEXT NOT NULL,"               /* viewer, admin */
+	"  created_ns INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE TABLE web_sessions ("
+	"  token_hash TEXT PRIMARY KEY,"      /* hex BLAKE2b of the cookie's token */
+	"  user TEXT NOT NULL REFERENCES web_users(name) ON DELETE CASCADE,"
+	"  expires_ns INTEGER NOT NULL"
+	");"
+	"CREATE TABLE asset_notes ("
+	"  asset_id TEXT PRIMARY KEY,"
+	"  name TEXT,"
+	"  notes TEXT,"
+	"  criticality TEXT"                  /* high, medium, low, NULL */
+	");",
 };
 
 const size_t mk_store_n_migrations = sizeof(mk_store_migrations) / sizeof(mk_store_migrations[0]);

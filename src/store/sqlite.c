@@ -1903,4 +1903,13 @@ const struct mk_store_ops mk_store_sqlite = {
 	.add_window = sq_add_window,
 	.each_window = sq_each_window,
 	.delete_window = sq_delete_window,
+	.count_users = mk_sqlite_count_users,
+	.get_user = mk_sqlite_get_user,
+	.put_user = mk_sqlite_put_user,
+	.each_user = mk_sqlite_each_user,
+	.put_session = mk_sqlite_put_session,
+	.get_session = mk_sqlite_get_session,
+	.delete_session = mk_sqlite_delete_session,
+	.put_asset_note = mk_sqlite_put_asset_note,
+	.each_asset_note = mk_sqlite_each_asset_note,
 };

@@ -161,7 +161,7 @@ def main():
         # --- the demo tells the scenario's story: the morning is learned
         # (scenarios/factory/scenario.tsv), the maintenance laptop is judged
         ddb = os.path.join(tmp, "demo.db")
-        rc, out, err = run(mk, ["demo", "--db", ddb], tmp)
+        rc, out, err = run(mk, ["demo", "--no-serve", "--db", ddb], tmp)
         check(rc == 0 and "09:59" in err, "demo: exit 0, says learning ended at 09:10 JST (%r)" % err[-300:])
         rc, out, err = run(mk, ["export", "--db", ddb, "--json", "-"], tmp)
         doc = json.loads(out) if rc == 0 else {"alerts": [], "baseline": {}}
