@@ -94,6 +94,7 @@ struct lat_src {
 /* A spoofing alert waiting for the gateway judgement at the snapshot. */
 struct spoof {
 	bool many; /* many_ips (keyed by mac) or flip_flop (keyed by ip) */
+	uint64_t ts; /* the last occurrence: its maintenance window names the alert */
 	uint16_t vlan;
 	uint8_t mac[6];
 	uint8_t ips[CLAIM_IPS][4];
@@ -317,7 +318,7 @@ static struct claim *claim_slot(struct mk_netwatch *nw, uint16_t vlan, const uin
 
 /* Remembers a spoofing alert for the gateway judgement at the snapshot. */
 static void spoof_note(struct mk_netwatch *nw, bool many, uint16_t vlan, const uint8_t mac[6],
-                       const uint8_t (*ips)[4], uint32_t n_ips)
+                       const uint8_t (*ips)[4], uint32_t n_ips, uint64_t ts)
 {
 	struct spoof *s = NULL;
 
@@ -336,6 +337,7 @@ static void spoof_note(struct mk_netwatch *nw, bool many, uint16_t vlan, const u
 		s->vlan = vlan;
 	}
 	memcpy(s->mac, mac, 6);
+	s->ts = ts;
 	s->n_ips = n_ips < CLAIM_IPS ? n_ips : CLAIM_IPS;
 	memcpy(s->ips, ips, s->n_ips * 4);
 }
@@ -348,7 +350,8 @@ static void ipmac_changed(struct mk_netwatch *nw, struct ipmac *e, const uint8_t
 	struct alert *a;
 
 	mk_addr_set_ip4(&server, e->ip);
-	a = mk_detect_alert_get(nw->d, nw->t_ipmac, NULL, &server, 0, 0, MK_PROTO_ARP, "changed");
+	a = mk_detect_alert_get_at(nw->d, nw->t_ipmac, NULL, &server, 0, 0, MK_PROTO_ARP, "changed",
+	                           ts);
 	if (a == NULL)
 		return;
 	mk_detect_alert_seen(a, ts, 1);
@@ -369,7 +372,8 @@ static void ipmac_flipped(struct mk_netwatch *nw, struct ipmac *e, const uint8_t
 	struct alert *a;
 
 	mk_addr_set_ip4(&server, e->ip);
-	a = mk_detect_alert_get(nw->d, nw->t_ipmac, NULL, &server, 0, 0, MK_PROTO_ARP, "flip_flop");
+	a = mk_detect_alert_get_at(nw->d, nw->t_ipmac, NULL, &server, 0, 0, MK_PROTO_ARP,
+	                           "flip_flop", ts);
 	if (a == NULL)
 		return;
 	/* The first alert counts the flips of the window so far. */
@@ -383,7 +387,7 @@ static void ipmac_flipped(struct mk_netwatch *nw, struct ipmac *e, const uint8_t
 	mk_detect_alert_hosts(a, 0, nw->r->ipmac_window_s);
 	if (is_gateway(nw, e->ip))
 		mk_detect_alert_raise(a, MK_SEV_CRITICAL);
-	spoof_note(nw, false, e->vlan, e->mac, (const uint8_t(*)[4])e->ip, 1);
+	spoof_note(nw, false, e->vlan, e->mac, (const uint8_t(*)[4])e->ip, 1, ts);
 }
 
 /* mac took over ip from another MAC: one step towards many_ips. */
@@ -410,7 +414,8 @@ static void ipmac_claimed(struct mk_netwatch *nw, uint16_t vlan, const uint8_t m
 	if (c->n_ips < nw->r->ipmac_claim_min)
 		return;
 	mk_addr_set_mac(&client, mac);
-	a = mk_detect_alert_get(nw->d, nw->t_ipmac, &client, NULL, 0, 0, MK_PROTO_ARP, "many_ips");
+	a = mk_detect_alert_get_at(nw->d, nw->t_ipmac, &client, NULL, 0, 0, MK_PROTO_ARP,
+	                           "many_ips", ts);
 	if (a == NULL)
 		return;
 	mk_detect_alert_seen(a, ts, c->fired ? 1 : c->n_ips);
@@ -428,7 +433,7 @@ static void ipmac_claimed(struct mk_netwatch *nw, uint16_t vlan, const uint8_t m
 	if (gateway)
 		mk_detect_alert_raise(a, MK_SEV_CRITICAL);
 	spoof_note(nw, true, vlan, mac, (const uint8_t(*)[4])c->ips,
-	           c->n_ips < CLAIM_IPS ? c->n_ips : CLAIM_IPS);
+	           c->n_ips < CLAIM_IPS ? c->n_ips : CLAIM_IPS, ts);
 }
 
 void mk_netwatch_arp(struct mk_netwatch *nw, const struct mk_pkt *pkt)
@@ -591,9 +596,9 @@ static void dhcp_reply(struct mk_netwatch *nw, const struct mk_fact *f, const st
 		return;
 	known->rival = true;
 	/* A server beyond the first seen on this segment. */
-	a = mk_detect_alert_get(nw->d, nw->t_dhcp, NULL,
-	                        known->ip.family != MK_AF_NONE ? &known->ip : &known->mac, 17, 67,
-	                        MK_PROTO_DHCP, "");
+	a = mk_detect_alert_get_at(nw->d, nw->t_dhcp, NULL,
+	                           known->ip.family != MK_AF_NONE ? &known->ip : &known->mac, 17, 67,
+	                           MK_PROTO_DHCP, "", pkt->ts_ns);
 	if (a == NULL)
 		return;
 	mk_detect_alert_seen(a, pkt->ts_ns, 1);
@@ -757,7 +762,8 @@ void mk_netwatch_flow_ended(struct mk_netwatch *nw, const struct mk_flow *f)
 	}
 	if (s->n_hosts < r->lateral_hosts_min)
 		return;
-	a = mk_detect_alert_get(nw->d, nw->t_lateral, &s->src, NULL, 6, 0, MK_PROTO_UNKNOWN, "");
+	a = mk_detect_alert_get_at(nw->d, nw->t_lateral, &s->src, NULL, 6, 0, MK_PROTO_UNKNOWN, "",
+	                           f->first_ns);
 	if (a == NULL)
 		return;
 	mk_detect_alert_seen(a, f->first_ns, s->fired ? 1 : s->sessions);
@@ -845,12 +851,12 @@ void mk_netwatch_snapshot(struct mk_netwatch *nw, const struct mk_asset_rec *ass
 			continue;
 		if (s->many) {
 			mk_addr_set_mac(&key, s->mac);
-			a = mk_detect_alert_get(nw->d, nw->t_ipmac, &key, NULL, 0, 0, MK_PROTO_ARP,
-			                        "many_ips");
+			a = mk_detect_alert_get_at(nw->d, nw->t_ipmac, &key, NULL, 0, 0,
+			                           MK_PROTO_ARP, "many_ips", s->ts);
 		} else {
 			mk_addr_set_ip4(&key, s->ips[0]);
-			a = mk_detect_alert_get(nw->d, nw->t_ipmac, NULL, &key, 0, 0, MK_PROTO_ARP,
-			                        "flip_flop");
+			a = mk_detect_alert_get_at(nw->d, nw->t_ipmac, NULL, &key, 0, 0,
+			                           MK_PROTO_ARP, "flip_flop", s->ts);
 		}
 		if (a != NULL)
 			mk_detect_alert_raise(a, MK_SEV_CRITICAL);
