@@ -567,6 +567,71 @@ void mk_inventory_packet(struct mk_inventory *inv, const struct mk_pkt *pkt)
 	mk_inventory_packet_refs(inv, pkt, NULL, NULL);
 }
 
+/* Is ref the MAC object of mac? */
+static inline bool fast_mac(const struct mk_inventory *inv, uint32_t ref, const uint8_t mac[6])
+{
+	return !(ref & NEG_REF) && ref < inv->n && inv->a[ref].key.family == MK_AF_MAC &&
+	       mac_eq(inv->a[ref].key.a, mac);
+}
+
+/* Is ref the IP object of ip?  (IP objects exist only for the addresses
+ * ip_key accepts, so equality also says ip is not special.) */
+static inline bool fast_ip(const struct mk_inventory *inv, uint32_t ref, const struct mk_addr *ip)
+{
+	const struct mk_addr *k;
+
+	if ((ref & NEG_REF) || ref >= inv->n)
+		return false;
+	k = &inv->a[ref].key;
+	if (k->family != ip->family)
+		return false;
+	return ip->family == MK_AF_INET    ? memcmp(k->a, ip->a, 4) == 0
+	       : ip->family == MK_AF_INET6 ? memcmp(k->a, ip->a, 16) == 0
+	                                   : false;
+}
+
+/* The steady state of a flow: its four asset objects are remembered and are
+ * still the packet's (same MACs: a failover or spoofing changes them), and
+ * the sender's MAC already owns its IP.  Then the general path below would
+ * only move counters, and this does exactly that without building keys
+ * (it runs for most packets).  False: nothing was touched, take the path. */
+static bool packet_steady(struct mk_inventory *inv, const struct mk_pkt *pkt,
+                          const struct mk_inventory_refs *src,
+                          const struct mk_inventory_refs *dst)
+{
+	struct inv_asset *ma, *ip, *dm, *di;
+	uint32_t len;
+
+	if (!pkt->has_mac || (pkt->layers & MK_L_ARP) ||
+	    !fast_mac(inv, src->mac, pkt->src_mac) || !fast_mac(inv, dst->mac, pkt->dst_mac) ||
+	    !fast_ip(inv, src->ip, &pkt->src_ip) || !fast_ip(inv, dst->ip, &pkt->dst_ip))
+		return false;
+	ip = &inv->a[src->ip];
+	if (ip->u.i.n_owners == 0 || ip->u.i.owner[0] != src->mac)
+		return false;
+	/* Known unicast destination MAC and a non-special destination IP: the
+	 * general path's uni_dst holds, so the TTL is counted. */
+	len = pkt->wirelen > pkt->caplen ? pkt->wirelen : pkt->caplen;
+	ma = &inv->a[src->mac];
+	seen(ma, pkt->ts_ns);
+	ma->packets++;
+	ma->bytes += len;
+	count_ttl(ma, pkt->ttl);
+	seen(ip, pkt->ts_ns);
+	ip->packets++;
+	ip->bytes += len;
+	mark_present(inv, ip);
+	count_ttl(ip, pkt->ttl);
+	ip_set_owner(ip, src->mac, pkt->ts_ns);
+	dm = &inv->a[dst->mac];
+	dm->packets++;
+	dm->bytes += len;
+	di = &inv->a[dst->ip];
+	di->packets++;
+	di->bytes += len;
+	return true;
+}
+
 void mk_inventory_packet_refs(struct mk_inventory *inv, const struct mk_pkt *pkt,
                               struct mk_inventory_refs *src, struct mk_inventory_refs *dst)
 {
@@ -576,6 +641,8 @@ void mk_inventory_packet_refs(struct mk_inventory *inv, const struct mk_pkt *pkt
 	bool have_sip = false;
 
 	if (inv == NULL || pkt == NULL)
+		return;
+	if (src != NULL && dst != NULL && packet_steady(inv, pkt, src, dst))
 		return;
 	has_mac = pkt->has_mac || (pkt->layers & MK_L_SLL);
 	len = pkt->wirelen > pkt->caplen ? pkt->wirelen : pkt->caplen;

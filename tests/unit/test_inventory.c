@@ -1328,6 +1328,10 @@ static void test_refs_change_nothing(void **state)
 			assert_int_equal(a.r[i].n_ips, y->n_ips);
 			for (size_t j = 0; j < a.r[i].n_ips; j++)
 				assert_true(mk_addr_eq(&a.r[i].ips[j], &y->ips[j]));
+			/* the TTL counts behind the OS guess, through the guess */
+			assert_true((a.r[i].os == NULL) == (y->os == NULL));
+			if (a.r[i].os != NULL)
+				assert_string_equal(a.r[i].os, y->os);
 		}
 		snap_free(&a);
 		snap_free(&b);
