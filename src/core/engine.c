@@ -740,6 +740,8 @@ void mk_engine_packet(struct mk_engine *eng, struct mk_pkt *pkt)
 	}
 	if (pkt->layers & MK_L_ARP)
 		mk_detect_arp(eng->det, pkt);
+	else if (pkt->layers & MK_L_NDP)
+		mk_detect_ndp(eng->det, pkt);
 	if (pkt->layers & MK_L_L2APP)
 		l2_packet(eng, flow, pkt, dir);
 	else if (flow != NULL && (pkt->layers & MK_L_TCP))
