@@ -20,7 +20,7 @@
 #include "mieruka/facts.h"
 #include "mieruka/util.h"
 
-#define MAX_COLS 8
+#define MAX_COLS 10
 #define CELL_MAX 512
 #define GAP 2 /* spaces between columns */
 

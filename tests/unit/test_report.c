@@ -16,6 +16,7 @@
 
 #include "mieruka/report.h"
 #include "mieruka/util.h"
+#include "mieruka/zones.h"
 
 static char tmpdir[256];
 
@@ -576,6 +577,26 @@ static void test_text_japanese_alignment(void **state)
 	assert_non_null(strstr(text, "読出し 50, 書込み 2"));
 	/* top conversation by bytes first */
 	assert_true(strstr(text, "modbus tcp/502") < strstr(text, "ntp udp/123"));
+	free(text);
+
+	/* with zones too: both columns, the zone first */
+	sample_build(&s);
+	{
+		char err[256] = "";
+		const char zt[] = "zone line1 第一系統\nvlan line1 10\nvlan line1 4094\n";
+
+		assert_int_equal(mk_report_set_zones(&s.r, mk_zones_parse(zt, strlen(zt), "z", err,
+		                                                          sizeof(err))),
+		                 0);
+	}
+	text = render(&s.r, 10);
+	mk_report_set_zones(&s.r, NULL);
+	sample_free(&s);
+	line_with(text, "MACアドレス", head, sizeof(head));
+	line_with(text, "10.0.0.5 +1", l1, sizeof(l1));
+	assert_true(column_of(head, "ゾーン") < column_of(head, "VLAN"));
+	assert_int_equal(column_of(l1, "第一系統"), column_of(head, "ゾーン"));
+	assert_int_equal(column_of(l1, "10 4094"), column_of(head, "VLAN"));
 	free(text);
 	mk_i18n_set_lang(MK_LANG_EN);
 }
