@@ -119,6 +119,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct mk_conv_rec conv;
 	struct mk_capture_rec cap;
 	struct mk_counter_rec counter;
+	struct mk_change_rec change;
+	struct mk_window_rec *win;
 	struct mk_report r;
 	uint8_t flags;
 	uint64_t num = 0;
@@ -225,7 +227,42 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	counter.name = take(&s);
 	counter.value = num;
 
+	/* A ledger entry and a maintenance window: fixed-size text fields, filled
+	 * to the last byte (no NUL) when the string is long. */
+	memset(&change, 0, sizeof(change));
+	win = calloc(1, sizeof(*win));
+	check(win != NULL);
+	if (s.n > 0) {
+		const char *t = s.v[s.next++ % s.n];
+
+		memcpy(change.id, t, strnlen(t, sizeof(change.id)));
+		memcpy(change.detail, t, strnlen(t, sizeof(change.detail)));
+		memcpy(win->vendor, t, strnlen(t, sizeof(win->vendor)));
+		t = s.v[s.next++ % s.n];
+		memcpy(win->note, t, strnlen(t, sizeof(win->note)));
+	}
+	mk_addr_set_ip4(&change.client, data + 1);
+	mk_addr_set_mac(&change.server, data + 2);
+	change.proto = (uint16_t)(data[3] % (MK_PROTO_COUNT + 2));
+	change.op = (uint8_t)(data[4] % (MK_OP_COUNT + 2));
+	change.first_ns = num;
+	change.last_ns = num + 5;
+	change.count = num;
+	change.ok = data[5] & 1;
+	change.failed = data[5] & 2;
+	change.window = data[6] & 1;
+	win->id = 1;
+	win->start_ns = num;
+	win->end_ns = num + 1;
+	win->n_devices = (size_t)data[7] % (MK_WINDOW_MAX_DEVICES + 3); /* may claim too many */
+	for (i = 0; i < MK_WINDOW_MAX_DEVICES; i++)
+		mk_addr_set_ip4(&win->devices[i], data + 1 + i % 5);
+
 	memset(&r, 0, sizeof(r));
+	r.changes = &change;
+	r.n_changes = 1;
+	r.windows = win;
+	r.n_windows = 1;
 	r.assets = &asset;
 	r.n_assets = 1;
 	r.convs = &conv;
@@ -249,6 +286,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f = open_memstream(&out, &outlen);
 	check(f != NULL);
 	mk_report_text(f, &r, (flags >> 1) & 7);
+	mk_report_text_windows(f, win, 1);
 	fclose(f);
 	check_plain(out, outlen, 0);
 	free(out);
@@ -260,7 +298,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_csv_file(path);
 		snprintf(path, sizeof(path), "%s/captures.csv", dir);
 		check_csv_file(path);
+		snprintf(path, sizeof(path), "%s/changes.csv", dir);
+		check_csv_file(path);
 	}
+	free(win);
 
 	mk_asset_rec_clear(&asset);
 	mk_capture_rec_clear(&cap);

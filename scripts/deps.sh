@@ -4,7 +4,7 @@
 # Installs only what is missing; runs apt-get update only when it must.
 set -euo pipefail
 
-build_pkgs="build-essential cmake ninja-build pkg-config libpcap-dev libsqlite3-dev zlib1g-dev ieee-data"
+build_pkgs="build-essential cmake ninja-build pkg-config libpcap-dev libsqlite3-dev zlib1g-dev ieee-data libmicrohttpd-dev libsodium-dev"
 # Tests: cmocka for unit tests, clang for the libFuzzer smoke run, python3 for
 # integration scripts, tcpreplay + iproute2 + tcpdump for the live monitor test.
 test_pkgs="libcmocka-dev clang libclang-rt-14-dev python3 python3-scapy time tcpreplay iproute2 tcpdump"
@@ -21,14 +21,38 @@ all) pkgs="$build_pkgs $test_pkgs $bench_pkgs" ;;
 *) echo "usage: $0 [build|test|bench|all]" >&2; exit 2 ;;
 esac
 
+# Browser tests (tests/e2e): playwright-core driving Debian's chromium, Japanese
+# fonts for the pages and screenshots; their npm packages are installed at the end.
+e2e=0
+case "${1:-all}" in
+test | all) e2e=1 pkgs="$pkgs chromium chromium-driver fonts-noto-cjk fonts-ipaexfont" ;;
+esac
+# Node.js and npm (the dashboard's cytoscape, the browser tests' playwright-core): Debian's
+# packages unless a node with npm is already there (e.g. NodeSource's nodejs, which bundles npm
+# and conflicts with Debian's npm package).
+if [ "${1:-all}" != "bench" ]; then
+	command -v node >/dev/null || pkgs="$pkgs nodejs"
+	command -v npm >/dev/null || pkgs="$pkgs npm"
+fi
+
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+if [ -n "$missing" ]; then
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+	echo "Installing:$missing"
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
 
-SUDO=""
-[ "$(id -u)" -eq 0 ] || SUDO="sudo"
-echo "Installing:$missing"
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+# The dashboard's browser libraries (cytoscape) from web/package-lock.json.
+if [ "${1:-all}" != "bench" ] && [ -f "$(dirname "$0")/../web/package-lock.json" ]; then
+	npm ci --prefix "$(dirname "$0")/../web" --no-audit --no-fund >/dev/null
+fi
+
+# The browser tests' playwright-core from tests/e2e/package-lock.json.
+if [ "$e2e" = 1 ]; then
+	npm ci --prefix "$(dirname "$0")/../tests/e2e" --no-audit --no-fund >/dev/null
+fi

@@ -100,11 +100,13 @@ def opcua_class(code, extra):
 
 def dnp3_class(code, extra):
     """IEEE 1815-2012 table 4-1 (application function codes).  0 (confirm) acknowledges a
-    response and asks for nothing: not a request.  129-131 are responses."""
+    response and asks for nothing: not a request.  129-131 are responses.  File functions
+    (6.8) that only read are reads: get file info (28), and open (25) / close (26) / abort (30)
+    of a file opened for reading (see dnp3_packet)."""
     c = int(code)
     if c == 0 or c >= 128:
         return "skip"
-    if c == 1:
+    if c in (1, 28):
         return READ
     if c == 2:
         return WRITE
@@ -117,6 +119,34 @@ def dnp3_class(code, extra):
     if c in (32, 33):
         return AUTH
     return None
+
+
+# File handles of the capture being read: handle -> operational mode of its open request
+# (g70v3 "dnp3.al.file.mode": 0 null, 1 read, 2 write, 3 append), learnt from the handle in the
+# response (g70v4) that follows the open.  Reset per capture by make().
+DNP3_FILES = {"pending": None, "handles": {}}
+
+
+def dnp3_packet(r):
+    out = []
+    modes, handles = r["dnp3.al.file.mode"], r["dnp3.al.file.handle"]
+    for code in r["dnp3.al.func"]:
+        if code == "":
+            continue
+        c, cls = int(code), dnp3_class(code, "")
+        if c == 25:
+            mode = modes[0] if modes and modes[0] else ""
+            DNP3_FILES["pending"] = mode
+            cls = READ if mode == "1" else PROGRAM
+        elif c in (26, 30):
+            h = handles[0] if handles and handles[0] else None
+            cls = READ if DNP3_FILES["handles"].pop(h, None) == "1" else PROGRAM
+        elif c == 129 and DNP3_FILES["pending"] is not None:
+            if handles and handles[0]:
+                DNP3_FILES["handles"][handles[0]] = DNP3_FILES["pending"]
+            DNP3_FILES["pending"] = None
+        out.append((code, cls))
+    return out
 
 
 def iec104_asdu_class(typeid, cause, nega):
@@ -280,7 +310,8 @@ PROTOS = {
                by_code("modbus.func_code", modbus_class, "modbus.mei"), True),
     "opcua": ("opcua.servicenodeid.numeric", ["opcua.servicenodeid.numeric"], {4840},
               by_code("opcua.servicenodeid.numeric", opcua_class), True),
-    "dnp3": ("dnp3.al.func", ["dnp3.al.func"], {20000}, by_code("dnp3.al.func", dnp3_class), False),
+    "dnp3": ("dnp3.al.func", ["dnp3.al.func", "dnp3.al.file.mode", "dnp3.al.file.handle"], {20000},
+             dnp3_packet, False),
     "s7comm": ("s7comm", ["s7comm.header.rosctr", "s7comm.param.func", "s7comm.param.userdata.funcgroup",
                           "s7comm.param.userdata.type"], {102}, s7comm_packet, False),
     "mqtt": ("mqtt", ["mqtt.msgtype"], {1883}, by_code("mqtt.msgtype", mqtt_class), False),
@@ -322,6 +353,7 @@ def make(shared, rel):
     path = os.path.join(shared, "captures", rel)
     servers = tcp_servers(path)
     made_by, convs = [], {}
+    DNP3_FILES["pending"], DNP3_FILES["handles"] = None, {}
     for proto, (dfilter, pfields, ports, classify, requests_only) in PROTOS.items():
         fields = ["ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "tcp.srcport", "tcp.dstport",
                   "udp.srcport", "udp.dstport"] + pfields

@@ -12,11 +12,16 @@
  * severities in data/rules/alerts.tsv, thresholds and lists in
  * data/rules/detect.tsv, controller protocols in data/rules/roles.tsv.
  *
+ * Operations on controllers also go to the change ledger (ledger.h): program,
+ * control, firmware and auth operations (the ones that alert) and the
+ * parameter changes detect.tsv lists ("ledger" lines), aggregated per burst.
+ * Maintenance windows (ledger.h) label what happens inside them as planned:
+ * such occurrences make separate alerts (subject "maint:ID", status planned)
+ * and ledger entries carrying the window's id.
+ *
  * The learned baseline (include/mieruka/baseline.h, src/detect/baseline.c)
  * adds the deviation alerts: learning, sealing, judging at snapshots and at a
  * coarse packet-time tick; zone_violation works over the zones of zones.h.
- * Maintenance windows are not here yet
- * (docs/ARCHITECTURE.md, section detect).
  */
 #ifndef MIERUKA_DETECT_H
 #define MIERUKA_DETECT_H
@@ -28,18 +33,22 @@
 #include "mieruka/baseline.h"
 #include "mieruka/flow.h"
 #include "mieruka/inventory.h"
+#include "mieruka/ledger.h"
 #include "mieruka/model.h"
 #include "mieruka/pkt.h"
 
 struct mk_detect_limits {
 	size_t max_alerts;       /* distinct alerts kept (default 10,000) */
 	size_t max_scan_sources; /* sources tracked by the scan detector (default 4,096) */
+	size_t max_changes;      /* change ledger entries held in memory (default 10,000) */
+	size_t max_windows;      /* maintenance windows loaded (default 1,024) */
 };
 void mk_detect_limits_default(struct mk_detect_limits *lim);
 
 struct mk_detect_stats {
 	uint64_t alerts_dropped;       /* new alerts refused by the cap */
 	uint64_t scan_sources_evicted; /* sources forgotten to make room */
+	uint64_t windows_dropped;      /* maintenance windows beyond max_windows */
 	uint64_t baseline_dropped;     /* learned keys refused by baseline_max_items */
 	uint64_t baseline_tracked_dropped; /* devices the volume/silence tick could not follow */
 	/* src/detect/netwatch.c (caps in data/rules/detect.tsv) */
@@ -63,12 +72,20 @@ void mk_detect_free(struct mk_detect *d);
  * proto, parsed from bytes of direction dir of flow. */
 /* Bit i set: operations of class i can raise an alert (their detail is read). */
 uint32_t mk_detect_watched_ops(const struct mk_detect *d);
+/* The same for one protocol: also the classes whose detail decides a ledger
+ * entry (detect.tsv "ledger" lines of that protocol). */
+uint32_t mk_detect_watched_ops_proto(const struct mk_detect *d, uint16_t proto);
 void mk_detect_operation(struct mk_detect *d, const struct mk_flow *flow, int dir, uint16_t proto,
                          unsigned op, const char *detail, size_t len, uint64_t ts_ns);
 /* An anomaly fact (stable event name) on flow (NULL: flowless; pkt gives the
  * addresses then). */
 void mk_detect_anomaly(struct mk_detect *d, const struct mk_flow *flow, const struct mk_pkt *pkt,
                        int dir, uint16_t proto, const char *event, uint64_t ts_ns);
+/* The answer to a request (a result fact: the request's class and detail,
+ * untrusted text of len bytes): the change ledger counts it on the request's
+ * entry. */
+void mk_detect_result(struct mk_detect *d, const struct mk_flow *flow, uint16_t proto,
+                      unsigned op, const char *detail, size_t len, bool ok, uint64_t ts_ns);
 /* A flow left the flow table: the scan tracker looks at unanswered probes. */
 void mk_detect_flow_ended(struct mk_detect *d, const struct mk_flow *flow);
 /* A decoded ARP packet (host sweeps by ARP; IP -> MAC changes). O(1). */
@@ -99,6 +116,17 @@ void mk_detect_load(struct mk_detect *d, const struct mk_alert_rec *rec);
 size_t mk_detect_snapshot(struct mk_detect *d, const struct mk_asset_rec *assets, size_t n_assets,
                           const struct mk_conv_rec *convs, size_t n_convs,
                           struct mk_alert_rec **out);
+
+/* A maintenance window (from the database, before the packets): occurrences
+ * inside it are labelled planned.  Beyond max_windows, counted and ignored. */
+void mk_detect_add_window(struct mk_detect *d, const struct mk_window_rec *w);
+/* Seeds the ledger with an entry of an earlier run. */
+void mk_detect_load_change(struct mk_detect *d, const struct mk_change_rec *rec);
+/* The ledger entries changed since the previous call (*out malloc'd, caller
+ * frees).  Returns the count or (size_t)-1. */
+size_t mk_detect_changes(struct mk_detect *d, struct mk_change_rec **out);
+/* Occurrences the ledger's cap refused. */
+uint64_t mk_detect_changes_dropped(const struct mk_detect *d);
 
 const struct mk_detect_stats *mk_detect_stats(const struct mk_detect *d);
 

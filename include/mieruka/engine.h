@@ -38,6 +38,9 @@ void mk_engine_free(struct mk_engine *eng);
 int mk_engine_load_asset(void *eng, const struct mk_asset_rec *rec);
 int mk_engine_load_conv(void *eng, const struct mk_conv_rec *rec);
 int mk_engine_load_alert(void *eng, const struct mk_alert_rec *rec);
+int mk_engine_load_change(void *eng, const struct mk_change_rec *rec);
+/* A maintenance window: load them before the first packet. */
+int mk_engine_add_window(void *eng, const struct mk_window_rec *rec);
 /* The zones of zone_violation (zones.h); the engine takes ownership. */
 void mk_engine_set_zones(struct mk_engine *eng, struct mk_zones *z);
 

@@ -9,6 +9,7 @@
 #ifndef MIERUKA_FACTS_H
 #define MIERUKA_FACTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -72,6 +73,8 @@ enum mk_fact_kind {
 	MK_FACT_ROLE,      /* role hint: role, confidence, value = reason */
 	MK_FACT_OPERATION, /* op class for the current flow; value = detail ("fc=16") */
 	MK_FACT_ANOMALY,   /* value = stable snake_case event name */
+	MK_FACT_RESULT,    /* the answer to a request: op and value = the request's class
+	                      and detail; confidence 100 = done, 0 = refused or failed */
 };
 
 struct mk_identity {
@@ -150,5 +153,9 @@ void mk_emit_operation(struct mk_emit *out, enum mk_op_class op, const char *det
 void mk_emit_operationf(struct mk_emit *out, enum mk_op_class op, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void mk_emit_anomaly(struct mk_emit *out, const char *event);
+/* The device answered the request emitted as operation (op, detail): ok
+ * (done) or not (an error code).  Only where the protocol pairs answers with
+ * their requests; the change ledger shows it as the operation's result. */
+void mk_emit_result(struct mk_emit *out, enum mk_op_class op, const char *detail, bool ok);
 
 #endif /* MIERUKA_FACTS_H */

@@ -8,6 +8,10 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "mieruka/ledger.h"
+#include "mieruka/model.h"
+
+struct mk_json;
 #include "mieruka/baseline.h"
 #include "mieruka/model.h"
 
@@ -24,6 +28,10 @@ struct mk_report {
 	size_t n_counters;
 	struct mk_alert_rec *alerts;   /* in the store's order: first time, then id */
 	size_t n_alerts;
+	struct mk_change_rec *changes; /* the change ledger, by first time, then id */
+	size_t n_changes;
+	struct mk_window_rec *windows; /* maintenance windows, by id */
+	size_t n_windows;
 	/* Zones (zones.h), an extension: NULL when none are defined.  asset_zone
 	 * holds each asset's zone index (-1: none), or is NULL. */
 	struct mk_zones *zones;
@@ -51,6 +59,9 @@ void mk_report_index_free(struct mk_report_index *ix);
 void mk_report_alert_refs(const struct mk_report_index *ix, const struct mk_report *r,
                           const struct mk_alert_rec *a, size_t *assets, size_t *n_assets,
                           size_t *convs, size_t *n_convs, size_t max);
+/* The index in r->assets of the asset holding address a (IP or MAC), or
+ * (size_t)-1. */
+size_t mk_report_asset_of(const struct mk_report_index *ix, const struct mk_addr *a);
 /* One ALERT object of interface.md (with its extensions) as the next value of
  * j: the document's "alerts" and the alert stream's JSON lines share it.
  * event non-NULL adds the stream's "event" member at the end. */
@@ -59,7 +70,34 @@ void mk_report_json_alert(struct mk_json *j, const struct mk_report *r,
                           const struct mk_report_index *ix, const struct mk_alert_rec *a,
                           const char *event);
 
-/* assets.csv, communications.csv, captures.csv, alerts.csv in dir (created if missing),
+/* One ASSET (r->assets[i], with its zone), COMM or capture object of the
+ * document as the next value of j (the web API writes the same objects). */
+void mk_report_json_asset(struct mk_json *j, const struct mk_report *r, size_t i);
+void mk_report_json_conv(struct mk_json *j, const struct mk_conv_rec *c);
+void mk_report_json_capture(struct mk_json *j, const struct mk_capture_rec *c);
+
+/* One maintenance window object of the document's "maintenance_windows". */
+void mk_report_json_window(struct mk_json *j, const struct mk_window_rec *w);
+/* The change ledger's JSON objects (the document's "changes" array holds
+ * them; `mieruka changes --json` too): id, first_seen, last_seen, client,
+ * server, assets, client_asset, server_asset, protocol, operation, detail,
+ * count, result, planned (window id or null). */
+void mk_report_json_change(struct mk_json *j, const struct mk_report *r,
+                           const struct mk_report_index *ix, const struct mk_change_rec *c);
+/* changes.csv rows into f (BOM and header included), only the entries keep()
+ * accepts (NULL: all). */
+void mk_report_csv_changes(FILE *f, const struct mk_report *r,
+                           bool (*keep)(const struct mk_change_rec *c, void *ctx), void *ctx);
+/* Maintenance windows as a terminal table (id, from, to in local time,
+ * devices, vendor, note). */
+void mk_report_text_windows(FILE *f, const struct mk_window_rec *v, size_t n);
+/* The ledger as a terminal table (current language), at most max_rows rows,
+ * only the entries keep() accepts (NULL: all); returns the rows shown. */
+size_t mk_report_text_changes(FILE *f, const struct mk_report *r,
+                              bool (*keep)(const struct mk_change_rec *c, void *ctx), void *ctx,
+                              size_t max_rows);
+
+/* assets.csv, communications.csv, captures.csv, alerts.csv, changes.csv in dir (created if missing),
  * UTF-8 with BOM, CRLF, RFC 4180 quoting, cells starting with = + - @ TAB CR
  * prefixed with an apostrophe (formula injection).  The header row holds
  * stable English column ids (never translated; see src/report/csv.c).

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mieruka/ledger.h"
 #include "mieruka/baseline.h"
 #include "mieruka/model.h"
 
@@ -35,7 +36,30 @@ typedef int (*mk_conv_cb)(void *ctx, const struct mk_conv_rec *rec);
 typedef int (*mk_capture_cb)(void *ctx, const struct mk_capture_rec *rec);
 typedef int (*mk_counter_cb)(void *ctx, const char *name, uint64_t value);
 typedef int (*mk_alert_cb)(void *ctx, const struct mk_alert_rec *rec);
+typedef int (*mk_change_cb)(void *ctx, const struct mk_change_rec *rec);
+typedef int (*mk_window_cb)(void *ctx, const struct mk_window_rec *rec);
 typedef int (*mk_baseline_cb)(void *ctx, const struct mk_baseline_item *item);
+
+/* The dashboard's records (src/web). */
+enum { MK_WEB_VIEWER, MK_WEB_ADMIN };
+struct mk_web_user {
+	char name[65];
+	char pwhash[128]; /* libsodium crypto_pwhash_str (Argon2id) */
+	uint8_t role;     /* MK_WEB_VIEWER, MK_WEB_ADMIN */
+	uint64_t created_ns;
+};
+struct mk_web_session {
+	char token_hash[65]; /* hex */
+	char user[65];
+	uint64_t expires_ns;
+};
+struct mk_asset_note {
+	char asset_id[48];
+	char *name, *notes;   /* NULL when unset */
+	char criticality[8];  /* "high", "medium", "low" or "" */
+};
+typedef int (*mk_web_user_cb)(void *ctx, const struct mk_web_user *u);
+typedef int (*mk_asset_note_cb)(void *ctx, const struct mk_asset_note *n);
 
 struct mk_store_ops {
 	const char *name; /* "sqlite" */
@@ -73,6 +97,31 @@ struct mk_store_ops {
 	int (*put_baseline_item)(struct mk_store *st, const struct mk_baseline_item *item);
 	int (*each_baseline_item)(struct mk_store *st, mk_baseline_cb cb, void *ctx); /* by kind, key */
 	int (*clear_baseline)(struct mk_store *st);
+	/* The change ledger (ledger.h): put replaces the entry with the same id;
+	 * each_change goes by first time, then id. */
+	int (*put_change)(struct mk_store *st, const struct mk_change_rec *rec);
+	int (*each_change)(struct mk_store *st, mk_change_cb cb, void *ctx);
+	/* Maintenance windows: add stores a new one and gives its id (*id);
+	 * each_window goes by id; delete_window returns 1 when it existed, 0 when
+	 * not, -1 on error. */
+	int (*add_window)(struct mk_store *st, const struct mk_window_rec *rec, uint32_t *id);
+	int (*each_window)(struct mk_store *st, mk_window_cb cb, void *ctx);
+	int (*delete_window)(struct mk_store *st, uint32_t id);
+	/* The dashboard (src/web; sqlite_web.c).  count_users: the number, -1 on
+	 * error.  get_user / get_session: 1 found, 0 not (an expired session is
+	 * not found), -1 error.  put_user replaces by name; put_session also
+	 * forgets sessions expired at now_ns.  put_asset_note replaces by asset
+	 * id (name, notes NULL and criticality "" delete it). */
+	int (*count_users)(struct mk_store *st);
+	int (*get_user)(struct mk_store *st, const char *name, struct mk_web_user *out);
+	int (*put_user)(struct mk_store *st, const struct mk_web_user *u);
+	int (*each_user)(struct mk_store *st, mk_web_user_cb cb, void *ctx);
+	int (*put_session)(struct mk_store *st, const struct mk_web_session *s, uint64_t now_ns);
+	int (*get_session)(struct mk_store *st, const char *token_hash, uint64_t now_ns,
+	                   struct mk_web_session *out);
+	int (*delete_session)(struct mk_store *st, const char *token_hash);
+	int (*put_asset_note)(struct mk_store *st, const struct mk_asset_note *n);
+	int (*each_asset_note)(struct mk_store *st, mk_asset_note_cb cb, void *ctx);
 };
 
 extern const struct mk_store_ops mk_store_sqlite;
@@ -101,6 +150,8 @@ struct mk_store_batch {
 	struct mk_baseline_meta *baseline_meta; /* NULL: unchanged */
 	struct mk_baseline_item *baseline_items; /* new or changed items */
 	size_t n_baseline_items;
+	struct mk_change_rec *changes; /* change ledger entries (plain records) */
+	size_t n_changes;
 };
 void mk_store_batch_clear(struct mk_store_batch *b);
 

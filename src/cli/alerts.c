@@ -53,29 +53,39 @@ static int find_teach(void *ctx, const struct mk_alert_rec *a)
 	return 1; /* stop */
 }
 
-static int teach(struct mk_store *st, const char *db, const char *id)
+int mk_alert_teach(struct mk_store *st, const char *id, struct mk_baseline_item *taught)
 {
 	struct teach_ctx t = {id, {0}, -1};
+
+	if (mk_store_sqlite.each_alert(st, find_teach, &t) < 0)
+		return -1;
+	if (t.found <= 0)
+		return 0;
+	if (mk_store_sqlite.put_baseline_item(st, &t.item) != 0)
+		return -1;
+	if (taught != NULL)
+		*taught = t.item;
+	return 1;
+}
+
+static int teach(struct mk_store *st, const char *db, const char *id)
+{
+	struct mk_baseline_item item;
 	char out[512];
 	const char *names[] = {"kind", "key"};
 	const char *values[2];
+	int rc = mk_alert_teach(st, id, &item);
 
-	if (mk_store_sqlite.each_alert(st, find_teach, &t) < 0) {
+	if (rc < 0) {
 		mk_error("%s: %s", db, mk_store_sqlite.error(st));
 		return -1;
 	}
-	if (t.found == 0) {
+	if (rc == 0) {
 		printf("%s\n", mk_msg("cli.alerts_not_taught"));
 		return 0;
 	}
-	if (t.found < 0)
-		return 0;
-	if (mk_store_sqlite.put_baseline_item(st, &t.item) != 0) {
-		mk_error("%s: %s", db, mk_store_sqlite.error(st));
-		return -1;
-	}
-	values[0] = mk_baseline_kind_name(t.item.kind);
-	values[1] = t.item.key;
+	values[0] = mk_baseline_kind_name(item.kind);
+	values[1] = item.key;
 	mk_detect_render(out, sizeof(out), mk_msg("cli.alerts_taught"), names, values, 2);
 	printf("%s\n", out);
 	return 0;

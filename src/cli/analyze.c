@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mieruka/ledger.h"
 #include "mieruka/util.h"
 #include "mieruka/zones.h"
 
@@ -23,6 +24,7 @@ int mk_cmd_analyze(int argc, char **argv)
 		{"learn", required_argument, NULL, 'l'},
 		{"zones", required_argument, NULL, 'z'},
 		{"relearn", no_argument, NULL, 1004},
+		{"learn-until", required_argument, NULL, 1005},
 		{"flow-memcap", required_argument, NULL, 1001},
 		{"max-assets", required_argument, NULL, 1002},
 		{"max-conversations", required_argument, NULL, 1003},
@@ -38,6 +40,7 @@ int mk_cmd_analyze(int argc, char **argv)
 	struct mk_zones *zones = NULL;
 	const char **learn = NULL;
 	size_t n_learn = 0;
+	uint64_t learn_until = 0;
 	int opt, rc = MK_EXIT_OK;
 
 	memset(&so, 0, sizeof(so));
@@ -83,6 +86,13 @@ int mk_cmd_analyze(int argc, char **argv)
 		}
 		case 'l': learn[n_learn++] = optarg; break;
 		case 1004: so.relearn = true; break;
+		case 1005:
+			if (mk_time_parse(optarg, &learn_until) != 0) {
+				mk_usage_error("analyze", "%s: %s", mk_msg("cli.bad_time"), optarg);
+				free(learn);
+				return MK_EXIT_USAGE;
+			}
+			break;
 		case 'z': zones_file = optarg; break;
 		case 'h':
 			free(learn);
@@ -105,6 +115,11 @@ int mk_cmd_analyze(int argc, char **argv)
 			free(learn);
 			return MK_EXIT_USAGE;
 		}
+	}
+	if (learn_until != 0 && n_learn > 0) {
+		mk_usage_error("analyze", "%s", mk_msg("cli.learn_until_with_learn"));
+		free(learn);
+		return MK_EXIT_USAGE;
 	}
 	if (optind >= argc && n_learn == 0) {
 		mk_usage_error("analyze", "%s", mk_msg("cli.no_capture"));
@@ -152,19 +167,9 @@ int mk_cmd_analyze(int argc, char **argv)
 		mk_session_seal(&s, "cli.baseline_learned");
 		if (s.feed != NULL && optind < argc)
 			mk_session_checkpoint(&s);
-	} else if (mk_detect_baseline_meta(det)->state == MK_BASELINE_NONE) {
+	} else {
 		/* No baseline yet: the first part of the input teaches it. */
-		uint64_t total = 0;
-		struct stat sb;
-
-		for (int i = optind; i < argc; i++)
-			if (stat(argv[i], &sb) == 0 && S_ISREG(sb.st_mode))
-				total += (uint64_t)sb.st_size;
-		s.learn_percent = mk_detect_learn_percent(det);
-		s.learn_bytes_left = total / 100 * s.learn_percent + total % 100 * s.learn_percent / 100;
-		if (s.learn_bytes_left == 0)
-			s.learn_bytes_left = 1;
-		mk_detect_baseline_learn(det, "capture_start", 0);
+		mk_session_plan_learning(&s, argv + optind, (size_t)(argc - optind), learn_until);
 	}
 	for (int i = optind; i < argc; i++) {
 		files_read += mk_session_file(&s, argv[i], index++) == 0;

@@ -30,6 +30,9 @@ struct mk_session {
 	 * database without one): bytes still to learn from, 0 = not this way. */
 	uint64_t learn_bytes_left;
 	uint32_t learn_percent;
+	/* ... or until this packet time (analyze --learn-until, the demo's
+	 * scenario): packets before it are learned, 0 = not this way. */
+	uint64_t learn_until_ns;
 	bool quiet;             /* no notes on stderr about learning */
 };
 
@@ -50,6 +53,11 @@ int mk_session_file(struct mk_session *s, const char *path, uint32_t index);
 /* Ends the baseline's learning now and says so on stderr (unless quiet):
  * how = "cli.baseline_learned" (--learn captures), "cli.baseline_auto" (first
  * part of the input), "cli.baseline_all" (the whole input). */
+/* Plans how the baseline is learned for files[0..n) when the database has
+ * none yet: until learn_until_ns of packet time when it is not 0, else from
+ * the first learn_capture_percent of the input bytes. */
+void mk_session_plan_learning(struct mk_session *s, char *const *files, size_t n,
+                              uint64_t learn_until_ns);
 void mk_session_seal(struct mk_session *s, const char *how);
 /* Writes the engine's current state to the database (off the packet path). */
 int mk_session_checkpoint(struct mk_session *s);
@@ -81,11 +89,20 @@ void mk_progress_update(struct mk_progress *p, uint64_t done, uint64_t total, ui
 void mk_progress_end(struct mk_progress *p);
 uint64_t mk_now_ns(void);
 
+/* Accepting an alert teaches the baseline its key (alerts.c; the web API's
+ * status change reuses it): 1 taught (*taught filled when non-NULL), 0 the
+ * alert teaches nothing or does not exist, -1 store error. */
+struct mk_baseline_item;
+int mk_alert_teach(struct mk_store *st, const char *id, struct mk_baseline_item *taught);
+
 int mk_cmd_analyze(int argc, char **argv);
+int mk_cmd_serve(int argc, char **argv);
 int mk_cmd_monitor(int argc, char **argv);
 int mk_cmd_demo(int argc, char **argv);
 int mk_cmd_export(int argc, char **argv);
 int mk_cmd_alerts(int argc, char **argv);
+int mk_cmd_changes(int argc, char **argv);
+int mk_cmd_maintenance(int argc, char **argv);
 int mk_cmd_zones(int argc, char **argv);
 int mk_cmd_help(int argc, char **argv);
 

@@ -28,8 +28,10 @@ static const struct command commands[] = {
 	{"demo", mk_cmd_demo, "cmd.demo", "help.demo"},
 	{"export", mk_cmd_export, "cmd.export", "help.export"},
 	{"alerts", mk_cmd_alerts, "cmd.alerts", "help.alerts"},
+	{"changes", mk_cmd_changes, "cmd.changes", "help.changes"},
+	{"maintenance", mk_cmd_maintenance, "cmd.maintenance", "help.maintenance"},
 	{"zones", mk_cmd_zones, "cmd.zones", "help.zones"},
-	{"serve", not_yet, "cmd.serve", "help.serve"},
+	{"serve", mk_cmd_serve, "cmd.serve", "help.serve"},
 	{"assess", not_yet, "cmd.assess", "help.assess"},
 	{"help", mk_cmd_help, "cmd.help", "help.help"},
 };
@@ -49,7 +51,7 @@ int mk_cmd_help(int argc, char **argv)
 	}
 	printf("mieruka %s - %s\n\n%s\n", MK_VERSION, mk_msg("cli.tagline"), mk_msg("cli.usage"));
 	for (size_t i = 0; i < N_COMMANDS; i++)
-		printf("  %-9s %s\n", commands[i].name, mk_msg(commands[i].summary_key));
+		printf("  %-12s %s\n", commands[i].name, mk_msg(commands[i].summary_key));
 	printf("\n%s\n", mk_msg("cli.help_footer"));
 	return MK_EXIT_OK;
 }

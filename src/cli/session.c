@@ -64,8 +64,11 @@ int mk_session_open(struct mk_session *s, const struct mk_session_options *opt)
 	/* Zones before the alerts of earlier runs, which may name them. */
 	if (load_zones(s, opt) != 0)
 		goto fail;
-	/* Earlier runs: the inventory and the conversations continue from them. */
-	if (ops->each_asset(s->store, mk_engine_load_asset, s->eng) != 0 ||
+	/* Earlier runs: the inventory and the conversations continue from them.
+	 * The maintenance windows come first: they label what follows. */
+	if (ops->each_window(s->store, mk_engine_add_window, s->eng) != 0 ||
+	    ops->each_change(s->store, mk_engine_load_change, s->eng) != 0 ||
+	    ops->each_asset(s->store, mk_engine_load_asset, s->eng) != 0 ||
 	    ops->each_conv(s->store, mk_engine_load_conv, s->eng) != 0 ||
 	    ops->each_alert(s->store, mk_engine_load_alert, s->eng) != 0) {
 		mk_error("%s: cannot read the earlier analysis: %s", opt->db_path, ops->error(s->store));
@@ -129,6 +132,10 @@ int mk_session_file(struct mk_session *s, const char *path, uint32_t index)
 	mk_progress_start(&prog, s->progress, path);
 	memset(&pkt, 0, sizeof(pkt));
 	while ((rc = mk_capture_next(cap, &pkt)) == MK_CAP_PACKET) {
+		if (s->learn_until_ns != 0 && pkt.ts_ns >= s->learn_until_ns) {
+			s->learn_until_ns = 0;
+			mk_session_seal(s, "cli.baseline_until");
+		}
 		if (s->learn_bytes_left != 0) {
 			/* learning from the first part of the input: record header + data */
 			uint64_t used = (uint64_t)pkt.caplen + 16;
@@ -182,6 +189,29 @@ int mk_session_file(struct mk_session *s, const char *path, uint32_t index)
 		return -1;
 	}
 	return rc == MK_CAP_ERROR ? -1 : 0;
+}
+
+void mk_session_plan_learning(struct mk_session *s, char *const *files, size_t n,
+                              uint64_t learn_until_ns)
+{
+	struct mk_detect *det = mk_engine_detector(s->eng);
+	uint64_t total = 0;
+	struct stat sb;
+
+	if (mk_detect_baseline_meta(det)->state != MK_BASELINE_NONE)
+		return;
+	mk_detect_baseline_learn(det, "capture_start", 0);
+	if (learn_until_ns != 0) {
+		s->learn_until_ns = learn_until_ns;
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (stat(files[i], &sb) == 0 && S_ISREG(sb.st_mode))
+			total += (uint64_t)sb.st_size;
+	s->learn_percent = mk_detect_learn_percent(det);
+	s->learn_bytes_left = total / 100 * s->learn_percent + total % 100 * s->learn_percent / 100;
+	if (s->learn_bytes_left == 0)
+		s->learn_bytes_left = 1;
 }
 
 void mk_session_seal(struct mk_session *s, const char *how)
@@ -327,6 +357,7 @@ static int copy_asset(struct mk_asset_rec *d, const struct mk_asset_rec *s)
 struct loader {
 	struct mk_report *r;
 	size_t cap_assets, cap_convs, cap_captures, cap_counters, cap_alerts;
+	size_t cap_changes, cap_windows;
 };
 
 static int load_asset(void *ctx, const struct mk_asset_rec *rec)
@@ -388,6 +419,26 @@ static int load_alert(void *ctx, const struct mk_alert_rec *rec)
 	return 0;
 }
 
+static int load_change(void *ctx, const struct mk_change_rec *rec)
+{
+	struct loader *l = ctx;
+
+	if (GROW(l->r->changes, l->r->n_changes, l->cap_changes) != 0)
+		return -1;
+	l->r->changes[l->r->n_changes++] = *rec;
+	return 0;
+}
+
+static int load_window(void *ctx, const struct mk_window_rec *rec)
+{
+	struct loader *l = ctx;
+
+	if (GROW(l->r->windows, l->r->n_windows, l->cap_windows) != 0)
+		return -1;
+	l->r->windows[l->r->n_windows++] = *rec;
+	return 0;
+}
+
 static int count_item(void *ctx, const struct mk_baseline_item *it)
 {
 	(void)it;
@@ -398,13 +449,14 @@ static int count_item(void *ctx, const struct mk_baseline_item *it)
 int mk_report_load(struct mk_store *st, struct mk_report *r)
 {
 	const struct mk_store_ops *ops = store_ops(st);
-	struct loader l = {r, 0, 0, 0, 0, 0};
+	struct loader l = {r, 0, 0, 0, 0, 0, 0, 0};
 	struct mk_zones *zones = NULL;
 
 	memset(r, 0, sizeof(*r));
 	if (ops->each_capture(st, load_capture, &l) != 0 || ops->each_asset(st, load_asset, &l) != 0 ||
 	    ops->each_conv(st, load_conv, &l) != 0 || ops->each_counter(st, load_counter, &l) != 0 ||
-	    ops->each_alert(st, load_alert, &l) != 0 || ops->get_zones(st, &zones) != 0 ||
+	    ops->each_alert(st, load_alert, &l) != 0 || ops->each_change(st, load_change, &l) != 0 ||
+	    ops->each_window(st, load_window, &l) != 0 || ops->get_zones(st, &zones) != 0 ||
 	    ops->get_baseline_meta(st, &r->baseline) < 0 ||
 	    ops->each_baseline_item(st, count_item, r) != 0) {
 		mk_error("cannot read the database back: %s", ops->error(st));
@@ -428,6 +480,8 @@ void mk_report_free(struct mk_report *r)
 	for (size_t i = 0; i < r->n_alerts; i++)
 		mk_alert_rec_clear(&r->alerts[i]);
 	free(r->alerts);
+	free(r->changes);
+	free(r->windows);
 	free(r->assets);
 	free(r->convs);
 	free(r->captures);

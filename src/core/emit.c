@@ -159,6 +159,17 @@ void mk_emit_anomaly(struct mk_emit *out, const char *event)
 	mk_emit(out, &f);
 }
 
+void mk_emit_result(struct mk_emit *out, enum mk_op_class op, const char *detail, bool ok)
+{
+	struct mk_fact f = fact_init(out, MK_FACT_RESULT, mk_host_rel(MK_HOST_SERVER));
+
+	f.op = (uint8_t)op;
+	f.value = detail;
+	f.value_len = detail != NULL ? strlen(detail) : 0;
+	f.confidence = ok ? 100 : 0;
+	mk_emit(out, &f);
+}
+
 void mk_emit_capability_roles(struct mk_emit *out, const char *prefix, uint32_t caps,
                               const struct mk_capability_role *map, size_t n)
 {

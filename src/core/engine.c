@@ -48,6 +48,7 @@ struct mk_engine {
 	struct mk_conv_table *convs;
 	struct mk_detect *det;
 	uint32_t detail_ops;         /* operation classes whose detail text detection reads */
+	uint32_t detail_ops_proto[MK_PROTO_COUNT]; /* the same per protocol (change ledger) */
 	struct mk_ports *ports;
 	struct mk_oui *oui;
 	struct mk_fingerprints *fp;
@@ -150,7 +151,7 @@ static void count_operation(struct mk_engine *eng, struct mk_flow *flow, const s
 	if (flow == NULL || op >= MK_OP_COUNT)
 		return;
 	flow->ops[op]++;
-	if (eng->detail_ops >> op & 1u)
+	if (proto < MK_PROTO_COUNT && (eng->detail_ops_proto[proto] >> op & 1u))
 		mk_detect_operation(eng->det, flow, dir, proto, op, detail, len,
 		                    pkt != NULL ? pkt->ts_ns : eng->now_ns);
 }
@@ -161,7 +162,8 @@ static void op_sink(void *ctx, struct mk_flow *flow, const struct mk_pkt *pkt, i
                     uint8_t op, const char *detail)
 {
 	struct mk_engine *eng = ctx;
-	bool read = op < MK_OP_COUNT && (eng->detail_ops >> op & 1u) && detail != NULL;
+	bool read = op < MK_OP_COUNT && proto < MK_PROTO_COUNT &&
+	            (eng->detail_ops_proto[proto] >> op & 1u) && detail != NULL;
 
 	count_operation(eng, flow, pkt, dir, proto, op, detail, read ? strlen(detail) : 0);
 }
@@ -182,6 +184,10 @@ static void fact_sink(void *ctx, const struct mk_fact *fact, struct mk_flow *flo
 		count_anomaly(eng, f.value != NULL ? f.value : "unnamed_anomaly");
 		mk_detect_anomaly(eng->det, flow, pkt, dir, f.proto, f.value,
 		                  pkt != NULL ? pkt->ts_ns : eng->now_ns);
+		return;
+	case MK_FACT_RESULT:
+		mk_detect_result(eng->det, flow, f.proto, f.op, f.value, f.value_len,
+		                 f.confidence >= 50, pkt != NULL ? pkt->ts_ns : eng->now_ns);
 		return;
 	default:
 		break;
@@ -213,7 +219,7 @@ static void emit_init(struct mk_emit *out, struct mk_engine *eng, struct mk_flow
 	out->dir = dir;
 	out->proto = proto;
 	out->op = op_sink;
-	out->detail_ops = eng->detail_ops;
+	out->detail_ops = proto < MK_PROTO_COUNT ? eng->detail_ops_proto[proto] : eng->detail_ops;
 }
 
 /* ------------------------------------------------------------ application */
@@ -575,6 +581,8 @@ struct mk_engine *mk_engine_new(const struct mk_engine_config *cfg, char *err, s
 	msg[0] = '\0';
 	eng->det = mk_detect_new(&cfg->detect, NULL, NULL, NULL, msg, sizeof(msg));
 	eng->detail_ops = mk_detect_watched_ops(eng->det);
+	for (unsigned p = 0; p < MK_PROTO_COUNT; p++)
+		eng->detail_ops_proto[p] = mk_detect_watched_ops_proto(eng->det, (uint16_t)p);
 	if (eng->det == NULL) {
 		snprintf(err, errlen, "%s", msg[0] ? msg : "cannot load the detection rules");
 		goto fail;
@@ -632,6 +640,18 @@ int mk_engine_load_conv(void *ctx, const struct mk_conv_rec *rec)
 int mk_engine_load_alert(void *ctx, const struct mk_alert_rec *rec)
 {
 	mk_detect_load(((struct mk_engine *)ctx)->det, rec);
+	return 0;
+}
+
+int mk_engine_load_change(void *ctx, const struct mk_change_rec *rec)
+{
+	mk_detect_load_change(((struct mk_engine *)ctx)->det, rec);
+	return 0;
+}
+
+int mk_engine_add_window(void *ctx, const struct mk_window_rec *rec)
+{
+	mk_detect_add_window(((struct mk_engine *)ctx)->det, rec);
 	return 0;
 }
 
@@ -828,6 +848,8 @@ static void collect_counters(struct mk_engine *eng, struct counter_list *cl)
 	counter_add(cl, "conversations.dropped", mk_conv_dropped(eng->convs));
 	counter_add(cl, "alerts.dropped", mk_detect_stats(eng->det)->alerts_dropped);
 	counter_add(cl, "detect.scan_sources_evicted", mk_detect_stats(eng->det)->scan_sources_evicted);
+	counter_add(cl, "changes.dropped", mk_detect_changes_dropped(eng->det));
+	counter_add(cl, "maintenance.windows_dropped", mk_detect_stats(eng->det)->windows_dropped);
 	counter_add(cl, "baseline.dropped", mk_detect_stats(eng->det)->baseline_dropped);
 	counter_add(cl, "baseline.tracked_dropped",
 	            mk_detect_stats(eng->det)->baseline_tracked_dropped);
@@ -891,6 +913,10 @@ int mk_engine_snapshot(struct mk_engine *eng, struct mk_store_batch *b)
 	if (n == (size_t)-1)
 		goto fail;
 	b->n_alerts = n;
+	n = mk_detect_changes(eng->det, &b->changes);
+	if (n == (size_t)-1)
+		goto fail;
+	b->n_changes = n;
 	n = mk_detect_baseline_export(eng->det, &b->baseline_meta, &b->baseline_items);
 	if (n == (size_t)-1)
 		goto fail;

@@ -46,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mieruka/ledger.h"
 #include "mieruka/util.h"
 
 #define NO_INDEX UINT32_MAX
@@ -1095,6 +1096,7 @@ int mk_baseline_item_from_alert(const struct mk_alert_rec *a, struct mk_baseline
 	type[sizeof(type) - 1] = '\0';
 	memcpy(subject, a->subject, sizeof(subject));
 	subject[sizeof(subject) - 1] = '\0';
+	mk_window_subject_strip(subject); /* a deviation during planned work */
 	addr_norm(&cl);
 	addr_norm(&sv);
 	memset(out, 0, sizeof(*out));

@@ -30,6 +30,17 @@
  *   name), so an alert of an earlier run still names zones that were removed
  *   since.
  *
+ * The operations on controllers that alert, and the parameter changes
+ * detect.tsv lists ("ledger" lines), also go to the change ledger
+ * (ledger.c), one entry per burst.
+ *
+ * Maintenance windows (maintenance.c): an occurrence inside a window that
+ * covers its client or server is counted in a separate alert whose subject
+ * names the window ("maint:ID", status planned), so the occurrences outside
+ * stay in the open alert and are never hidden.  Snapshot-derived alerts are
+ * planned when the conversation's whole span lies inside a window.  Ledger
+ * entries carry the window the same way.
+ *
  * Text from the network (operation details, event names) is sanitized and cut
  * to MK_DETECT_WORD_LEN before it is stored.
  */
@@ -42,6 +53,7 @@
 
 #include "detect/baseline_int.h"
 #include "detect/detect_int.h"
+#include "detect/ledger_int.h"
 #include "detect/netwatch_int.h"
 #include "inventory/roles_int.h"
 #include "mieruka/proto.h"
@@ -75,6 +87,7 @@ struct alert {
 	uint64_t first, last, count;
 	uint64_t d_count, d_first, d_last; /* derived: recomputed at each snapshot */
 	uint32_t hosts, ports, window_s;   /* scans */
+	uint32_t window;                   /* maintenance window (from the subject), 0 = none */
 	struct ev ev[MAX_EV];
 	uint8_t n_ev;
 	uint64_t ev_more; /* occurrences whose detail did not fit */
@@ -113,6 +126,9 @@ struct mk_detect {
 	struct scan_src *scan;
 	size_t n_scan; /* power of two */
 	struct mk_detect_stats stats;
+	struct mk_ledger *ledger;
+	struct mk_window_rec *windows;
+	size_t n_windows, cap_windows;
 	struct mk_baseline *bl;
 	int t_scan_hosts, t_scan_ports, t_remote, t_internet, t_inbound, t_zone;
 	struct mk_zones *zones; /* NULL: no zones, no zone check */
@@ -126,6 +142,8 @@ void mk_detect_limits_default(struct mk_detect_limits *lim)
 {
 	lim->max_alerts = 10000;
 	lim->max_scan_sources = 4096;
+	lim->max_changes = 10000;
+	lim->max_windows = 1024;
 }
 
 static size_t pow2_at_least(size_t n)
@@ -197,8 +215,9 @@ struct mk_detect *mk_detect_new(const struct mk_detect_limits *lim, const char *
 	d->buckets = malloc(d->n_buckets * sizeof(*d->buckets));
 	d->n_scan = pow2_at_least(d->lim.max_scan_sources);
 	d->scan = calloc(d->n_scan, sizeof(*d->scan));
+	d->ledger = mk_ledger_new(d->lim.max_changes, d->rules.ledger_gap_s);
 	d->bl = mk_baseline_new(&d->rules);
-	if (d->buckets == NULL || d->scan == NULL || d->bl == NULL)
+	if (d->buckets == NULL || d->scan == NULL || d->ledger == NULL || d->bl == NULL)
 		goto fail_oom;
 	memset(d->buckets, 0xff, d->n_buckets * sizeof(*d->buckets));
 	if ((d->nw = mk_netwatch_new(d, &d->stats)) == NULL)
@@ -222,6 +241,8 @@ void mk_detect_free(struct mk_detect *d)
 	free(d->alerts);
 	free(d->buckets);
 	free(d->scan);
+	mk_ledger_free(d->ledger);
+	free(d->windows);
 	mk_zones_free(d->zones);
 	free(d->zl);
 	free(d);
@@ -293,6 +314,91 @@ static void addr_norm(struct mk_addr *a)
 	memset(a->a + n, 0, sizeof(a->a) - n);
 }
 
+/* ------------------------------------------------- maintenance windows */
+
+/* The subject of an occurrence inside window w: "maint:W" appended to the
+ * base subject (an event name), so it is a key of its own. */
+static void subject_for(char *out, size_t len, const char *base, uint32_t w)
+{
+	if (w == 0)
+		snprintf(out, len, "%s", base);
+	else if (base[0] == '\0')
+		snprintf(out, len, "maint:%" PRIu32, w);
+	else
+		snprintf(out, len, "%s maint:%" PRIu32, base, w);
+}
+
+static uint32_t window_for(const struct mk_detect *d, uint64_t first, uint64_t last,
+                           const struct mk_addr *addrs, size_t n)
+{
+	if (d->n_windows == 0)
+		return 0;
+	return mk_window_match(d->windows, d->n_windows, first, last, addrs, n);
+}
+
+/* Both ends of a flow, by IP and by MAC: a window may name either. */
+static uint32_t window_for_flow(const struct mk_detect *d, const struct mk_flow *f, uint64_t ts)
+{
+	const struct mk_addr addrs[4] = {f->cli.ip, f->cli.mac, f->srv.ip, f->srv.mac};
+
+	return window_for(d, ts, ts, addrs, 4);
+}
+
+static const struct mk_window_rec *window_get(const struct mk_detect *d, uint32_t id)
+{
+	for (size_t i = 0; i < d->n_windows; i++)
+		if (d->windows[i].id == id)
+			return &d->windows[i];
+	return NULL;
+}
+
+void mk_detect_add_window(struct mk_detect *d, const struct mk_window_rec *w)
+{
+	if (w->id == 0 || w->end_ns < w->start_ns)
+		return;
+	if (d->n_windows >= d->lim.max_windows) {
+		d->stats.windows_dropped++;
+		return;
+	}
+	if (d->n_windows == d->cap_windows) {
+		size_t ncap = d->cap_windows ? d->cap_windows * 2 : 8;
+		struct mk_window_rec *nv;
+
+		if (ncap > d->lim.max_windows)
+			ncap = d->lim.max_windows;
+		nv = realloc(d->windows, ncap * sizeof(*nv));
+		if (nv == NULL) {
+			d->stats.windows_dropped++;
+			return;
+		}
+		d->windows = nv;
+		d->cap_windows = ncap;
+	}
+	d->windows[d->n_windows] = *w;
+	if (d->windows[d->n_windows].n_devices > MK_WINDOW_MAX_DEVICES)
+		d->windows[d->n_windows].n_devices = MK_WINDOW_MAX_DEVICES;
+	d->windows[d->n_windows].vendor[MK_WINDOW_TEXT_LEN - 1] = '\0';
+	d->windows[d->n_windows].note[MK_WINDOW_TEXT_LEN - 1] = '\0';
+	d->n_windows++;
+}
+
+/* ------------------------------------------------------------ the ledger */
+
+void mk_detect_load_change(struct mk_detect *d, const struct mk_change_rec *rec)
+{
+	mk_ledger_load(d->ledger, rec);
+}
+
+size_t mk_detect_changes(struct mk_detect *d, struct mk_change_rec **out)
+{
+	return mk_ledger_export(d->ledger, out);
+}
+
+uint64_t mk_detect_changes_dropped(const struct mk_detect *d)
+{
+	return mk_ledger_dropped(d->ledger);
+}
+
 /* Finds or creates the alert of a key; NULL when the cap refuses a new one. */
 static struct alert *alert_get(struct mk_detect *d, int type, struct mk_addr c, struct mk_addr s,
                                uint8_t transport, uint16_t port, uint16_t proto,
@@ -341,9 +447,13 @@ static struct alert *alert_get(struct mk_detect *d, int type, struct mk_addr c, 
 	a->type = (int16_t)type;
 	a->severity = d->rules.types[type].severity;
 	{
-		const struct mk_alert_variant *v = mk_detect_variant(&d->rules, type, subj);
+		/* texts and severity by the subject without a window mark */
+		char base[MK_ALERT_SUBJECT_LEN];
+		const struct mk_alert_variant *v;
 
-		if (v != NULL)
+		memcpy(base, subj, sizeof(base));
+		a->window = mk_window_subject_strip(base);
+		if ((v = mk_detect_variant(&d->rules, type, base)) != NULL)
 			a->severity = v->severity;
 	}
 	a->transport = transport;
@@ -436,36 +546,68 @@ uint32_t mk_detect_watched_ops(const struct mk_detect *d)
 	return mask;
 }
 
+uint32_t mk_detect_watched_ops_proto(const struct mk_detect *d, uint16_t proto)
+{
+	if (d == NULL)
+		return 0;
+	return mk_detect_watched_ops(d) | (proto < MK_PROTO_COUNT ? d->rules.ledger_ops[proto] : 0);
+}
+
+/* Does a detect.tsv "ledger" line name this parameter change? */
+static bool ledger_listed(const struct mk_detect_rules *r, uint16_t proto, unsigned op,
+                          const char *det)
+{
+	for (size_t i = 0; i < r->n_ledger; i++)
+		if (r->ledger[i].proto == proto && r->ledger[i].op == op &&
+		    starts_with_word(det, r->ledger[i].word))
+			return true;
+	return false;
+}
+
 void mk_detect_operation(struct mk_detect *d, const struct mk_flow *flow, int dir, uint16_t proto,
                          unsigned op, const char *detail, size_t len, uint64_t ts_ns)
 {
 	const struct mk_detect_rules *r = &d->rules;
-	char det[MK_DETECT_WORD_LEN];
+	char det[MK_DETECT_WORD_LEN], subj[MK_ALERT_SUBJECT_LEN];
 	const struct mk_endpoint *req, *tgt;
 	struct alert *a;
+	bool alert, ledger;
+	uint32_t win;
 	int type;
 
-	if (op >= MK_OP_COUNT || (type = r->op_alert[op]) < 0 || proto >= MK_PROTO_COUNT ||
-	    !r->controller[proto] || flow == NULL)
+	if (op >= MK_OP_COUNT || proto >= MK_PROTO_COUNT || flow == NULL)
+		return;
+	type = r->op_alert[op];
+	alert = type >= 0 && r->controller[proto];
+	ledger = (r->ledger_ops[proto] >> op & 1u) != 0;
+	if (!alert && !ledger)
 		return;
 	mk_text_sanitize(det, sizeof(det), detail != NULL ? detail : "", detail != NULL ? len : 0);
-	if (op == MK_OP_CONTROL && r->routine[proto]) {
-		bool alert = false;
+	if (alert && op == MK_OP_CONTROL && r->routine[proto]) {
+		bool listed = false;
 
-		for (size_t i = 0; i < r->n_routine_alert && !alert; i++)
-			alert = r->routine_alert[i].key == (int16_t)proto &&
-			        starts_with_word(det, r->routine_alert[i].word);
-		if (!alert)
-			return;
+		for (size_t i = 0; i < r->n_routine_alert && !listed; i++)
+			listed = r->routine_alert[i].key == (int16_t)proto &&
+			         starts_with_word(det, r->routine_alert[i].word);
+		alert = listed;
 	}
-	/* One alert per conversation: the flow's client is the requester, even
-	 * for the requests a protocol sends the other way (an S7 CPU asks the
-	 * programming device for the blocks of a download). */
+	/* Every operation that alerts is a change; parameter changes only when
+	 * detect.tsv lists them. */
+	if (!alert && !(ledger && ledger_listed(r, proto, op, det)))
+		return;
+	/* One alert and one ledger key per conversation: the flow's client is
+	 * the requester, even for the requests a protocol sends the other way
+	 * (an S7 CPU asks the programming device for the blocks of a download). */
 	(void)dir;
 	req = &flow->cli;
 	tgt = &flow->srv;
+	win = window_for_flow(d, flow, ts_ns);
+	mk_ledger_add(d->ledger, ep_addr(req), ep_addr(tgt), proto, (uint8_t)op, det, win, ts_ns);
+	if (!alert)
+		return;
+	subject_for(subj, sizeof(subj), "", win);
 	a = alert_get(d, type, *ep_addr(req), *ep_addr(tgt),
-	              flow->transport == MK_FT_L2 ? 0 : flow->transport, flow->srv.port, proto, "");
+	              flow->transport == MK_FT_L2 ? 0 : flow->transport, flow->srv.port, proto, subj);
 	if (a == NULL)
 		return;
 	alert_seen(a, ts_ns, 1);
@@ -481,11 +623,25 @@ void mk_detect_operation(struct mk_detect *d, const struct mk_flow *flow, int di
 		}
 }
 
+void mk_detect_result(struct mk_detect *d, const struct mk_flow *flow, uint16_t proto,
+                      unsigned op, const char *detail, size_t len, bool ok, uint64_t ts_ns)
+{
+	char det[MK_DETECT_WORD_LEN];
+
+	if (flow == NULL || op >= MK_OP_COUNT || proto >= MK_PROTO_COUNT)
+		return;
+	/* The same text and window the request's entry was filed under. */
+	mk_text_sanitize(det, sizeof(det), detail != NULL ? detail : "", detail != NULL ? len : 0);
+	mk_ledger_result(d->ledger, ep_addr(&flow->cli), ep_addr(&flow->srv), proto, (uint8_t)op, det,
+	                 window_for_flow(d, flow, ts_ns), ok, ts_ns);
+}
+
 void mk_detect_anomaly(struct mk_detect *d, const struct mk_flow *flow, const struct mk_pkt *pkt,
                        int dir, uint16_t proto, const char *event, uint64_t ts_ns)
 {
 	const struct mk_detect_rules *r = &d->rules;
-	struct mk_addr c = {0}, s = {0};
+	struct mk_addr c = {0}, s = {0}, addrs[4] = {{0}};
+	char subj[MK_ALERT_SUBJECT_LEN];
 	uint8_t transport = 0;
 	uint16_t port = 0;
 	struct alert *a;
@@ -504,6 +660,8 @@ void mk_detect_anomaly(struct mk_detect *d, const struct mk_flow *flow, const st
 		s = *ep_addr(&flow->srv);
 		transport = flow->transport == MK_FT_L2 ? 0 : flow->transport;
 		port = flow->srv.port;
+		addrs[2] = flow->cli.mac;
+		addrs[3] = flow->srv.mac;
 	} else if (pkt != NULL) {
 		c = pkt->src_ip;
 		s = pkt->dst_ip;
@@ -512,7 +670,10 @@ void mk_detect_anomaly(struct mk_detect *d, const struct mk_flow *flow, const st
 			mk_addr_set_mac(&s, pkt->dst_mac);
 		}
 	}
-	a = alert_get(d, type, c, s, transport, port, proto, event);
+	addrs[0] = c;
+	addrs[1] = s;
+	subject_for(subj, sizeof(subj), event, window_for(d, ts_ns, ts_ns, addrs, 4));
+	a = alert_get(d, type, c, s, transport, port, proto, subj);
 	if (a == NULL)
 		return;
 	alert_seen(a, ts_ns, 1);
@@ -580,8 +741,12 @@ static void scan_fire(struct mk_detect *d, int type, const struct scan_src *s,
                       const struct mk_addr *server, uint16_t proto, uint64_t ts, uint64_t n,
                       uint32_t hosts, uint32_t ports, uint32_t window_s)
 {
-	struct alert *a = alert_get(d, type, s->src, server != NULL ? *server : (struct mk_addr){0},
-	                            0, 0, proto, "");
+	const struct mk_addr addrs[2] = {s->src, server != NULL ? *server : (struct mk_addr){0}};
+	char subj[MK_ALERT_SUBJECT_LEN];
+	struct alert *a;
+
+	subject_for(subj, sizeof(subj), "", window_for(d, ts, ts, addrs, 2));
+	a = alert_get(d, type, s->src, addrs[1], 0, 0, proto, subj);
 
 	if (a == NULL)
 		return;
@@ -787,8 +952,8 @@ void mk_detect_load(struct mk_detect *d, const struct mk_alert_rec *rec)
 		const char *k = rec->evidence[i].key, *v = rec->evidence[i].value;
 		uint64_t n;
 
-		if (k == NULL || v == NULL)
-			continue;
+		if (k == NULL || v == NULL || strncmp(k, "maintenance", 11) == 0)
+			continue; /* the window's evidence is rebuilt from the subject */
 		if (strcmp(k, "detail") == 0 || strcmp(k, "role") == 0) {
 			mk_text_sanitize(a->note, sizeof(a->note), v, strlen(v));
 			continue;
@@ -900,10 +1065,13 @@ static int control_role_of(const struct mk_detect *d, const struct addr_ix *ix, 
 }
 
 static struct alert *derive(struct mk_detect *d, int type, const struct mk_conv_rec *c,
-                            const char *note)
+                            const char *note, uint32_t win)
 {
-	struct alert *a =
-	    alert_get(d, type, c->client, c->server, c->transport, c->port, c->proto, "");
+	char subj[MK_ALERT_SUBJECT_LEN];
+	struct alert *a;
+
+	subject_for(subj, sizeof(subj), "", win);
+	a = alert_get(d, type, c->client, c->server, c->transport, c->port, c->proto, subj);
 
 	if (a == NULL)
 		return NULL;
@@ -917,12 +1085,32 @@ static struct alert *derive(struct mk_detect *d, int type, const struct mk_conv_
 	return a;
 }
 
+/* The window covering a whole conversation ([first, last]), by its addresses
+ * and the MACs of the assets holding them. */
+static uint32_t conv_window(const struct mk_detect *d, const struct mk_conv_rec *c,
+                            const struct mk_addr *cl, const struct mk_addr *sv,
+                            const struct addr_ix *ix, size_t n_ix,
+                            const struct mk_asset_rec *assets)
+{
+	struct mk_addr addrs[4] = {*cl, *sv, {0}, {0}};
+	const struct addr_ix *hit;
+
+	if (d->n_windows == 0)
+		return 0;
+	if (ix != NULL && (hit = asset_of(ix, n_ix, cl)) != NULL)
+		addrs[2] = assets[hit->asset].mac;
+	if (ix != NULL && (hit = asset_of(ix, n_ix, sv)) != NULL)
+		addrs[3] = assets[hit->asset].mac;
+	return window_for(d, c->first_ns, c->last_ns, addrs, 4);
+}
+
 /* zone_violation: conversations between two different zones that no conduit
  * allows.  Severity high when the server's zone holds a device of a
  * detect.tsv "zone_high_role" (a controller), else the alerts.tsv default.
  * Hosts in no zone (the internet) are internet_from_control's business. */
 static void derive_zones(struct mk_detect *d, const struct mk_asset_rec *assets, size_t n_assets,
-                         const struct mk_conv_rec *convs, size_t n_convs)
+                         const struct mk_conv_rec *convs, size_t n_convs,
+                         const struct addr_ix *ix, size_t n_ix)
 {
 	size_t nz = mk_zones_count(d->zones);
 	struct mk_zones_map *m;
@@ -946,12 +1134,16 @@ static void derive_zones(struct mk_detect *d, const struct mk_asset_rec *assets,
 	for (size_t i = 0; i < n_convs; i++) {
 		const struct mk_conv_rec *c = &convs[i];
 		int zc = mk_zones_map_addr(m, &c->client), zs;
+		struct mk_addr cl = c->client, sv = c->server;
 		struct alert *a;
 
 		if (zc < 0 || (zs = mk_zones_map_addr(m, &c->server)) < 0 || zc == zs ||
 		    mk_zones_allows(d->zones, (size_t)zc, (size_t)zs, c->proto, c->transport, c->port))
 			continue;
-		if ((a = derive(d, d->t_zone, c, NULL)) == NULL)
+		addr_norm(&cl);
+		addr_norm(&sv);
+		a = derive(d, d->t_zone, c, NULL, conv_window(d, c, &cl, &sv, ix, n_ix, assets));
+		if (a == NULL)
 			continue;
 		a->zl[0] = (size_t)zc < d->n_zl ? (uint16_t)zc : NO_LABEL;
 		a->zl[1] = (size_t)zs < d->n_zl ? (uint16_t)zs : NO_LABEL;
@@ -989,7 +1181,8 @@ static void derive_all(struct mk_detect *d, const struct mk_asset_rec *assets, s
 		addr_norm(&cl);
 		addr_norm(&sv);
 		if (c->proto < MK_PROTO_COUNT && d->rules.remote[c->proto])
-			derive(d, d->t_remote, c, NULL);
+			derive(d, d->t_remote, c, NULL,
+			       conv_window(d, c, &cl, &sv, ix, n_ix, assets));
 		cpub = addr_is_public(&cl);
 		spub = addr_is_public(&sv);
 		/* Only TCP, whose client is known from the handshake (a UDP answer
@@ -998,15 +1191,17 @@ static void derive_all(struct mk_detect *d, const struct mk_asset_rec *assets, s
 		 * sweep of unanswered SYNs from the internet is scan_hosts' job. */
 		if (cpub && c->transport == 6 && mk_addr_is_private(&sv) && ix != NULL &&
 		    asset_of(ix, n_ix, &sv) != NULL)
-			derive(d, d->t_inbound, c, NULL);
+			derive(d, d->t_inbound, c, NULL,
+			       conv_window(d, c, &cl, &sv, ix, n_ix, assets));
 		if (cpub != spub && ix != NULL) {
 			role = control_role_of(d, ix, n_ix, assets, cpub ? &sv : &cl);
 			if (role >= 0)
-				derive(d, d->t_internet, c, mk_role_name((unsigned)role));
+				derive(d, d->t_internet, c, mk_role_name((unsigned)role),
+				       conv_window(d, c, &cl, &sv, ix, n_ix, assets));
 		}
 	}
+	derive_zones(d, assets, n_assets, convs, n_convs, ix, n_ix);
 	free(ix);
-	derive_zones(d, assets, n_assets, convs, n_convs);
 }
 
 /* Derived counts replace the counts: they were recomputed from the records. */
@@ -1025,8 +1220,15 @@ static void derive_apply(struct mk_detect *d)
 
 void mk_detect_find(struct mk_detect *d, const struct mk_detect_finding *f, bool derived)
 {
-	struct alert *a = alert_get(d, f->type, f->client, f->server, f->transport, f->port,
-	                            f->proto, f->subject);
+	const struct mk_addr addrs[2] = {f->client, f->server};
+	char subj[MK_ALERT_SUBJECT_LEN];
+	struct alert *a;
+
+	/* A deviation during planned work is planned too (its subject names the
+	 * window; mk_window_subject_strip gives the baseline key back). */
+	subject_for(subj, sizeof(subj), f->subject != NULL ? f->subject : "",
+	            window_for(d, f->first, f->last > f->first ? f->last : f->first, addrs, 2));
+	a = alert_get(d, f->type, f->client, f->server, f->transport, f->port, f->proto, subj);
 
 	if (a == NULL)
 		return;
@@ -1136,10 +1338,52 @@ static int add_evidence_u64(struct mk_alert_rec *rec, const char *key, uint64_t 
 	return add_evidence(rec, key, buf);
 }
 
+/* A planned alert says so: its title starts with the label, its detail ends
+ * with the window (messages.tsv alert.planned, alert.planned_detail). */
+static int mark_planned(const struct mk_detect *d, const struct alert *a, struct mk_alert_rec *rec)
+{
+	const struct mk_window_rec *w = window_get(d, a->window);
+	const char *names[] = {"window", "vendor", "note"};
+	const char *values[3];
+	char id[16], tail[1024];
+
+	snprintf(id, sizeof(id), "%" PRIu32, a->window);
+	values[0] = id;
+	values[1] = w != NULL && w->vendor[0] != '\0' ? w->vendor : "-";
+	values[2] = w != NULL && w->note[0] != '\0' ? w->note : "-";
+	for (int l = 0; l < 2; l++) {
+		char **title = l == MK_LANG_EN ? &rec->title_en : &rec->title_ja;
+		char **detail = l == MK_LANG_EN ? &rec->detail_en : &rec->detail_ja;
+		const char *label = mk_msg_lang("alert.planned", (enum mk_lang)l);
+		size_t tn, dn;
+		char *nt, *nd;
+
+		mk_detect_render(tail, sizeof(tail), mk_msg_lang("alert.planned_detail", (enum mk_lang)l),
+		                 names, values, 3);
+		tn = strlen(label) + strlen(*title) + 8;
+		dn = strlen(*detail) + strlen(tail) + 2;
+		nt = malloc(tn);
+		nd = malloc(dn);
+		if (nt == NULL || nd == NULL) {
+			free(nt);
+			free(nd);
+			return -1;
+		}
+		snprintf(nt, tn, l == MK_LANG_JA ? "［%s］%s" : "[%s] %s", label, *title);
+		snprintf(nd, dn, "%s%s%s", *detail, l == MK_LANG_JA ? "" : " ", tail);
+		free(*title);
+		free(*detail);
+		*title = nt;
+		*detail = nd;
+	}
+	return 0;
+}
+
 static int export_one(const struct mk_detect *d, const struct alert *a, struct mk_alert_rec *rec)
 {
 	const struct mk_alert_type *t = &d->rules.types[a->type];
-	const struct mk_alert_variant *var = mk_detect_variant(&d->rules, a->type, a->subject);
+	char base[MK_ALERT_SUBJECT_LEN];
+	const struct mk_alert_variant *var;
 	char client[MK_ADDR_STRLEN] = "-", server[MK_ADDR_STRLEN] = "-", port[8] = "-";
 	char count[24], hosts[16], ports[16], window[16], rolekey[64];
 	const char *names[14 + MK_DETECT_MAX_TEXTS] = {
@@ -1154,6 +1398,10 @@ static int export_one(const struct mk_detect *d, const struct alert *a, struct m
 	char opkey[64];
 	int rc = 0;
 
+	/* a planned alert reads the texts of the same alert outside the window */
+	memcpy(base, a->subject, sizeof(base));
+	mk_window_subject_strip(base);
+	var = mk_detect_variant(&d->rules, a->type, base);
 	memset(rec, 0, sizeof(*rec));
 	snprintf(rec->id, sizeof(rec->id), "al-%016" PRIx64, a->hash);
 	snprintf(rec->type, sizeof(rec->type), "%s", t->id);
@@ -1167,6 +1415,7 @@ static int export_one(const struct mk_detect *d, const struct alert *a, struct m
 	rec->first_ns = a->first;
 	rec->last_ns = a->last;
 	rec->count = a->count;
+	rec->status = a->window != 0 ? MK_ALERT_PLANNED : MK_ALERT_OPEN;
 
 	if (a->client.family != MK_AF_NONE)
 		mk_addr_str(&a->client, client);
@@ -1214,11 +1463,22 @@ static int export_one(const struct mk_detect *d, const struct alert *a, struct m
 		if (*title == NULL || *detail == NULL)
 			rc = -1;
 	}
+	if (rc == 0 && a->window != 0)
+		rc = mark_planned(d, a, rec);
 	rec->evidence = calloc(MK_ALERT_MAX_EVIDENCE, sizeof(*rec->evidence));
 	if (rec->evidence == NULL)
 		return -1;
 	if (a->note[0] != '\0')
 		rc |= add_evidence(rec, internet ? "role" : "detail", a->note);
+	if (a->window != 0) {
+		const struct mk_window_rec *w = window_get(d, a->window);
+
+		rc |= add_evidence_u64(rec, "maintenance", a->window);
+		if (w != NULL && w->vendor[0] != '\0')
+			rc |= add_evidence(rec, "maintenance_vendor", w->vendor);
+		if (w != NULL && w->note[0] != '\0')
+			rc |= add_evidence(rec, "maintenance_note", w->note);
+	}
 	if (a->value[0] != '\0')
 		rc |= add_evidence(rec, "value", a->value);
 	if (a->limit[0] != '\0')

@@ -15,6 +15,7 @@
 #define MK_DETECT_MAX_WORDS 32
 #define MK_DETECT_MAX_ANOMALIES 64
 #define MK_DETECT_WORD_LEN 48
+#define MK_DETECT_MAX_LEDGER 128
 #define MK_DETECT_MAX_VARIANTS 32
 #define MK_DETECT_MAX_PORTS 32
 
@@ -46,6 +47,14 @@ struct mk_detect_word {
 	char word[MK_DETECT_WORD_LEN];
 };
 
+/* detect.tsv "ledger": an operation of class op on protocol proto whose detail
+ * starts with word is a parameter change (change ledger, no alert). */
+struct mk_detect_ledger_rule {
+	uint16_t proto;
+	uint8_t op;
+	char word[MK_DETECT_WORD_LEN];
+};
+
 struct mk_detect_anomaly_rule {
 	char event[MK_DETECT_WORD_LEN];
 	int16_t type;
@@ -71,6 +80,11 @@ struct mk_detect_rules {
 	uint32_t scan_hosts_min, scan_hosts_window_s;
 	uint32_t scan_ports_min, scan_ports_window_s;
 	uint32_t arp_sweep_min, arp_sweep_window_s;
+	/* change ledger */
+	struct mk_detect_ledger_rule ledger[MK_DETECT_MAX_LEDGER];
+	size_t n_ledger;
+	uint32_t ledger_ops[MK_PROTO_COUNT]; /* bit op: some ledger line names (proto, op) */
+	uint32_t ledger_gap_s;
 	/* baseline (src/detect/baseline.c; detect.tsv "baseline" section) */
 	uint32_t baseline_max_items;        /* learned keys kept */
 	uint32_t baseline_max_tracked;      /* devices followed for volume and silence */
@@ -91,6 +105,7 @@ struct mk_detect_rules {
 	size_t n_lateral_ports;
 	uint32_t ipmac_max, ipmac_window_s, ipmac_flip_min, ipmac_claim_min, ipmac_central_clients;
 	uint32_t dhcp_servers_max;
+	uint32_t dhcp_rival_prefix; /* servers whose addresses share this prefix compete */
 	uint32_t lateral_hosts_min, lateral_window_s, lateral_sources_max;
 };
 

@@ -92,10 +92,15 @@ struct claim {
 	uint32_t n_ips;
 };
 
+#define DHCP_CLIENTS 8 /* clients remembered per server, to find rivals */
+
 struct dhcp_srv {
 	uint16_t vlan;
 	struct mk_addr ip;  /* the sender's, or the server named in a relayed reply */
 	struct mk_addr mac; /* the sender's; NONE when only known through a relay */
+	uint8_t clients[DHCP_CLIENTS][6]; /* chaddr of the last replies (ring) */
+	uint8_t n_clients, next_client;
+	bool rival; /* reported: its own replies count from now on */
 };
 
 struct lat_src {
@@ -140,6 +145,10 @@ struct mk_netwatch {
 	/* dhcp_relay_agent precedes the dhcp_server fact of the same reply */
 	const struct mk_pkt *relay_pkt;
 	uint64_t relay_ts;
+	/* dhcp_reply_client (the chaddr) precedes it too */
+	const struct mk_pkt *client_pkt;
+	uint64_t client_ts;
+	uint8_t client_mac[6];
 };
 
 static size_t pow2_at_least(size_t n)
@@ -574,8 +583,42 @@ static bool dhcp_same(const struct dhcp_srv *a, const struct dhcp_srv *b)
 	        (a->mac.family != MK_AF_NONE && mk_addr_eq(&a->mac, &b->mac)));
 }
 
+static bool dhcp_answered(const struct dhcp_srv *s, const uint8_t mac[6])
+{
+	for (uint8_t i = 0; i < s->n_clients; i++)
+		if (memcmp(s->clients[i], mac, 6) == 0)
+			return true;
+	return false;
+}
+
+/* Two servers compete when they hand out addresses on the same segment to
+ * the same clients: both answered one client (a DISCOVER is broadcast, so a
+ * rogue server answers the same clients as the real one), or their own
+ * addresses share a dhcp_rival_prefix network.  A router with one leg per
+ * subnet, both legs seen on one mirror port, serves neither the same
+ * clients nor the same subnet: not a rival. */
+static bool dhcp_rivals(const struct mk_netwatch *nw, const struct dhcp_srv *a,
+                        const struct dhcp_srv *b)
+{
+	unsigned bits = nw->r->dhcp_rival_prefix;
+
+	for (uint8_t i = 0; i < a->n_clients; i++)
+		if (dhcp_answered(b, a->clients[i]))
+			return true;
+	if (a->ip.family == MK_AF_INET && b->ip.family == MK_AF_INET && bits > 0) {
+		uint32_t x = (uint32_t)a->ip.a[0] << 24 | (uint32_t)a->ip.a[1] << 16 |
+		             (uint32_t)a->ip.a[2] << 8 | a->ip.a[3];
+		uint32_t y = (uint32_t)b->ip.a[0] << 24 | (uint32_t)b->ip.a[1] << 16 |
+		             (uint32_t)b->ip.a[2] << 8 | b->ip.a[3];
+		uint32_t mask = bits >= 32 ? UINT32_MAX : ~(UINT32_MAX >> bits);
+
+		return (x & mask) == (y & mask);
+	}
+	return false;
+}
+
 static void dhcp_reply(struct mk_netwatch *nw, const struct mk_fact *f, const struct mk_pkt *pkt,
-                       bool relayed)
+                       bool relayed, const uint8_t *client)
 {
 	struct dhcp_srv cur = {0}, *first = NULL, *known = NULL;
 	char text[MK_DETECT_WORD_LEN], first_ip[MK_ADDR_STRLEN] = "-", mac[MK_ADDR_STRLEN] = "-";
@@ -598,14 +641,9 @@ static void dhcp_reply(struct mk_netwatch *nw, const struct mk_fact *f, const st
 	}
 	if (cur.ip.family == MK_AF_NONE && cur.mac.family == MK_AF_NONE)
 		return;
-	for (size_t i = 0; i < nw->n_dhcp && known == NULL; i++) {
-		if (nw->dhcp[i].vlan != cur.vlan)
-			continue;
-		if (first == NULL)
-			first = &nw->dhcp[i];
+	for (size_t i = 0; i < nw->n_dhcp && known == NULL; i++)
 		if (dhcp_same(&nw->dhcp[i], &cur))
 			known = &nw->dhcp[i];
-	}
 	if (known == NULL) {
 		if (nw->n_dhcp == nw->r->dhcp_servers_max) {
 			nw->stats->dhcp_servers_dropped++;
@@ -613,15 +651,38 @@ static void dhcp_reply(struct mk_netwatch *nw, const struct mk_fact *f, const st
 		}
 		known = &nw->dhcp[nw->n_dhcp++];
 		*known = cur;
-		if (first == NULL)
-			return; /* the first server of the segment */
-	} else {
+	} else if (known->mac.family == MK_AF_NONE && cur.mac.family != MK_AF_NONE) {
 		/* learn the other half of a server first seen through a relay */
-		if (known->mac.family == MK_AF_NONE && cur.mac.family != MK_AF_NONE)
-			known->mac = cur.mac;
-		if (known == first)
-			return;
+		known->mac = cur.mac;
 	}
+	if (client != NULL && !dhcp_answered(known, client)) {
+		memcpy(known->clients[known->next_client], client, 6);
+		known->next_client = (uint8_t)((known->next_client + 1) % DHCP_CLIENTS);
+		if (known->n_clients < DHCP_CLIENTS)
+			known->n_clients++;
+	}
+	/* The server seen first on the segment is presumed the real one: a rival
+	 * of any server seen before it is the one to report.  A rival found later
+	 * (the first server answers a client the newer one answered) reports the
+	 * newer one: the servers' order is their index. */
+	for (size_t i = 0; i < nw->n_dhcp; i++) {
+		struct dhcp_srv *o = &nw->dhcp[i];
+
+		if (o == known || o->vlan != cur.vlan || !dhcp_rivals(nw, known, o))
+			continue;
+		if (o < known) {
+			first = o; /* this reply comes from the newer server */
+			break;
+		}
+		if (o->rival)
+			continue; /* reported already; this is the older server's reply */
+		first = known;
+		known = o;
+		break;
+	}
+	if (first == NULL)
+		return;
+	known->rival = true;
 	/* A server beyond the first seen on this segment. */
 	a = mk_detect_alert_get(nw->d, nw->t_dhcp, NULL,
 	                        known->ip.family != MK_AF_NONE ? &known->ip : &known->mac, 17, 67,
@@ -681,11 +742,25 @@ void mk_netwatch_attr(struct mk_netwatch *nw, const struct mk_fact *f, const str
 		nw->relay_ts = pkt->ts_ns;
 		return;
 	}
+	if (strcmp(f->key, "dhcp_reply_client") == 0) {
+		struct mk_addr m;
+		char text[MK_ADDR_STRLEN];
+
+		mk_text_sanitize(text, sizeof(text), f->value, f->value_len);
+		if (mk_addr_parse(&m, text) && m.family == MK_AF_MAC) {
+			nw->client_pkt = pkt;
+			nw->client_ts = pkt->ts_ns;
+			memcpy(nw->client_mac, m.a, 6);
+		}
+		return;
+	}
 	if (strcmp(f->key, "dhcp_server") != 0 || nw->t_dhcp < 0 || pkt->sport != 67)
 		return;
 	relayed = nw->relay_pkt == pkt && nw->relay_ts == pkt->ts_ns;
 	nw->relay_pkt = NULL;
-	dhcp_reply(nw, f, pkt, relayed);
+	dhcp_reply(nw, f, pkt, relayed,
+	           nw->client_pkt == pkt && nw->client_ts == pkt->ts_ns ? nw->client_mac : NULL);
+	nw->client_pkt = NULL;
 }
 
 /* ---------------------------------------------------- lateral_movement */

@@ -27,6 +27,7 @@ void mk_detect_rules_init(struct mk_detect_rules *r)
 	r->scan_ports_window_s = 60;
 	r->arp_sweep_min = 64;
 	r->arp_sweep_window_s = 60;
+	r->ledger_gap_s = 300;
 	r->baseline_max_items = 100000;
 	r->baseline_max_tracked = 32768;
 	r->tick_s = 60;
@@ -44,6 +45,7 @@ void mk_detect_rules_init(struct mk_detect_rules *r)
 	r->ipmac_claim_min = 3;
 	r->ipmac_central_clients = 5;
 	r->dhcp_servers_max = 64;
+	r->dhcp_rival_prefix = 24;
 	r->lateral_hosts_min = 5;
 	r->lateral_window_s = 600;
 	r->lateral_sources_max = 4096;
@@ -245,6 +247,7 @@ static bool set_line(struct mk_detect_rules *r, const char *name, const char *va
 	     86400},
 	    {"arp_sweep_min", offsetof(struct mk_detect_rules, arp_sweep_min), 2, 512},
 	    {"arp_sweep_window_s", offsetof(struct mk_detect_rules, arp_sweep_window_s), 1, 86400},
+	    {"ledger_gap_s", offsetof(struct mk_detect_rules, ledger_gap_s), 1, 86400},
 	    {"baseline_max_items", offsetof(struct mk_detect_rules, baseline_max_items), 16,
 	     10000000},
 	    {"baseline_max_tracked", offsetof(struct mk_detect_rules, baseline_max_tracked), 16,
@@ -267,6 +270,7 @@ static bool set_line(struct mk_detect_rules *r, const char *name, const char *va
 	    {"ipmac_central_clients", offsetof(struct mk_detect_rules, ipmac_central_clients), 2,
 	     64},
 	    {"dhcp_servers_max", offsetof(struct mk_detect_rules, dhcp_servers_max), 2, 4096},
+	    {"dhcp_rival_prefix", offsetof(struct mk_detect_rules, dhcp_rival_prefix), 0, 32},
 	    {"lateral_hosts_min", offsetof(struct mk_detect_rules, lateral_hosts_min), 2, 256},
 	    {"lateral_window_s", offsetof(struct mk_detect_rules, lateral_window_s), 1, 86400},
 	    {"lateral_sources_max", offsetof(struct mk_detect_rules, lateral_sources_max), 1,
@@ -359,6 +363,19 @@ static bool detect_line(struct mk_detect_rules *r, char *line)
 		r->critical[r->n_critical].key = (int16_t)a;
 		snprintf(r->critical[r->n_critical].word, MK_DETECT_WORD_LEN, "%s", f[2]);
 		r->n_critical++;
+		return true;
+	}
+	if (n == 4 && strcmp(f[0], "ledger") == 0) {
+		struct mk_detect_ledger_rule *lr = &r->ledger[r->n_ledger];
+
+		if ((a = mk_proto_id_from_name(f[1])) < 0 || (b = op_from_name(f[2])) < 0 ||
+		    !word_ok(f[3]) || r->n_ledger >= MK_DETECT_MAX_LEDGER)
+			return false;
+		lr->proto = (uint16_t)a;
+		lr->op = (uint8_t)b;
+		snprintf(lr->word, sizeof(lr->word), "%s", f[3]);
+		r->ledger_ops[a] |= 1u << b;
+		r->n_ledger++;
 		return true;
 	}
 	if (n == 3 && strcmp(f[0], "anomaly") == 0) {

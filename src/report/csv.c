@@ -1,4 +1,5 @@
-/* csv.c - assets.csv, communications.csv, captures.csv and alerts.csv for Excel.
+/* csv.c - assets.csv, communications.csv, captures.csv, alerts.csv and changes.csv
+ * (the change ledger) for Excel.
  *
  * specification: RFC 4180 (Common Format and MIME Type for CSV Files).
  *
@@ -350,6 +351,92 @@ static void write_alerts(FILE *f, const struct mk_report *r)
 	mk_report_index_free(ix);
 }
 
+static const struct mk_window_rec *window_of(const struct mk_report *r, uint32_t id)
+{
+	for (size_t i = 0; id != 0 && i < r->n_windows; i++)
+		if (r->windows[i].id == id)
+			return &r->windows[i];
+	return NULL;
+}
+
+/* The change ledger: one row per entry (a burst of identical operations). */
+static void changes_rows(FILE *f, const struct mk_report *r,
+                         bool (*keep)(const struct mk_change_rec *c, void *ctx), void *ctx)
+{
+	static const char *const head[] = {
+		"id", "first_seen", "last_seen", "client", "server", "client_asset", "server_asset",
+		"protocol", "operation", "detail", "count", "result", "planned",
+		"maintenance_vendor", "maintenance_note",
+	};
+	enum { NCOL = sizeof(head) / sizeof(head[0]) };
+	struct mk_report_index *ix = mk_report_index_new(r);
+
+	csv_row(f, head, NCOL);
+	for (size_t i = 0; i < r->n_changes; i++) {
+		const struct mk_change_rec *c = &r->changes[i];
+		const struct mk_window_rec *w = window_of(r, c->window);
+		char id[MK_CHANGE_ID_LEN], detail[MK_CHANGE_DETAIL_LEN], first[40], last[40];
+		char cl[MK_ADDR_STRLEN] = "", sv[MK_ADDR_STRLEN] = "", count[24], planned[16] = "";
+		char ca[MK_ASSET_ID_LEN] = "", sa[MK_ASSET_ID_LEN] = "";
+		char vendor[MK_WINDOW_TEXT_LEN] = "", note[MK_WINDOW_TEXT_LEN] = "";
+		size_t ai;
+		const char *row[NCOL];
+
+		if (keep != NULL && !keep(c, ctx))
+			continue;
+		memcpy(id, c->id, sizeof(id));
+		id[sizeof(id) - 1] = '\0';
+		memcpy(detail, c->detail, sizeof(detail));
+		detail[sizeof(detail) - 1] = '\0';
+		if (c->client.family != MK_AF_NONE)
+			mk_addr_str(&c->client, cl);
+		if (c->server.family != MK_AF_NONE)
+			mk_addr_str(&c->server, sv);
+		if ((ai = mk_report_asset_of(ix, &c->client)) != (size_t)-1)
+			snprintf(ca, sizeof(ca), "%.*s", (int)sizeof(ca) - 1, r->assets[ai].id);
+		if ((ai = mk_report_asset_of(ix, &c->server)) != (size_t)-1)
+			snprintf(sa, sizeof(sa), "%.*s", (int)sizeof(sa) - 1, r->assets[ai].id);
+		u64_text(c->count, count);
+		if (c->window != 0)
+			snprintf(planned, sizeof(planned), "%u", (unsigned)c->window);
+		if (w != NULL) {
+			memcpy(vendor, w->vendor, sizeof(vendor));
+			vendor[sizeof(vendor) - 1] = '\0';
+			memcpy(note, w->note, sizeof(note));
+			note[sizeof(note) - 1] = '\0';
+		}
+		row[0] = id;
+		row[1] = mk_time_rfc3339(c->first_ns, first, sizeof(first));
+		row[2] = mk_time_rfc3339(c->last_ns, last, sizeof(last));
+		row[3] = cl;
+		row[4] = sv;
+		row[5] = ca;
+		row[6] = sa;
+		row[7] = mk_proto_id_name(c->proto);
+		row[8] = mk_op_class_name(c->op);
+		row[9] = detail;
+		row[10] = count;
+		row[11] = mk_change_result(c);
+		row[12] = planned;
+		row[13] = vendor;
+		row[14] = note;
+		csv_row(f, row, NCOL);
+	}
+	mk_report_index_free(ix);
+}
+
+static void write_changes(FILE *f, const struct mk_report *r)
+{
+	changes_rows(f, r, NULL, NULL);
+}
+
+void mk_report_csv_changes(FILE *f, const struct mk_report *r,
+                           bool (*keep)(const struct mk_change_rec *c, void *ctx), void *ctx)
+{
+	fputs("\xef\xbb\xbf", f); /* BOM: Excel then reads UTF-8 */
+	changes_rows(f, r, keep, ctx);
+}
+
 /* mkdir -p */
 static int make_dirs(const char *dir, char *err, size_t errlen)
 {
@@ -415,7 +502,8 @@ int mk_report_csv(const char *dir, const struct mk_report *r, char *err, size_t 
 	if (write_file(dir, "assets.csv", write_assets, r, err, errlen) != 0 ||
 	    write_file(dir, "communications.csv", write_convs, r, err, errlen) != 0 ||
 	    write_file(dir, "captures.csv", write_captures, r, err, errlen) != 0 ||
-	    write_file(dir, "alerts.csv", write_alerts, r, err, errlen) != 0)
+	    write_file(dir, "alerts.csv", write_alerts, r, err, errlen) != 0 ||
+	    write_file(dir, "changes.csv", write_changes, r, err, errlen) != 0)
 		return -1;
 	return 0;
 }

@@ -8,7 +8,10 @@
  *   alert:          "count", "first_seen", "last_seen" (aggregation: one alert per
  *                   type and subject, counted); in the alert stream's JSON lines
  *                   also "event" (alert_stream.h)
- *   top level:      "statistics": {counter name: value}
+ *   top level:      "changes": [CHANGE] (the change ledger, mk_report_json_change),
+ *                   "maintenance_windows": [{"id", "start", "end", "devices",
+ *                   "vendor", "note", "created"}],
+ *                   "statistics": {counter name: value}
  * An alert's "time" is when it was first seen; "evidence" holds the client,
  * server, protocol and port it is about, then what detect put in it
  * (operation details and their counts, distinct targets of a scan...), numbers
@@ -52,7 +55,7 @@ static void json_proto_set(struct mk_json *j, const struct mk_proto_set *set)
 	mk_json_end_array(j);
 }
 
-static void json_capture(struct mk_json *j, const struct mk_capture_rec *c)
+void mk_report_json_capture(struct mk_json *j, const struct mk_capture_rec *c)
 {
 	unsigned n = c->n_linktypes <= 8 ? c->n_linktypes : 8;
 
@@ -111,7 +114,7 @@ static void json_identity(struct mk_json *j, const struct mk_identity_rec *id)
 	mk_json_end_object(j);
 }
 
-static void json_asset(struct mk_json *j, const struct mk_report *rep, size_t i_asset)
+void mk_report_json_asset(struct mk_json *j, const struct mk_report *rep, size_t i_asset)
 {
 	const struct mk_asset_rec *a = &rep->assets[i_asset];
 	const char *zid, *zname;
@@ -225,7 +228,7 @@ static const char *transport_name(uint8_t t)
 	}
 }
 
-static void json_conv(struct mk_json *j, const struct mk_conv_rec *c)
+void mk_report_json_conv(struct mk_json *j, const struct mk_conv_rec *c)
 {
 	bool l2 = c->transport != 6 && c->transport != 17;
 
@@ -374,6 +377,85 @@ void mk_report_json_alert(struct mk_json *j, const struct mk_report *r,
 	mk_json_end_object(j);
 }
 
+static void json_asset_id(struct mk_json *j, const struct mk_report *r, size_t i)
+{
+	if (i == (size_t)-1) {
+		mk_json_null(j);
+		return;
+	}
+	mk_json_stringn(j, r->assets[i].id, strnlen(r->assets[i].id, sizeof(r->assets[i].id)));
+}
+
+void mk_report_json_change(struct mk_json *j, const struct mk_report *r,
+                           const struct mk_report_index *ix, const struct mk_change_rec *c)
+{
+	size_t ca = mk_report_asset_of(ix, &c->client), sa = mk_report_asset_of(ix, &c->server);
+
+	mk_json_begin_object(j);
+	mk_json_key(j, "id");
+	mk_json_stringn(j, c->id, strnlen(c->id, sizeof(c->id)));
+	mk_json_key(j, "first_seen");
+	mk_json_time(j, c->first_ns);
+	mk_json_key(j, "last_seen");
+	mk_json_time(j, c->last_ns);
+	mk_json_key(j, "client");
+	json_addr(j, &c->client);
+	mk_json_key(j, "server");
+	json_addr(j, &c->server);
+	mk_json_key(j, "assets");
+	mk_json_begin_array(j);
+	if (ca != (size_t)-1)
+		json_asset_id(j, r, ca);
+	if (sa != (size_t)-1 && sa != ca)
+		json_asset_id(j, r, sa);
+	mk_json_end_array(j);
+	mk_json_key(j, "client_asset");
+	json_asset_id(j, r, ca);
+	mk_json_key(j, "server_asset");
+	json_asset_id(j, r, sa);
+	mk_json_key(j, "protocol");
+	mk_json_string(j, mk_proto_id_name(c->proto));
+	mk_json_key(j, "operation");
+	mk_json_string(j, mk_op_class_name(c->op));
+	mk_json_key(j, "detail");
+	mk_json_stringn(j, c->detail, strnlen(c->detail, sizeof(c->detail)));
+	mk_json_key(j, "count");
+	mk_json_uint(j, c->count);
+	mk_json_key(j, "result");
+	mk_json_string(j, mk_change_result(c));
+	mk_json_key(j, "planned");
+	if (c->window != 0)
+		mk_json_uint(j, c->window);
+	else
+		mk_json_null(j);
+	mk_json_end_object(j);
+}
+
+void mk_report_json_window(struct mk_json *j, const struct mk_window_rec *w)
+{
+	size_t nd = w->n_devices < MK_WINDOW_MAX_DEVICES ? w->n_devices : MK_WINDOW_MAX_DEVICES;
+
+	mk_json_begin_object(j);
+	mk_json_key(j, "id");
+	mk_json_uint(j, w->id);
+	mk_json_key(j, "start");
+	mk_json_time(j, w->start_ns);
+	mk_json_key(j, "end");
+	mk_json_time(j, w->end_ns);
+	mk_json_key(j, "devices");
+	mk_json_begin_array(j);
+	for (size_t i = 0; i < nd; i++)
+		json_addr(j, &w->devices[i]);
+	mk_json_end_array(j);
+	mk_json_key(j, "vendor");
+	mk_json_stringn(j, w->vendor, strnlen(w->vendor, sizeof(w->vendor)));
+	mk_json_key(j, "note");
+	mk_json_stringn(j, w->note, strnlen(w->note, sizeof(w->note)));
+	mk_json_key(j, "created");
+	mk_json_time(j, w->created_ns);
+	mk_json_end_object(j);
+}
+
 int mk_report_json(FILE *f, const struct mk_report *r)
 {
 	struct mk_report_index *ix;
@@ -389,19 +471,19 @@ int mk_report_json(FILE *f, const struct mk_report *r)
 	mk_json_key(&j, "captures");
 	mk_json_begin_array(&j);
 	for (size_t i = 0; i < r->n_captures; i++)
-		json_capture(&j, &r->captures[i]);
+		mk_report_json_capture(&j, &r->captures[i]);
 	mk_json_end_array(&j);
 
 	mk_json_key(&j, "assets");
 	mk_json_begin_array(&j);
 	for (size_t i = 0; i < r->n_assets; i++)
-		json_asset(&j, r, i);
+		mk_report_json_asset(&j, r, i);
 	mk_json_end_array(&j);
 
 	mk_json_key(&j, "communications");
 	mk_json_begin_array(&j);
 	for (size_t i = 0; i < r->n_convs; i++)
-		json_conv(&j, &r->convs[i]);
+		mk_report_json_conv(&j, &r->convs[i]);
 	mk_json_end_array(&j);
 
 	mk_json_key(&j, "alerts");
@@ -409,7 +491,19 @@ int mk_report_json(FILE *f, const struct mk_report *r)
 	ix = mk_report_index_new(r);
 	for (size_t i = 0; i < r->n_alerts; i++)
 		mk_report_json_alert(&j, r, ix, &r->alerts[i], NULL);
+	mk_json_end_array(&j);
+
+	mk_json_key(&j, "changes");
+	mk_json_begin_array(&j);
+	for (size_t i = 0; i < r->n_changes; i++)
+		mk_report_json_change(&j, r, ix, &r->changes[i]);
+	mk_json_end_array(&j);
 	mk_report_index_free(ix);
+
+	mk_json_key(&j, "maintenance_windows");
+	mk_json_begin_array(&j);
+	for (size_t i = 0; i < r->n_windows; i++)
+		mk_report_json_window(&j, &r->windows[i]);
 	mk_json_end_array(&j);
 
 	/* extension: the learned baseline (docs/ARCHITECTURE.md "Detection") */

@@ -207,3 +207,15 @@ void mk_report_alert_refs(const struct mk_report_index *ix, const struct mk_repo
 	qsort(assets, *n_assets, sizeof(*assets), size_cmp);
 	qsort(convs, *n_convs, sizeof(*convs), size_cmp);
 }
+
+size_t mk_report_asset_of(const struct mk_report_index *ix, const struct mk_addr *a)
+{
+	struct mk_addr k = *a;
+	size_t i;
+
+	if (ix == NULL || k.family == MK_AF_NONE)
+		return (size_t)-1;
+	norm(&k);
+	i = lower_addr(ix, &k);
+	return i < ix->n_addrs && mk_addr_eq(&ix->addrs[i].a, &k) ? ix->addrs[i].i : (size_t)-1;
+}

@@ -1,7 +1,9 @@
 /* text.c - the terminal summary of `mieruka analyze`, in the current language.
  *
- * Four parts: a totals block (captures, packets, data, time span, capture
- * warnings), the alerts (most severe first), the asset ledger, and the
+ * Six parts: a totals block (captures, packets, data, time span, capture
+ * warnings), the alerts (most severe first), the alerts that happened during
+ * planned work (maintenance windows, 予定された作業) apart from them, the
+ * change ledger (変更履歴, latest entries), the asset ledger, and the
  * conversations with the most data.
  * Tables are aligned by display width (a Japanese character takes two
  * columns), long cells are cut with an ellipsis, and each table stops after
@@ -518,56 +520,206 @@ static int alert_cmp(const void *x, const void *y)
 	return strncmp(a->id, b->id, sizeof(a->id));
 }
 
-static void print_alerts(FILE *f, const struct mk_report *r, size_t max_rows)
+/* The alerts with (planned) or without (!planned) the status planned: those
+ * of maintenance windows are listed apart, so that incidents stand out. */
+static void print_alerts(FILE *f, const struct mk_report *r, size_t max_rows, bool planned)
 {
 	const struct mk_alert_rec **v;
 	bool ja = mk_i18n_lang() == MK_LANG_JA;
 	struct table t;
-	size_t shown;
+	size_t shown, n = 0;
 
-	fprintf(f, "\n== %s (%s: %zu) ==\n", mk_msg("report.alerts"), mk_msg("report.alerts_unit"),
-	        r->n_alerts);
-	if (r->n_alerts == 0) {
+	for (size_t i = 0; i < r->n_alerts; i++)
+		n += (r->alerts[i].status == MK_ALERT_PLANNED) == planned;
+	if (planned && n == 0)
+		return;
+	fprintf(f, "\n== %s (%s: %zu) ==\n",
+	        mk_msg(planned ? "report.planned_alerts" : "report.alerts"),
+	        mk_msg("report.alerts_unit"), n);
+	if (n == 0) {
 		fprintf(f, "  %s\n", mk_msg("report.none_alerts"));
 		return;
 	}
-	v = calloc(r->n_alerts, sizeof(*v));
+	v = calloc(n, sizeof(*v));
 	if (v == NULL)
 		return;
+	n = 0;
 	for (size_t i = 0; i < r->n_alerts; i++)
-		v[i] = &r->alerts[i];
-	qsort(v, r->n_alerts, sizeof(*v), alert_cmp);
+		if ((r->alerts[i].status == MK_ALERT_PLANNED) == planned)
+			v[n++] = &r->alerts[i];
+	qsort(v, n, sizeof(*v), alert_cmp);
 	table_init(&t);
 	table_col(&t, mk_msg("report.col.severity"), 12, false);
 	table_col(&t, mk_msg("report.col.time"), 24, false);
 	table_col(&t, mk_msg("report.col.title"), 90, false);
 	table_col(&t, mk_msg("report.col.count"), 0, true);
-	shown = r->n_alerts < max_rows ? r->n_alerts : max_rows;
+	shown = n < max_rows ? n : max_rows;
 	for (size_t i = 0; i < shown; i++) {
 		const struct mk_alert_rec *a = v[i];
-		char key[48], when[64], n[32];
+		char key[48], when[64], cnt[32];
 		const char *cells[4];
 
 		snprintf(key, sizeof(key), "severity.%s", mk_severity_name(a->severity));
 		fmt_local_time(a->last_ns, when, sizeof(when));
-		fmt_count(a->count, n, sizeof(n));
+		fmt_count(a->count, cnt, sizeof(cnt));
 		cells[0] = mk_msg(key);
 		cells[1] = when;
 		cells[2] = ja ? a->title_ja : a->title_en;
-		cells[3] = n;
+		cells[3] = cnt;
 		if (!table_row(&t, cells))
 			break;
 	}
 	table_print(f, &t);
-	print_more(f, t.nrows, r->n_alerts);
+	print_more(f, t.nrows, n);
 	table_free(&t);
 	free(v);
+}
+
+/* ---- the change ledger ---- */
+
+static void change_op_cell(const struct mk_change_rec *c, char *buf, size_t len)
+{
+	char key[32], detail[MK_CHANGE_DETAIL_LEN];
+
+	snprintf(key, sizeof(key), "op.%s", mk_op_class_name(c->op));
+	memcpy(detail, c->detail, sizeof(detail));
+	detail[sizeof(detail) - 1] = '\0';
+	if (detail[0] != '\0')
+		snprintf(buf, len, "%s: %s", mk_msg(key), detail);
+	else
+		snprintf(buf, len, "%s", mk_msg(key));
+}
+
+size_t mk_report_text_changes(FILE *f, const struct mk_report *r,
+                              bool (*keep)(const struct mk_change_rec *c, void *ctx), void *ctx,
+                              size_t max_rows)
+{
+	struct table t;
+	size_t n = 0, skip;
+
+	for (size_t i = 0; i < r->n_changes; i++)
+		n += keep == NULL || keep(&r->changes[i], ctx);
+	if (n == 0) {
+		fprintf(f, "  %s\n", mk_msg("report.none_changes"));
+		return 0;
+	}
+	/* In time order; when cut, the latest entries are the ones shown. */
+	skip = n > max_rows ? n - max_rows : 0;
+	table_init(&t);
+	table_col(&t, mk_msg("report.col.first_seen"), 24, false);
+	table_col(&t, mk_msg("report.col.from"), 40, false);
+	table_col(&t, mk_msg("report.col.to"), 40, false);
+	table_col(&t, mk_msg("report.col.protocol"), 14, false);
+	table_col(&t, mk_msg("report.col.operation"), 60, false);
+	table_col(&t, mk_msg("report.col.count"), 0, true);
+	table_col(&t, mk_msg("report.col.result"), 12, false);
+	table_col(&t, mk_msg("report.col.planned"), 20, false);
+	for (size_t i = 0; i < r->n_changes; i++) {
+		const struct mk_change_rec *c = &r->changes[i];
+		char when[64], cl[MK_ADDR_STRLEN] = "-", sv[MK_ADDR_STRLEN] = "-", op[160], cnt[32];
+		char res[32], plan[64] = "-";
+		const char *cells[8];
+
+		if (keep != NULL && !keep(c, ctx))
+			continue;
+		if (skip > 0) {
+			skip--;
+			continue;
+		}
+		fmt_local_time(c->first_ns, when, sizeof(when));
+		if (c->client.family != MK_AF_NONE)
+			mk_addr_str(&c->client, cl);
+		if (c->server.family != MK_AF_NONE)
+			mk_addr_str(&c->server, sv);
+		change_op_cell(c, op, sizeof(op));
+		fmt_count(c->count, cnt, sizeof(cnt));
+		snprintf(res, sizeof(res), "result.%s", mk_change_result(c));
+		if (c->window != 0)
+			snprintf(plan, sizeof(plan), "%s %u", mk_msg("report.window"),
+			         (unsigned)c->window);
+		cells[0] = when;
+		cells[1] = cl;
+		cells[2] = sv;
+		cells[3] = mk_proto_id_name(c->proto);
+		cells[4] = op;
+		cells[5] = cnt;
+		cells[6] = mk_msg(res);
+		cells[7] = plan;
+		if (!table_row(&t, cells))
+			break;
+	}
+	table_print(f, &t);
+	print_more(f, t.nrows, n);
+	n = t.nrows;
+	table_free(&t);
+	return n;
+}
+
+void mk_report_text_windows(FILE *f, const struct mk_window_rec *v, size_t n)
+{
+	struct table t;
+
+	if (n == 0) {
+		fprintf(f, "  %s\n", mk_msg("report.none_windows"));
+		return;
+	}
+	table_init(&t);
+	table_col(&t, "ID", 0, true);
+	table_col(&t, mk_msg("report.col.from_time"), 28, false);
+	table_col(&t, mk_msg("report.col.to_time"), 28, false);
+	table_col(&t, mk_msg("report.col.devices"), 60, false);
+	table_col(&t, mk_msg("report.col.work_vendor"), 30, false);
+	table_col(&t, mk_msg("report.col.note"), 60, false);
+	for (size_t i = 0; i < n; i++) {
+		const struct mk_window_rec *w = &v[i];
+		size_t nd = w->n_devices < MK_WINDOW_MAX_DEVICES ? w->n_devices : MK_WINDOW_MAX_DEVICES;
+		char id[16], from[64], to[64], devices[512] = "", vendor[MK_WINDOW_TEXT_LEN];
+		char note[MK_WINDOW_TEXT_LEN];
+		const char *cells[6];
+		size_t used = 0;
+
+		snprintf(id, sizeof(id), "%u", (unsigned)w->id);
+		fmt_local_time(w->start_ns, from, sizeof(from));
+		fmt_local_time(w->end_ns, to, sizeof(to));
+		for (size_t k = 0; k < nd; k++) {
+			char a[MK_ADDR_STRLEN];
+			int m = snprintf(devices + used, sizeof(devices) - used, "%s%s",
+			                 used > 0 ? " " : "", mk_addr_str(&w->devices[k], a));
+
+			if (m < 0 || (size_t)m >= sizeof(devices) - used)
+				break;
+			used += (size_t)m;
+		}
+		memcpy(vendor, w->vendor, sizeof(vendor));
+		vendor[sizeof(vendor) - 1] = '\0';
+		memcpy(note, w->note, sizeof(note));
+		note[sizeof(note) - 1] = '\0';
+		cells[0] = id;
+		cells[1] = from;
+		cells[2] = to;
+		cells[3] = nd > 0 ? devices : mk_msg("report.all_devices");
+		cells[4] = vendor[0] != '\0' ? vendor : "-";
+		cells[5] = note[0] != '\0' ? note : "-";
+		if (!table_row(&t, cells))
+			break;
+	}
+	table_print(f, &t);
+	table_free(&t);
+}
+
+static void print_changes(FILE *f, const struct mk_report *r, size_t max_rows)
+{
+	fprintf(f, "\n== %s (%s: %zu) ==\n", mk_msg("report.changes"), mk_msg("report.changes_unit"),
+	        r->n_changes);
+	mk_report_text_changes(f, r, NULL, NULL, max_rows);
 }
 
 void mk_report_text(FILE *f, const struct mk_report *r, size_t max_rows)
 {
 	print_totals(f, r);
-	print_alerts(f, r, max_rows);
+	print_alerts(f, r, max_rows, false);
+	print_alerts(f, r, max_rows, true);
+	print_changes(f, r, max_rows);
 	print_assets(f, r, max_rows);
 	print_convs(f, r, max_rows);
 	fflush(f);

@@ -206,7 +206,60 @@ const char *const mk_store_migrations[] = {
 	"  PRIMARY KEY (kind, key)"
 	");",
 
-	/* ---- version 6: the VLANs of an asset (model.h mk_asset_rec.vlans) ---- */
+	/* ---- version 6: the change ledger and maintenance windows (src/detect/ledger.c) ---- */
+	/* One row per ledger entry (a burst of identical operations on a
+	 * controller); replaced by id at every snapshot.  maintenance_id is the
+	 * window the operations happened in, 0 when none.  Window ids are never
+	 * reused (AUTOINCREMENT): alerts and ledger entries keep naming them
+	 * after a window is deleted. */
+	"CREATE TABLE changes ("
+	"  id TEXT PRIMARY KEY,"              /* 'ch-' + hash of the key and the first time */
+	"  client TEXT,"                      /* requester (IP, or MAC for L2) */
+	"  server TEXT,"                      /* the controller */
+	"  proto TEXT NOT NULL,"              /* PROTO */
+	"  operation TEXT NOT NULL,"          /* operation class: program, control, write... */
+	"  detail TEXT NOT NULL DEFAULT '',"
+	"  first_ns INTEGER NOT NULL DEFAULT 0,"
+	"  last_ns INTEGER NOT NULL DEFAULT 0,"
+	"  count INTEGER NOT NULL DEFAULT 0,"
+	"  ok INTEGER NOT NULL DEFAULT 0,"    /* answers telling success */
+	"  failed INTEGER NOT NULL DEFAULT 0," /* answers telling failure */
+	"  maintenance_id INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE INDEX changes_order ON changes(first_ns, id);"
+	"CREATE TABLE maintenance_windows ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  start_ns INTEGER NOT NULL,"        /* UTC; the range includes both ends */
+	"  end_ns INTEGER NOT NULL,"
+	"  devices TEXT NOT NULL DEFAULT '',"  /* space-separated IPs/MACs; '' = every device */
+	"  vendor TEXT NOT NULL DEFAULT '',"
+	"  note TEXT NOT NULL DEFAULT '',"
+	"  created_ns INTEGER NOT NULL DEFAULT 0" /* wall clock when recorded */
+	");",
+
+	/* ---- version 7: the dashboard's users, sessions and asset notes (src/web) ---- */
+	/* Passwords as libsodium Argon2id strings; sessions by the hash of their
+	 * token (the token itself is never stored); notes a person wrote about
+	 * an asset (name, free text, criticality high/medium/low). */
+	"CREATE TABLE web_users ("
+	"  name TEXT PRIMARY KEY,"
+	"  pwhash TEXT NOT NULL,"
+	"  role TEXT NOT NULL,"               /* viewer, admin */
+	"  created_ns INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE TABLE web_sessions ("
+	"  token_hash TEXT PRIMARY KEY,"      /* hex BLAKE2b of the cookie's token */
+	"  user TEXT NOT NULL REFERENCES web_users(name) ON DELETE CASCADE,"
+	"  expires_ns INTEGER NOT NULL"
+	");"
+	"CREATE TABLE asset_notes ("
+	"  asset_id TEXT PRIMARY KEY,"
+	"  name TEXT,"
+	"  notes TEXT,"
+	"  criticality TEXT"                  /* high, medium, low, NULL */
+	");",
+
+	/* ---- version 8: the VLANs of an asset (model.h mk_asset_rec.vlans) ---- */
 	/* The 802.1Q ids a device sent from (at most a few, ascending by seq);
 	 * zones (zone_members kind 'vlan') place the device by them. */
 	"CREATE TABLE asset_vlans ("

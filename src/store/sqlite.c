@@ -93,6 +93,11 @@ enum stmt_id {
 	S_BL_ITEM_SEL,
 	S_BL_CLEAR_META,
 	S_BL_CLEAR_ITEMS,
+	S_CHANGE_UPSERT,
+	S_CHANGE_SEL,
+	S_WINDOW_INS,
+	S_WINDOW_SEL,
+	S_WINDOW_DEL,
 	S_ASSET_DEL_VLANS,
 	S_VLAN_INS,
 	S_VLAN_SEL,
@@ -210,6 +215,20 @@ static const char *const stmt_sql[S_COUNT] = {
 	                  " FROM baseline_items ORDER BY kind, key",
 	[S_BL_CLEAR_META] = "DELETE FROM baseline_meta",
 	[S_BL_CLEAR_ITEMS] = "DELETE FROM baseline_items",
+	[S_CHANGE_UPSERT] =
+		"INSERT INTO changes(id, client, server, proto, operation, detail, first_ns, last_ns,"
+		" count, ok, failed, maintenance_id) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"
+		" ON CONFLICT(id) DO UPDATE SET client=excluded.client, server=excluded.server,"
+		" proto=excluded.proto, operation=excluded.operation, detail=excluded.detail,"
+		" first_ns=excluded.first_ns, last_ns=excluded.last_ns, count=excluded.count,"
+		" ok=excluded.ok, failed=excluded.failed, maintenance_id=excluded.maintenance_id",
+	[S_CHANGE_SEL] = "SELECT id, client, server, proto, operation, detail, first_ns, last_ns,"
+	                 " count, ok, failed, maintenance_id FROM changes ORDER BY first_ns, id",
+	[S_WINDOW_INS] = "INSERT INTO maintenance_windows(start_ns, end_ns, devices, vendor, note,"
+	                 " created_ns) VALUES(?1,?2,?3,?4,?5,?6)",
+	[S_WINDOW_SEL] = "SELECT id, start_ns, end_ns, devices, vendor, note, created_ns"
+	                 " FROM maintenance_windows ORDER BY id",
+	[S_WINDOW_DEL] = "DELETE FROM maintenance_windows WHERE id=?1",
 	[S_ASSET_DEL_VLANS] = "DELETE FROM asset_vlans WHERE asset_id=?1",
 	[S_VLAN_INS] = "INSERT INTO asset_vlans(asset_id, seq, vlan) VALUES(?1,?2,?3)",
 	[S_VLAN_SEL] = "SELECT vlan FROM asset_vlans WHERE asset_id=?1 ORDER BY seq",
@@ -1647,6 +1666,205 @@ static int sq_clear_baseline(struct mk_store *st)
 	return exec_id(st, S_BL_CLEAR_META, "clear baseline");
 }
 
+/* ---- the change ledger and maintenance windows (ledger.h) ---- */
+
+static int op_from_text(const char *name)
+{
+	for (unsigned op = 0; op < MK_OP_COUNT; op++)
+		if (strcmp(mk_op_class_name(op), name) == 0)
+			return (int)op;
+	return -1;
+}
+
+static int sq_put_change(struct mk_store *st, const struct mk_change_rec *rec)
+{
+	char id[MK_CHANGE_ID_LEN], detail[MK_CHANGE_DETAIL_LEN];
+	char cbuf[MK_ADDR_STRLEN], sbuf[MK_ADDR_STRLEN];
+	sqlite3_stmt *s;
+
+	memcpy(id, rec->id, sizeof(id));
+	id[sizeof(id) - 1] = '\0';
+	memcpy(detail, rec->detail, sizeof(detail));
+	detail[sizeof(detail) - 1] = '\0';
+	if (id[0] == '\0')
+		return fail_msg(st, "write change", "change without an id");
+	if ((s = stmt_get(st, S_CHANGE_UPSERT)) == NULL)
+		return -1;
+	bind_text(s, 1, id);
+	if (rec->client.family != MK_AF_NONE)
+		bind_text(s, 2, mk_addr_str(&rec->client, cbuf));
+	if (rec->server.family != MK_AF_NONE)
+		bind_text(s, 3, mk_addr_str(&rec->server, sbuf));
+	bind_text(s, 4, mk_proto_id_name(rec->proto));
+	bind_text(s, 5, mk_op_class_name(rec->op));
+	bind_text(s, 6, detail);
+	bind_u64(s, 7, rec->first_ns);
+	bind_u64(s, 8, rec->last_ns);
+	bind_u64(s, 9, rec->count);
+	bind_u64(s, 10, rec->ok);
+	bind_u64(s, 11, rec->failed);
+	sqlite3_bind_int64(s, 12, rec->window);
+	return stmt_done(st, s, "write change");
+}
+
+static int sq_each_change(struct mk_store *st, mk_change_cb cb, void *ctx)
+{
+	sqlite3_stmt *s;
+	int rc, ret = 0;
+
+	if (read_begin(st) != 0)
+		return -1;
+	if ((s = stmt_get(st, S_CHANGE_SEL)) == NULL) {
+		read_end(st);
+		return -1;
+	}
+	STEP_ROWS(s, rc) {
+		struct mk_change_rec rec;
+		sqlite3_int64 win = sqlite3_column_int64(s, 11);
+		int op = op_from_text(col_text(s, 4));
+
+		memset(&rec, 0, sizeof(rec));
+		snprintf(rec.id, sizeof(rec.id), "%s", col_text(s, 0));
+		if ((sqlite3_column_type(s, 1) != SQLITE_NULL &&
+		     !mk_addr_parse(&rec.client, col_text(s, 1))) ||
+		    (sqlite3_column_type(s, 2) != SQLITE_NULL &&
+		     !mk_addr_parse(&rec.server, col_text(s, 2))) ||
+		    op < 0)
+			continue; /* damaged row */
+		rec.proto = proto_from_text(col_text(s, 3));
+		rec.op = (uint8_t)op;
+		mk_text_sanitize(rec.detail, sizeof(rec.detail), col_text(s, 5),
+		                 strlen(col_text(s, 5)));
+		rec.first_ns = col_u64(s, 6);
+		rec.last_ns = col_u64(s, 7);
+		rec.count = col_u64(s, 8);
+		rec.ok = col_u64(s, 9);
+		rec.failed = col_u64(s, 10);
+		rec.window = win > 0 && win <= UINT32_MAX ? (uint32_t)win : 0;
+		if ((ret = cb(ctx, &rec)) != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = fail(st, "read changes");
+	sqlite3_reset(s);
+	read_end(st);
+	return ret;
+}
+
+static int sq_add_window(struct mk_store *st, const struct mk_window_rec *rec, uint32_t *id)
+{
+	char devices[MK_WINDOW_MAX_DEVICES * (MK_ADDR_STRLEN + 1)] = "";
+	char vendor[MK_WINDOW_TEXT_LEN], note[MK_WINDOW_TEXT_LEN];
+	size_t used = 0, nd = rec->n_devices < MK_WINDOW_MAX_DEVICES ? rec->n_devices
+	                                                            : MK_WINDOW_MAX_DEVICES;
+	sqlite3_int64 rowid;
+	sqlite3_stmt *s;
+
+	if (rec->end_ns <= rec->start_ns)
+		return fail_msg(st, "write maintenance window", "the end is not after the start");
+	for (size_t i = 0; i < nd; i++) {
+		char buf[MK_ADDR_STRLEN];
+		int n = snprintf(devices + used, sizeof(devices) - used, "%s%s", used > 0 ? " " : "",
+		                 mk_addr_str(&rec->devices[i], buf));
+
+		if (n > 0 && (size_t)n < sizeof(devices) - used)
+			used += (size_t)n;
+	}
+	memcpy(vendor, rec->vendor, sizeof(vendor));
+	vendor[sizeof(vendor) - 1] = '\0';
+	memcpy(note, rec->note, sizeof(note));
+	note[sizeof(note) - 1] = '\0';
+	if ((s = stmt_get(st, S_WINDOW_INS)) == NULL)
+		return -1;
+	bind_u64(s, 1, rec->start_ns);
+	bind_u64(s, 2, rec->end_ns);
+	bind_text(s, 3, devices);
+	bind_text(s, 4, vendor);
+	bind_text(s, 5, note);
+	bind_u64(s, 6, rec->created_ns);
+	if (stmt_done(st, s, "write maintenance window") != 0)
+		return -1;
+	rowid = sqlite3_last_insert_rowid(st->db);
+	if (rowid <= 0 || rowid > UINT32_MAX)
+		return fail_msg(st, "write maintenance window", "window id out of range");
+	*id = (uint32_t)rowid;
+	return 0;
+}
+
+/* "addr addr ..." into the window's devices (bad words are skipped). */
+static void devices_parse(struct mk_window_rec *w, const char *text)
+{
+	char word[MK_ADDR_STRLEN + 1];
+
+	for (const char *p = text; *p != '\0' && w->n_devices < MK_WINDOW_MAX_DEVICES;) {
+		size_t n = strcspn(p, " ");
+
+		if (n > 0 && n < sizeof(word)) {
+			memcpy(word, p, n);
+			word[n] = '\0';
+			if (mk_addr_parse(&w->devices[w->n_devices], word))
+				w->n_devices++;
+		}
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+}
+
+static int sq_each_window(struct mk_store *st, mk_window_cb cb, void *ctx)
+{
+	sqlite3_stmt *s;
+	int rc, ret = 0;
+	struct mk_window_rec *rec = malloc(sizeof(*rec));
+
+	if (rec == NULL)
+		return fail_msg(st, "read maintenance windows", "out of memory");
+	if (read_begin(st) != 0) {
+		free(rec);
+		return -1;
+	}
+	if ((s = stmt_get(st, S_WINDOW_SEL)) == NULL) {
+		read_end(st);
+		free(rec);
+		return -1;
+	}
+	STEP_ROWS(s, rc) {
+		sqlite3_int64 id = sqlite3_column_int64(s, 0);
+
+		if (id <= 0 || id > UINT32_MAX)
+			continue; /* damaged row */
+		memset(rec, 0, sizeof(*rec));
+		rec->id = (uint32_t)id;
+		rec->start_ns = col_u64(s, 1);
+		rec->end_ns = col_u64(s, 2);
+		devices_parse(rec, col_text(s, 3));
+		mk_text_sanitize(rec->vendor, sizeof(rec->vendor), col_text(s, 4),
+		                 strlen(col_text(s, 4)));
+		mk_text_sanitize(rec->note, sizeof(rec->note), col_text(s, 5), strlen(col_text(s, 5)));
+		rec->created_ns = col_u64(s, 6);
+		if ((ret = cb(ctx, rec)) != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = fail(st, "read maintenance windows");
+	sqlite3_reset(s);
+	read_end(st);
+	free(rec);
+	return ret;
+}
+
+static int sq_delete_window(struct mk_store *st, uint32_t id)
+{
+	sqlite3_stmt *s = stmt_get(st, S_WINDOW_DEL);
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if (stmt_done(st, s, "delete maintenance window") != 0)
+		return -1;
+	return sqlite3_changes(st->db) > 0 ? 1 : 0;
+}
+
 static const char *sq_error(struct mk_store *st)
 {
 	return st != NULL && st->err[0] != '\0' ? st->err : "no error";
@@ -1710,4 +1928,18 @@ const struct mk_store_ops mk_store_sqlite = {
 	.error = sq_error,
 	.put_zones = mk_sqlite_put_zones,
 	.get_zones = mk_sqlite_get_zones,
+	.put_change = sq_put_change,
+	.each_change = sq_each_change,
+	.add_window = sq_add_window,
+	.each_window = sq_each_window,
+	.delete_window = sq_delete_window,
+	.count_users = mk_sqlite_count_users,
+	.get_user = mk_sqlite_get_user,
+	.put_user = mk_sqlite_put_user,
+	.each_user = mk_sqlite_each_user,
+	.put_session = mk_sqlite_put_session,
+	.get_session = mk_sqlite_get_session,
+	.delete_session = mk_sqlite_delete_session,
+	.put_asset_note = mk_sqlite_put_asset_note,
+	.each_asset_note = mk_sqlite_each_asset_note,
 };

@@ -21,4 +21,16 @@ int mk_sqlite_sp_end(struct mk_store *st, int rc);
 int mk_sqlite_put_zones(struct mk_store *st, const struct mk_zones *z);
 int mk_sqlite_get_zones(struct mk_store *st, struct mk_zones **out);
 
+/* sqlite_web.c: the dashboard's users, sessions and asset notes. */
+int mk_sqlite_count_users(struct mk_store *st);
+int mk_sqlite_get_user(struct mk_store *st, const char *name, struct mk_web_user *out);
+int mk_sqlite_put_user(struct mk_store *st, const struct mk_web_user *u);
+int mk_sqlite_each_user(struct mk_store *st, mk_web_user_cb cb, void *ctx);
+int mk_sqlite_put_session(struct mk_store *st, const struct mk_web_session *s, uint64_t now_ns);
+int mk_sqlite_get_session(struct mk_store *st, const char *token_hash, uint64_t now_ns,
+                          struct mk_web_session *out);
+int mk_sqlite_delete_session(struct mk_store *st, const char *token_hash);
+int mk_sqlite_put_asset_note(struct mk_store *st, const struct mk_asset_note *n);
+int mk_sqlite_each_asset_note(struct mk_store *st, mk_asset_note_cb cb, void *ctx);
+
 #endif /* MIERUKA_STORE_SQLITE_INT_H */

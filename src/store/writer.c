@@ -51,6 +51,7 @@ void mk_store_batch_clear(struct mk_store_batch *b)
 	for (size_t i = 0; i < b->n_alerts; i++)
 		mk_alert_rec_clear(&b->alerts[i]);
 	free(b->alerts);
+	free(b->changes);
 	free(b->baseline_meta);
 	free(b->baseline_items);
 	memset(b, 0, sizeof(*b));
@@ -79,6 +80,9 @@ static int write_batch(struct mk_store_writer *w, const struct mk_store_batch *b
 		return -1;
 	for (size_t i = 0; i < b->n_baseline_items; i++)
 		if (ops->put_baseline_item(w->st, &b->baseline_items[i]) != 0)
+			return -1;
+	for (size_t i = 0; i < b->n_changes; i++)
+		if (ops->put_change == NULL || ops->put_change(w->st, &b->changes[i]) != 0)
 			return -1;
 	return 0;
 }

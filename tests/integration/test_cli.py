@@ -158,6 +158,38 @@ def main():
         rc, out, err = run(mk, ["alerts", "--db", os.path.join(tmp, "none.db")], tmp)
         check(rc == 1 and "none.db" in err, "alerts on a missing database: exit 1 naming it")
 
+        # --- the demo tells the scenario's story: the morning is learned
+        # (scenarios/factory/scenario.tsv), the maintenance laptop is judged
+        ddb = os.path.join(tmp, "demo.db")
+        rc, out, err = run(mk, ["demo", "--no-serve", "--db", ddb], tmp)
+        check(rc == 0 and "09:59" in err, "demo: exit 0, says learning ended at 09:10 JST (%r)" % err[-300:])
+        rc, out, err = run(mk, ["export", "--db", ddb, "--json", "-"], tmp)
+        doc = json.loads(out) if rc == 0 else {"alerts": [], "baseline": {}}
+        kinds = {(a["type"], a["severity"]) for a in doc["alerts"]}
+        newdev = [a for a in doc["alerts"] if a["type"] == "new_device"]
+        check(len(newdev) == 1 and "MAINT-PC" in newdev[0]["title"]["en"],
+              "demo: exactly one new device, the maintenance laptop: %r" % [a["title"]["en"] for a in newdev])
+        check({("scan_hosts", "high"), ("smbv1", "medium"), ("remote_access", "medium")} <= kinds,
+              "demo: the sweep, SMBv1 and the RDP session are reported: %r" % sorted(kinds))
+        check(not any(a["type"] == "rogue_dhcp" for a in doc["alerts"]),
+              "demo: the router's two DHCP legs are not rival servers")
+        check(doc.get("baseline", {}).get("state") == "judging", "demo: baseline judging")
+
+        rc, out, err = run(mk, ["analyze", "--db", ddb, "--learn-until", "yesterday", http], tmp)
+        check(rc == 2 and "yesterday" in err, "--learn-until with a bad time: exit 2 naming it")
+        rc, out, err = run(mk, ["analyze", "--db", ddb, "--learn-until", "2026-03-10 09:10",
+                                "--learn", http, mdns], tmp)
+        check(rc == 2, "--learn-until with --learn: exit 2 (got %d)" % rc)
+        # the same learning as the demo's, by hand: identical baseline end
+        adb2 = os.path.join(tmp, "until.db")
+        scen = os.path.join(a.src, "scenarios", "factory", "factory-demo.pcapng") if a.src else None
+        if scen and os.path.exists(scen):
+            rc, out, err = run(mk, ["analyze", "--quiet", "--db", adb2, "--learn-until",
+                                    "2026-03-10T09:10:00+09:00", "--json", "-", scen], tmp)
+            bl = json.loads(out).get("baseline", {}) if rc == 0 else {}
+            check(bl.get("learn_end") == doc.get("baseline", {}).get("learn_end") and
+                  bl.get("state") == "judging", "--learn-until: same baseline as the demo (%r)" % bl)
+
         # --- help for every command, in English and Japanese
         for cmd in ("analyze", "monitor", "demo", "export", "serve", "assess", "alerts"):
             rc, out, err = run(mk, ["help", cmd], tmp)

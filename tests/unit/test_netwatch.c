@@ -444,8 +444,8 @@ static void test_ipmac_cap(void **state)
 
 /* A DHCP server reply as the engine passes it: dhcp_relay_agent (when
  * relayed) then dhcp_server, from sender (ip .x, MAC ..:mx), port 67. */
-static void dhcp(struct mk_detect *d, uint8_t x, uint8_t mx, const char *server_id,
-                 const char *relay, uint16_t vlan, uint64_t ts)
+static void dhcp_for(struct mk_detect *d, uint8_t x, uint8_t mx, const char *server_id,
+                     const char *relay, uint16_t vlan, uint64_t ts, const char *client)
 {
 	struct mk_fact f;
 	struct mk_pkt p;
@@ -465,6 +465,12 @@ static void dhcp(struct mk_detect *d, uint8_t x, uint8_t mx, const char *server_
 	ip4(&f.host.ip, 192, 168, 10, x);
 	f.host.mac.family = MK_AF_MAC;
 	mac(f.host.mac.a, mx);
+	if (client != NULL) {
+		f.key = "dhcp_reply_client";
+		f.value = client;
+		f.value_len = strlen(client);
+		mk_detect_fact(d, &f, &p);
+	}
 	if (relay != NULL) {
 		f.key = "dhcp_relay_agent";
 		f.value = relay;
@@ -475,6 +481,62 @@ static void dhcp(struct mk_detect *d, uint8_t x, uint8_t mx, const char *server_
 	f.value = server_id;
 	f.value_len = strlen(server_id);
 	mk_detect_fact(d, &f, &p);
+}
+
+static void dhcp(struct mk_detect *d, uint8_t x, uint8_t mx, const char *server_id,
+                 const char *relay, uint16_t vlan, uint64_t ts)
+{
+	dhcp_for(d, x, mx, server_id, relay, vlan, ts, NULL);
+}
+
+/* Which servers compete: the same clients, or addresses in one /24.  A
+ * router with a DHCP server on each of two subnets, both legs on one mirror
+ * port, does not; a server of another subnet answering the same client does. */
+static void test_rogue_dhcp_rivals(void **state)
+{
+	struct mk_detect *d = new_det();
+	const struct mk_alert_rec *a = NULL;
+	struct mk_fact f;
+	struct snap s;
+
+	(void)state;
+	(void)f;
+	/* .1 answers c1 and c2; a server at 192.168.20.1 (sent with host .201
+	 * of the helper, server id on another /24) answers c3 only */
+	dhcp_for(d, 1, 0x01, "192.168.10.1", NULL, 0, T0, "00:00:5e:00:00:c1");
+	dhcp_for(d, 1, 0x01, "192.168.10.1", NULL, 0, T0 + S, "00:00:5e:00:00:c2");
+	dhcp_for(d, 254, 0xfe, "192.168.20.1", "192.168.10.254", 0, T0 + 2 * S,
+	         "00:00:5e:00:00:c3");
+	snap_take(d, &s, NULL, 0, NULL, 0);
+	assert_int_equal(count_type(&s, "rogue_dhcp"), 0);
+	snap_free(&s);
+	/* now the 192.168.20.1 server answers c1 as well: it competes with .1 */
+	dhcp_for(d, 254, 0xfe, "192.168.20.1", "192.168.10.254", 0, T0 + 3 * S,
+	         "00:00:5e:00:00:c1");
+	snap_take(d, &s, NULL, 0, NULL, 0);
+	assert_int_equal(count_type(&s, "rogue_dhcp"), 1);
+	for (size_t i = 0; i < s.n; i++)
+		if (strcmp(s.v[i].type, "rogue_dhcp") == 0)
+			a = &s.v[i];
+	assert_non_null(a);
+	assert_int_equal(a->server.a[2], 20);
+	assert_string_equal(ev(a, "first_server"), "192.168.10.1");
+	snap_free(&s);
+	mk_detect_free(d);
+
+	/* the other order: the real server (first seen) later answers a client
+	 * the newer one answered: still the newer one is reported */
+	d = new_det();
+	dhcp_for(d, 1, 0x01, "192.168.10.1", NULL, 0, T0, "00:00:5e:00:00:c1");
+	dhcp_for(d, 254, 0xfe, "172.16.0.1", "192.168.10.254", 0, T0 + S, "00:00:5e:00:00:c9");
+	dhcp_for(d, 1, 0x01, "192.168.10.1", NULL, 0, T0 + 2 * S, "00:00:5e:00:00:c9");
+	snap_take(d, &s, NULL, 0, NULL, 0);
+	assert_int_equal(count_type(&s, "rogue_dhcp"), 1);
+	for (size_t i = 0; i < s.n; i++)
+		if (strcmp(s.v[i].type, "rogue_dhcp") == 0)
+			assert_int_equal(s.v[i].server.a[0], 172);
+	snap_free(&s);
+	mk_detect_free(d);
 }
 
 static void test_rogue_dhcp(void **state)
@@ -497,8 +559,9 @@ static void test_rogue_dhcp(void **state)
 	/* a second server on the untagged segment: OFFER and ACK */
 	dhcp(d, 99, 0x99, "192.168.10.99", NULL, 0, T0 + 10 * S);
 	dhcp(d, 99, 0x99, "192.168.10.99", NULL, 0, T0 + 11 * S);
-	/* a relay naming yet another server */
-	dhcp(d, 254, 0xfe, "10.9.9.9", "192.168.10.254", 0, T0 + 12 * S);
+	/* a relay naming yet another server, which answers a client .1 answered */
+	dhcp_for(d, 1, 0x01, "192.168.10.1", NULL, 0, T0 + 12 * S, "00:00:5e:00:00:77");
+	dhcp_for(d, 254, 0xfe, "10.9.9.9", "192.168.10.254", 0, T0 + 12 * S, "00:00:5e:00:00:77");
 	snap_take(d, &s, NULL, 0, NULL, 0);
 	assert_int_equal(count_type(&s, "rogue_dhcp"), 2);
 	a = NULL;
@@ -1136,6 +1199,7 @@ int main(void)
 	    cmocka_unit_test(test_ipmac_gateway_by_records),
 	    cmocka_unit_test(test_ipmac_cap),
 	    cmocka_unit_test(test_rogue_dhcp),
+	    cmocka_unit_test(test_rogue_dhcp_rivals),
 	    cmocka_unit_test(test_rogue_dhcp_cap),
 	    cmocka_unit_test(test_lateral_fanout),
 	    cmocka_unit_test(test_lateral_not),

@@ -139,6 +139,7 @@ static const char *const facts_mud_request[] = {
 };
 static const char *const facts_mud_ack[] = {
 	/* giaddr 62.12.173.121: a relayed reply, said before the server */
+	"attr sender dhcp_reply_client=b8:27:eb:b8:53:c8",
 	"attr sender dhcp_relay_agent=62.12.173.121",
 	"attr sender dhcp_server=62.12.173.114",
 	"attr sender dhcp_router=62.12.173.121",
@@ -224,6 +225,7 @@ static void test_fqdn_offer_overload(void **unused)
 		NULL,
 	};
 	static const char *const want_offer[] = {
+		"attr sender dhcp_reply_client=00:1b:1b:01:02:03",
 		"attr sender dhcp_server=offer",
 		"attr sender dhcp_router=10.0.0.1,10.0.0.2",
 		"name mac=00:1b:1b:01:02:03,ip=- hmi3",

@@ -141,6 +141,27 @@ static const uint8_t fileopen_req[] = {
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x47, 0xe6, 0x04, 0x04,
     0x00, 0x2e, 0x2f, 0x74, 0x65, 0x73, 0x74, 0x2e, 0x78, 0x6d, 0x6c, 0xed, 0x8f,
 };
+/* its response: same capture frame 6 (fc 129, IIN need time, g70v4 handle 0x12345678) */
+static const uint8_t fileopen_resp[] = {
+    0x05, 0x64, 0x1d, 0x44, 0x03, 0x00, 0x04, 0x00, 0x83, 0x08, 0xf2, 0xce, 0x81, 0x10, 0x00,
+    0x46, 0x04, 0x5b, 0x01, 0x0d, 0x00, 0x78, 0x56, 0x34, 0x12, 0x3e, 0x7a, 0xbf, 0x03, 0x00,
+    0x00, 0x00, 0x04, 0x04, 0x00, 0x00, 0x02, 0x7f,
+};
+/* close file: same capture frame 24 (fc 26, g70v4 handle 0x12345678) */
+static const uint8_t fileclose_req[] = {
+    0x05, 0x64, 0x1b, 0xc4, 0x04, 0x00, 0x03, 0x00, 0x25, 0x53, 0xfc, 0xc2, 0x1a, 0x46, 0x04,
+    0x5b, 0x01, 0x0d, 0x00, 0x78, 0x56, 0x34, 0x12, 0x00, 0x00, 0x00, 0x5d, 0x20, 0x00, 0x00,
+    0x00, 0x05, 0x00, 0x00, 0xa7, 0x80,
+};
+/* open file for writing: captures/dnp3/dnp3__file_write.pcap frame 1 (fc 25, g70v3 mode 2,
+ * "./helloworld.txt") */
+static const uint8_t fileopen_write_req[] = {
+    0x05, 0x64, 0x38, 0xc4, 0x04, 0x00, 0x03, 0x00, 0xf7, 0x31, 0xe8, 0xc9, 0x19, 0x46, 0x03,
+    0x5b, 0x01, 0x2a, 0x00, 0x1a, 0x00, 0x10, 0x00, 0xc8, 0xb3, 0x31, 0x43, 0xb6, 0x5a, 0x4c,
+    0x01, 0xff, 0x01, 0x00, 0x00, 0x00, 0x00, 0x09, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0xc4,
+    0x01, 0x04, 0x06, 0x00, 0x2e, 0x2f, 0x68, 0x65, 0x6c, 0x6c, 0x6f, 0x77, 0x6f, 0x72, 0x6c,
+    0x64, 0x2e, 0x1b, 0xa0, 0x74, 0x78, 0x74, 0x5e, 0xda,
+};
 /* link only: captures/dnp3/bro__dnp3__dnp3_link_only.pcap frame 1 (outstation 1 -> master 100,
  * PRM request link status, no user data) */
 static const uint8_t link_status[] = {
@@ -224,8 +245,55 @@ static void test_requests(void **s)
 	          (const char *const[]){"attr client dnp3_address=3",
 	                                "operation other record_current_time",
 	                                "role client scada_server (60) DNP3 master", NULL});
+	/* Opening a file is classified by its operational mode (6.8.2): reading a
+	 * file changes nothing on the outstation, writing one may change its
+	 * configuration. */
 	check_msg(fileopen_req, sizeof(fileopen_req), MK_DIR_TO_SERVER,
-	          (const char *const[]){"attr client dnp3_address=3", "operation program file_open",
+	          (const char *const[]){"attr client dnp3_address=3", "operation read file_open read",
+	                                "role client scada_server (60) DNP3 master", NULL});
+	check_msg(fileopen_write_req, sizeof(fileopen_write_req), MK_DIR_TO_SERVER,
+	          (const char *const[]){"attr client dnp3_address=3",
+	                                "operation program file_open write",
+	                                "role client scada_server (60) DNP3 master", NULL});
+}
+
+/* Closing a file is a read when the handle (from the open's response) belongs
+ * to a file opened for reading (bro__dnp3__dnp3_file_read.pcap frames 4, 6,
+ * 24), and program when the handle is unknown. */
+static void test_file_close_by_mode(void **s)
+{
+	static struct rec r;
+	const struct piece pc[] = {
+	    {MK_DIR_TO_SERVER, fileopen_req, sizeof(fileopen_req)},
+	    {MK_DIR_TO_CLIENT, fileopen_resp, sizeof(fileopen_resp)},
+	    {MK_DIR_TO_SERVER, fileclose_req, sizeof(fileclose_req)},
+	    {MK_DIR_TO_SERVER, fileclose_req, sizeof(fileclose_req)},
+	};
+	const struct piece wr[] = {
+	    {MK_DIR_TO_SERVER, fileopen_write_req, sizeof(fileopen_write_req)},
+	    {MK_DIR_TO_CLIENT, fileopen_resp, sizeof(fileopen_resp)},
+	    {MK_DIR_TO_SERVER, fileclose_req, sizeof(fileclose_req)},
+	};
+
+	(void)s;
+	memset(&r, 0, sizeof(r));
+	run_pieces(pc, 4, &r);
+	/* The second close names a handle already closed: not known any more. */
+	rec_expect(&r, (const char *const[]){
+	                   "attr client dnp3_address=3", "operation read file_open read",
+	                   "role client scada_server (60) DNP3 master", "attr server dnp3_address=4",
+	                   "role server plc (80) DNP3 outstation", "anomaly dnp3_need_time",
+	                   "operation read file_close", "operation program file_close", NULL});
+	memset(&r, 0, sizeof(r));
+	run_pieces(wr, 3, &r);
+	rec_expect(&r, (const char *const[]){
+	                   "attr client dnp3_address=3", "operation program file_open write",
+	                   "role client scada_server (60) DNP3 master", "attr server dnp3_address=4",
+	                   "role server plc (80) DNP3 outstation", "anomaly dnp3_need_time",
+	                   "operation program file_close", NULL});
+	/* A close without any open before it: program (a change is not ruled out). */
+	check_msg(fileclose_req, sizeof(fileclose_req), MK_DIR_TO_SERVER,
+	          (const char *const[]){"attr client dnp3_address=3", "operation program file_close",
 	                                "role client scada_server (60) DNP3 master", NULL});
 }
 
@@ -371,8 +439,10 @@ static void test_function_table(void **s)
 	    {21, "operation other disable_unsolicited"},
 	    {22, "operation other assign_class"},
 	    {23, "operation other delay_measure"},
+	    {25, "operation program file_open"},
 	    {26, "operation program file_close"},
 	    {27, "operation program file_delete"},
+	    {28, "operation read file_get_info"},
 	    {30, "operation program file_abort"},
 	    {31, "operation program activate_configuration"},
 	    {32, "operation auth authenticate_request"},
@@ -519,6 +589,7 @@ int main(void)
 	    cmocka_unit_test(test_responses),
 	    cmocka_unit_test(test_multi_frame_fragment),
 	    cmocka_unit_test(test_conversation),
+	    cmocka_unit_test(test_file_close_by_mode),
 	    cmocka_unit_test(test_malformed),
 	    cmocka_unit_test(test_function_table),
 	    cmocka_unit_test(test_device_attributes),

@@ -67,6 +67,15 @@ static const char pi_cold[] =
 /* s7__step7_s300_stop.pcapng frame 1: job PLC stop */
 static const char plc_stop[] = "0300002102f080320100003500001000002900000000000950"
                                "5f50524f4752414d";
+/* s7__step7_s300_download.pcapng frames 88, 92, 94: ack_data of request download, download
+ * ended (PG to PLC) and PI service, error class and code 0 */
+static const char req_download_ack[] = "0300001402f0803203000083000001000000001a";
+static const char download_ended_ack[] = "0300001402f0803203000067010001000000001c";
+static const char pi_inse_ack[] = "0300001402f08032030000840000010000000028";
+/* s7__step7_s300_stop.pcapng frame 2: ack_data of the PLC stop */
+static const char plc_stop_ack[] = "0300001402f08032030000350000010000000029";
+/* the same with error class 0x81, code 0x04 (refused) */
+static const char plc_stop_refused[] = "0300001402f08032030000350000010000810429";
 /* s7__snap7_s300_everything.pcapng frame 17: job start upload _0B00000A (SDB0) */
 static const char start_upload[] =
     "0300002302f080320100000800001200001d00000000000000095f3042303030303041";
@@ -225,6 +234,55 @@ static void test_download(void **unused)
 
 	(void)unused;
 	expect_flow(steps, N(steps), exp);
+}
+
+/* The answers to download, PI and stop jobs are their results (change
+ * ledger), matched by PDU reference; other answers report nothing. */
+static void test_results(void **unused)
+{
+	static const struct step ok_steps[] = {
+	    {TS, req_download}, {TC, req_download_ack}, {TC, download_ended},
+	    {TS, download_ended_ack}, {TS, pi_inse}, {TC, pi_inse_ack}, {TC, pi_inse_ack}};
+	static const char *const ok[] = {
+	    "operation program request_download DB1",
+	    "role client engineering_workstation (70) downloads blocks over S7comm",
+	    "role server plc (90) answers S7comm",
+	    "result program request_download DB1 ok",
+	    "operation program download_ended DB1",
+	    "result program download_ended DB1 ok",
+	    "operation program pi=_INSE",
+	    "result program pi=_INSE ok",
+	    NULL, /* the repeated answer matches no job any more */
+	};
+	static const struct step stop_ok[] = {{TS, plc_stop}, {TC, plc_stop_ack}};
+	static const struct step stop_refused[] = {{TS, plc_stop}, {TC, plc_stop_refused}};
+	static const char *const done[] = {
+	    "operation control plc_stop",
+	    "role client engineering_workstation (70) stops the CPU over S7comm",
+	    "role server plc (90) answers S7comm",
+	    "result control plc_stop ok",
+	    NULL,
+	};
+	static const char *const refused[] = {
+	    "operation control plc_stop",
+	    "role client engineering_workstation (70) stops the CPU over S7comm",
+	    "role server plc (90) answers S7comm",
+	    "anomaly s7comm_error_response",
+	    "result control plc_stop failed",
+	    NULL,
+	};
+	static const struct step read_steps[] = {{TS, read_job}, {TC, read_ack}};
+	static const char *const read[] = {
+	    "operation read read_var",
+	    "role server plc (90) answers S7comm",
+	    NULL,
+	};
+
+	(void)unused;
+	expect_flow(ok_steps, N(ok_steps), ok);
+	expect_flow(stop_ok, N(stop_ok), done);
+	expect_flow(stop_refused, N(stop_refused), refused);
+	expect_flow(read_steps, N(read_steps), read);
 }
 
 static void test_control(void **unused)
@@ -427,6 +485,7 @@ static const char *const valid[] = {
     cr_plc_status, cc_plc_status,  setup_job,      setup_ack,     empty_dt,         szl_0132_req,
     read_job,      read_ack,       write_job,      req_download,  download_block,   download_ended,
     pi_inse,       pi_cold,        plc_stop,       start_upload,  start_upload_ack, szl_0011_req,
+    req_download_ack, plc_stop_refused,
     szl_0011_res,  szl_001c_req,   szl_001c_res1,  szl_001c_next, szl_001c_res2,    szl_0424_res,
     password_req,  block_info_req, read_clock_req, set_clock_req,
 };
@@ -517,6 +576,7 @@ int main(void)
 	    cmocka_unit_test(test_setup),
 	    cmocka_unit_test(test_read_write),
 	    cmocka_unit_test(test_download),
+	    cmocka_unit_test(test_results),
 	    cmocka_unit_test(test_control),
 	    cmocka_unit_test(test_upload),
 	    cmocka_unit_test(test_szl_0011),

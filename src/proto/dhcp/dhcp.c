@@ -249,6 +249,14 @@ static void dhcp_server_facts(const struct dhcp_msg *m, uint8_t type, struct mk_
 	if (n == 0 && !m->bad)
 		n = (size_t)snprintf(buf, sizeof(buf), "%s", type == DHCPACK ? "ack" : "offer");
 	if (n > 0) {
+		/* the client answered: two servers answering one client compete */
+		if (m->htype == 1 && m->hlen == 6 && mk_mac_is_unicast(m->chaddr)) {
+			char mac[18];
+
+			snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m->chaddr[0],
+			         m->chaddr[1], m->chaddr[2], m->chaddr[3], m->chaddr[4], m->chaddr[5]);
+			mk_emit_attr(out, server, "dhcp_reply_client", mac, 17);
+		}
 		if (!dhcp_zero4(m->giaddr)) {
 			char relay[16];
 			size_t rn = dhcp_ip_str(m->giaddr, relay, sizeof(relay));

@@ -27,6 +27,7 @@
 #define DNP3_FRAG_KEEP 2048  /* bytes of a reassembled fragment kept; the rest is counted only */
 #define DNP3_ATTR_HEADERS 32 /* device attribute objects read from one response */
 #define DNP3_TEXT_MAX 64     /* octets kept of an attribute string */
+#define DNP3_FILES 4         /* open file handles remembered per flow (their open mode) */
 
 /* Link control octet (clause 9). */
 #define LINK_PRM 0x40 /* set: primary (initiating) frame */
@@ -39,6 +40,9 @@
 #define TR_SEQ 0x3f
 
 #define FC_CONFIRM 0
+#define FC_OPEN_FILE 25
+#define FC_CLOSE_FILE 26
+#define FC_ABORT_FILE 30
 #define FC_LAST_REQUEST 33
 #define FC_RESPONSE 129
 #define FC_UNSOLICITED 130
@@ -52,11 +56,31 @@ struct dnp3_dir {
 	uint8_t frag[DNP3_FRAG_KEEP];
 };
 
+/* File transfer (IEEE 1815-2012 6.8, object group 70): the operational mode of
+ * an open request (g70v3), and the handle the outstation gives it in its
+ * response (g70v4), so that closing or aborting a file opened for reading is a
+ * read, not a program change. */
+#define FILE_MODE_NULL 0
+#define FILE_MODE_READ 1
+#define FILE_MODE_WRITE 2
+#define FILE_MODE_APPEND 3
+#define FILE_MODE_UNKNOWN 0xff
+
+struct dnp3_file {
+	uint32_t handle;
+	uint8_t mode;
+	uint8_t used;
+};
+
 struct dnp3_state {
 	struct dnp3_dir d[2];
 	uint8_t master_said, outstation_said;
 	uint16_t iin_said; /* IIN bits already reported on this flow */
 	uint8_t resyncing[2];
+	uint8_t open_pending; /* an open request waits for its response */
+	uint8_t open_mode;    /* FILE_MODE_* of that request */
+	uint8_t file_next;
+	struct dnp3_file files[DNP3_FILES];
 };
 
 static const char *const dnp3_events[] = {
@@ -111,11 +135,13 @@ static const struct dnp3_func dnp3_funcs[FC_LAST_REQUEST + 1] = {
     [24] = {"record_current_time", MK_OP_OTHER},
     /* File transfer (IEEE 1815-2012 6.8, object group 70): files carry
      * configuration or programs, so "program" with a detail naming the file
-     * function. */
+     * function.  Reading is not changing: an open for reading, and the close
+     * or abort of a file opened for reading, are reads (dnp3_file_op), and
+     * so is asking for a file's information. */
     [25] = {"file_open", MK_OP_PROGRAM},
     [26] = {"file_close", MK_OP_PROGRAM},
     [27] = {"file_delete", MK_OP_PROGRAM},
-    [28] = {"file_get_info", MK_OP_PROGRAM},
+    [28] = {"file_get_info", MK_OP_READ},
     [29] = {"file_authenticate", MK_OP_PROGRAM},
     [30] = {"file_abort", MK_OP_PROGRAM},
     [31] = {"activate_configuration", MK_OP_PROGRAM},
@@ -250,6 +276,95 @@ done:
 		mk_emit_attr(out, dnp3_sender(dir), "dnp3_device_name", name, strlen(name));
 }
 
+/* The next object header of rd, when it is group 70 variation var with one
+ * object of a 2-octet size prefix (qualifier 0x5b, the only one 6.8 uses for
+ * file objects): that object in *obj. */
+static bool dnp3_g70(struct mk_rd *rd, uint8_t var, struct mk_rd *obj)
+{
+	uint8_t grp = mk_rd_u8(rd), v = mk_rd_u8(rd), qual = mk_rd_u8(rd), count;
+	uint16_t size;
+
+	if (!mk_rd_ok(rd) || grp != 70 || v != var || qual != 0x5b)
+		return false;
+	count = mk_rd_u8(rd);
+	size = mk_rd_le16(rd);
+	if (!mk_rd_ok(rd) || count == 0)
+		return false;
+	return mk_rd_sub(rd, size, obj);
+}
+
+static struct dnp3_file *dnp3_file_find(struct dnp3_state *st, uint32_t handle)
+{
+	for (unsigned i = 0; i < DNP3_FILES; i++)
+		if (st->files[i].used && st->files[i].handle == handle)
+			return &st->files[i];
+	return NULL;
+}
+
+/* A file request (open, close, abort): its class by the file's mode.  Open
+ * (g70v3 file command): name offset and size, creation time (6), permissions,
+ * authentication key, file size, then the operational mode (IEEE 1815-2012
+ * 6.8.2, 0 null, 1 read, 2 write, 3 append).  Close and abort (g70v4 file
+ * command status) name the handle the open's response gave.  Anything not
+ * understood stays "program": a change cannot be ruled out. */
+static void dnp3_file_op(struct dnp3_state *st, uint8_t fc, struct mk_rd *rd,
+                         struct mk_emit *out)
+{
+	static const char *const open_detail[] = {"file_open", "file_open read", "file_open write",
+	                                          "file_open append"};
+	struct mk_rd obj;
+	uint8_t mode = FILE_MODE_UNKNOWN;
+
+	if (fc == FC_OPEN_FILE) {
+		if (dnp3_g70(rd, 3, &obj)) {
+			uint16_t m;
+
+			mk_rd_skip(&obj, 2 + 2 + 6 + 2 + 4 + 4);
+			m = mk_rd_le16(&obj);
+			if (mk_rd_ok(&obj) && m <= FILE_MODE_APPEND)
+				mode = (uint8_t)m;
+		}
+		st->open_pending = 1;
+		st->open_mode = mode;
+		mk_emit_operation(out, mode == FILE_MODE_READ ? MK_OP_READ : MK_OP_PROGRAM,
+		                  mode <= FILE_MODE_APPEND ? open_detail[mode] : "file_open");
+		return;
+	}
+	if (dnp3_g70(rd, 4, &obj)) {
+		uint32_t handle = mk_rd_le32(&obj);
+		struct dnp3_file *f = mk_rd_ok(&obj) ? dnp3_file_find(st, handle) : NULL;
+
+		if (f != NULL) {
+			mode = f->mode;
+			f->used = 0;
+		}
+	}
+	mk_emit_operation(out, mode == FILE_MODE_READ ? MK_OP_READ : MK_OP_PROGRAM,
+	                  fc == FC_CLOSE_FILE ? "file_close" : "file_abort");
+}
+
+/* The response to an open request: remember the handle with the mode. */
+static void dnp3_file_opened(struct dnp3_state *st, struct mk_rd rd)
+{
+	struct mk_rd obj;
+	struct dnp3_file *f;
+	uint32_t handle;
+
+	st->open_pending = 0;
+	if (!dnp3_g70(&rd, 4, &obj))
+		return;
+	handle = mk_rd_le32(&obj);
+	if (!mk_rd_ok(&obj))
+		return;
+	if ((f = dnp3_file_find(st, handle)) == NULL) {
+		f = &st->files[st->file_next];
+		st->file_next = (uint8_t)((st->file_next + 1) % DNP3_FILES);
+	}
+	f->handle = handle;
+	f->mode = st->open_mode;
+	f->used = 1;
+}
+
 static void dnp3_application(struct dnp3_state *st, const uint8_t *frag, size_t len,
                              enum mk_dir dir, struct mk_emit *out)
 {
@@ -268,7 +383,10 @@ static void dnp3_application(struct dnp3_state *st, const uint8_t *frag, size_t 
 
 		if (f->op >= MK_OP_COUNT)
 			return; /* confirm */
-		mk_emit_operation(out, (enum mk_op_class)f->op, f->name);
+		if (fc == FC_OPEN_FILE || fc == FC_CLOSE_FILE || fc == FC_ABORT_FILE)
+			dnp3_file_op(st, fc, &rd, out);
+		else
+			mk_emit_operation(out, (enum mk_op_class)f->op, f->name);
 		if (!st->master_said) {
 			st->master_said = 1;
 			mk_emit_role(out, dnp3_sender(dir), MK_ROLE_SCADA_SERVER, 60,
@@ -295,6 +413,8 @@ static void dnp3_application(struct dnp3_state *st, const uint8_t *frag, size_t 
 				mk_emit_anomaly(out, dnp3_iin_events[i].event);
 			}
 		}
+		if (fc == FC_RESPONSE && st->open_pending)
+			dnp3_file_opened(st, rd);
 		if (fc == FC_RESPONSE)
 			dnp3_device_attrs(&rd, dir, out);
 		return;

@@ -26,6 +26,7 @@
 #define S7_SZL_ENTRIES_MAX 64
 #define S7_TEXT_MAX 64
 #define S7_PENDING_MAX 8 /* jobs remembered by PDU reference */
+#define S7_DETAIL_MAX 48 /* a remembered job's operation detail (the ledger keeps 47 bytes) */
 
 /* ROSCTR (header byte 1). */
 #define ROSCTR_JOB 1
@@ -82,6 +83,8 @@ struct s7_pending {
 	uint16_t ref;
 	uint8_t fn;
 	uint8_t used;
+	uint8_t op; /* class whose answer is reported (result fact); MK_OP_COUNT: none */
+	char detail[S7_DETAIL_MAX]; /* that operation's detail */
 };
 
 struct s7comm_state {
@@ -177,7 +180,9 @@ static size_t s7_block_name(const uint8_t *p, size_t n, char *buf, size_t cap)
 
 /* Download/upload parameters: function, status, 2 reserved, 4-byte id, then
  * the length-prefixed file name (Wireshark S7comm: s7comm_decode_plc_controls_updownload). */
-static void s7_file_op(struct mk_rd par, const char *what, enum mk_op_class op, struct mk_emit *out)
+/* Emits the operation; its detail also goes to detail_out (S7_DETAIL_MAX). */
+static void s7_file_op(struct mk_rd par, const char *what, enum mk_op_class op, struct mk_emit *out,
+                       char *detail_out)
 {
 	char block[24], detail[48];
 	size_t bl = 0;
@@ -194,6 +199,7 @@ static void s7_file_op(struct mk_rd par, const char *what, enum mk_op_class op, 
 	else
 		snprintf(detail, sizeof(detail), "%s", what);
 	mk_emit_operation(out, op, detail);
+	snprintf(detail_out, S7_DETAIL_MAX, "%s", detail);
 }
 
 /* PI service: function, 7 reserved bytes, parameter block (2-byte length),
@@ -201,7 +207,7 @@ static void s7_file_op(struct mk_rd par, const char *what, enum mk_op_class op, 
  * Names per the same source: _INSE activate/insert blocks, _DELE delete
  * blocks, P_PROGRAM start (param "C" = cold start), _MODU copy RAM to ROM,
  * _GARB compress memory. */
-static bool s7_pi_service(struct mk_rd par, struct mk_emit *out)
+static bool s7_pi_service(struct mk_rd par, struct mk_emit *out, uint8_t *cls, char *detail_out)
 {
 	static const struct {
 		const char *name;
@@ -233,6 +239,8 @@ static bool s7_pi_service(struct mk_rd par, struct mk_emit *out)
 	else
 		snprintf(detail, sizeof(detail), "pi=%s", text);
 	mk_emit_operation(out, op, detail);
+	*cls = (uint8_t)op;
+	snprintf(detail_out, S7_DETAIL_MAX, "%.*s", S7_DETAIL_MAX - 1, detail);
 	return true;
 }
 
@@ -251,11 +259,13 @@ static void s7_remember(struct s7comm_state *st, uint16_t ref, uint8_t fn)
 	p->ref = ref;
 	p->fn = fn;
 	p->used = 1;
+	p->op = MK_OP_COUNT;
 }
 
 static void s7_job(struct s7comm_state *st, struct mk_rd par, uint16_t ref, struct mk_emit *out)
 {
-	uint8_t fn;
+	uint8_t fn, cls = MK_OP_COUNT; /* the class whose answer goes to the change ledger */
+	char detail[S7_DETAIL_MAX] = "";
 
 	if (!mk_rd_peek_u8(&par, 0, &fn))
 		return; /* a job without parameters names no function */
@@ -265,22 +275,25 @@ static void s7_job(struct s7comm_state *st, struct mk_rd par, uint16_t ref, stru
 	case FN_READ_VAR: mk_emit_operation(out, MK_OP_READ, "read_var"); break;
 	case FN_WRITE_VAR: mk_emit_operation(out, MK_OP_WRITE, "write_var"); break;
 	case FN_REQ_DOWNLOAD:
-		s7_file_op(par, "request_download", MK_OP_PROGRAM, out);
+		s7_file_op(par, "request_download", MK_OP_PROGRAM, out, detail);
 		s7_ews(st, out, "downloads blocks over S7comm");
+		cls = MK_OP_PROGRAM;
 		break;
 	case FN_DOWNLOAD_BLOCK:
-		s7_file_op(par, "download_block", MK_OP_PROGRAM, out);
+		s7_file_op(par, "download_block", MK_OP_PROGRAM, out, detail);
 		s7_ews(st, out, "downloads blocks over S7comm");
+		cls = MK_OP_PROGRAM;
 		break;
 	case FN_DOWNLOAD_ENDED:
-		s7_file_op(par, "download_ended", MK_OP_PROGRAM, out);
+		s7_file_op(par, "download_ended", MK_OP_PROGRAM, out, detail);
 		s7_ews(st, out, "downloads blocks over S7comm");
+		cls = MK_OP_PROGRAM;
 		break;
-	case FN_START_UPLOAD: s7_file_op(par, "upload", MK_OP_READ, out); break;
+	case FN_START_UPLOAD: s7_file_op(par, "upload", MK_OP_READ, out, detail); break;
 	case FN_UPLOAD: mk_emit_operation(out, MK_OP_READ, "upload"); break;
 	case FN_END_UPLOAD: mk_emit_operation(out, MK_OP_READ, "upload end"); break;
 	case FN_PI_SERVICE:
-		if (!s7_pi_service(par, out)) {
+		if (!s7_pi_service(par, out, &cls, detail)) {
 			mk_emit_operation(out, MK_OP_OTHER, "pi");
 			s7_bad(st, out, BAD_HEADER);
 		} else {
@@ -290,6 +303,8 @@ static void s7_job(struct s7comm_state *st, struct mk_rd par, uint16_t ref, stru
 	case FN_PLC_STOP:
 		mk_emit_operation(out, MK_OP_CONTROL, "plc_stop");
 		s7_ews(st, out, "stops the CPU over S7comm");
+		cls = MK_OP_CONTROL;
+		snprintf(detail, sizeof(detail), "plc_stop");
 		break;
 	case FN_CPU_SERVICES: mk_emit_operation(out, MK_OP_OTHER, "cpu_services"); break;
 	default:
@@ -297,17 +312,28 @@ static void s7_job(struct s7comm_state *st, struct mk_rd par, uint16_t ref, stru
 		s7_bad(st, out, BAD_FUNCTION);
 		break;
 	}
+	if (cls == MK_OP_PROGRAM || cls == MK_OP_CONTROL) {
+		struct s7_pending *p = &st->pending[(uint8_t)(st->next_pending - 1) % S7_PENDING_MAX];
+
+		p->op = cls;
+		memcpy(p->detail, detail, sizeof(p->detail));
+	}
 }
 
-/* An ack_data with an error class answers a job we may know by its PDU ref. */
-static void s7_ack_error(struct s7comm_state *st, uint16_t ref, struct mk_emit *out)
+/* An ack or ack_data answers a job we may know by its PDU ref: an error class
+ * or code is an error response; a program, download or stop job's answer is
+ * its result (change ledger). */
+static void s7_ack(struct s7comm_state *st, uint16_t ref, bool ok, struct mk_emit *out)
 {
 	for (unsigned i = 0; i < S7_PENDING_MAX; i++) {
 		struct s7_pending *p = &st->pending[i];
 
 		if (p->used && p->ref == ref) {
 			p->used = 0;
-			s7_bad(st, out, BAD_ERROR);
+			if (!ok)
+				s7_bad(st, out, BAD_ERROR);
+			if (p->op < MK_OP_COUNT)
+				mk_emit_result(out, (enum mk_op_class)p->op, p->detail, ok);
 			return;
 		}
 	}
@@ -625,8 +651,7 @@ static void s7_pdu(struct s7comm_state *st, struct mk_rd *u, bool whole, enum mk
 	case ROSCTR_JOB: s7_job(st, par, ref, out); break;
 	case ROSCTR_ACK:
 	case ROSCTR_ACK_DATA:
-		if (ecls != 0 || ecode != 0)
-			s7_ack_error(st, ref, out);
+		s7_ack(st, ref, ecls == 0 && ecode == 0, out);
 		break;
 	default: s7_userdata(st, par, data, out); break;
 	}

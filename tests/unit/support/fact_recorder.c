@@ -85,6 +85,10 @@ void rec_sink(void *ctx, const struct mk_fact *f, struct mk_flow *flow, const st
 	case MK_FACT_ANOMALY:
 		snprintf(line, REC_LEN, "anomaly %s", val);
 		break;
+	case MK_FACT_RESULT:
+		snprintf(line, REC_LEN, "result %s %s %s", mk_op_class_name(f->op), val,
+		         f->confidence >= 50 ? "ok" : "failed");
+		break;
 	default:
 		fail_msg("unknown fact kind %u", f->kind);
 	}

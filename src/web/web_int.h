@@ -1,0 +1,134 @@
+/* web_int.h - the dashboard server's internal interface (src/web).
+ *
+ * server.c runs libmicrohttpd, authenticates each request and applies the
+ * security headers; api.c answers /api/v1/ from a snapshot of the database;
+ * static.c serves the embedded UI.
+ *
+ * Database access: the API reads an in-memory snapshot (struct mk_web_snap:
+ * the whole report, as `analyze --json` would write it, plus indexes) shared by
+ * all worker threads and reference counted.  The snapshot is reloaded when the
+ * database files change (checked at most once a second: another process
+ * analysing or monitoring into it) or after the server's own edits.  Writes
+ * (sessions, users, alert status, notes) go through one store handle under a
+ * mutex: they are rare and small, SQLite serializes writers anyway. */
+#ifndef MIERUKA_WEB_INT_H
+#define MIERUKA_WEB_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mieruka/report.h"
+#include "mieruka/store.h"
+#include "mieruka/util.h"
+#include "web/auth_int.h"
+
+#define MK_WEB_BODY_MAX (64 * 1024)
+#define MK_WEB_SESSION_SECONDS (12 * 3600)
+
+struct mk_web_snap {
+	int refs; /* under mk_web.snap_lock */
+	struct mk_report r;
+	struct mk_report_index *ix;
+	struct mk_asset_note *notes; /* sorted by asset id; strings owned */
+	size_t n_notes;
+	size_t *alerts_recent; /* alert indexes, latest last_seen first */
+};
+
+struct mk_web {
+	const char *db_path;
+	bool login_required; /* a non-loopback listen address */
+	bool tls;
+	pthread_mutex_t write_lock;
+	struct mk_store *wst; /* writes, under write_lock */
+	pthread_mutex_t snap_lock;
+	struct mk_web_snap *snap;
+	uint64_t snap_checked_ns;
+	char snap_key[128]; /* the database files' sizes and times when loaded */
+	bool snap_dirty;
+	pthread_mutex_t rl_lock;
+	struct mk_web_rl *rl;
+	char loopback_csrf[MK_WEB_TOKEN_HEX];
+	uint16_t industrial[64]; /* PROTO ids drawn as industrial on the map */
+	size_t n_industrial;
+};
+
+/* One request as the handlers see it. */
+struct mk_web_req {
+	struct mk_web *w;
+	void *conn; /* struct MHD_Connection */
+	const char *method, *url;
+	const char *body;
+	size_t body_len;
+	char client[64];
+	/* who: role -1 = nobody */
+	int role;
+	char user[65];
+	char session_hash[MK_WEB_TOKEN_HEX];
+	char csrf[MK_WEB_TOKEN_HEX];
+	enum mk_lang lang;
+};
+
+struct mk_web_reply {
+	unsigned status;
+	char *body; /* malloc'd (or static_body) */
+	size_t len;
+	const unsigned char *static_body;
+	const char *type;
+	bool api; /* Cache-Control: no-store */
+	char cookie[300];
+	char retry_after[24];
+	char location[64];
+};
+
+/* Query parameter or header of the request (NULL when absent). */
+const char *mk_web_arg(const struct mk_web_req *q, const char *name);
+const char *mk_web_header(const struct mk_web_req *q, const char *name);
+
+/* Replies.  The JSON ones take a memstream's buffer. */
+void mk_web_error(struct mk_web_reply *p, unsigned status, const char *code);
+/* A JSON body being built: open_memstream. */
+struct mk_web_out {
+	char *buf;
+	size_t len;
+	FILE *f;
+	struct mk_json j;
+};
+int mk_web_out_open(struct mk_web_out *o);
+void mk_web_out_reply(struct mk_web_out *o, struct mk_web_reply *p, unsigned status);
+
+/* Snapshot (server.c): a reference, NULL when the database cannot be read. */
+struct mk_web_snap *mk_web_snap_get(struct mk_web *w);
+void mk_web_snap_put(struct mk_web *w, struct mk_web_snap *s);
+void mk_web_snap_invalidate(struct mk_web *w);
+
+/* api.c: /api/v1/...; auth endpoints are in server.c. */
+void mk_web_api(struct mk_web_req *q, struct mk_web_reply *p, const char *path);
+/* server.c: the session endpoints (setup, session, me). true when handled. */
+bool mk_web_api_auth(struct mk_web_req *q, struct mk_web_reply *p, const char *path);
+
+/* jsonin.c: a flat JSON object of strings/nulls (request bodies).  Returns the
+ * number of members or -1 when the text is not such an object.  Values are
+ * decoded into out (NUL-terminated, malloc'd; NULL for null). */
+#define MK_WEB_JSON_MAX_MEMBERS 16
+struct mk_web_kv {
+	char *key, *value;
+	bool is_null;
+};
+int mk_web_json_parse(const char *text, size_t len, struct mk_web_kv *kv, size_t max);
+void mk_web_json_free(struct mk_web_kv *kv, size_t n);
+/* The member named key: NULL when absent. */
+const struct mk_web_kv *mk_web_json_get(const struct mk_web_kv *kv, size_t n, const char *key);
+
+/* The server's life (serve.c, demo.c). */
+struct mk_web_options {
+	const char *db_path;
+	const char *listen; /* "127.0.0.1:8080" */
+	const char *tls_cert, *tls_key;
+	bool open_browser;
+};
+/* Runs until SIGINT/SIGTERM: 0, or -1 with a message printed. */
+int mk_web_run(const struct mk_web_options *o);
+
+#endif /* MIERUKA_WEB_INT_H */

@@ -1,0 +1,277 @@
+// run.mjs - the dashboard's browser tests: playwright-core drives Debian's
+// chromium (headless) against `mieruka serve` (or, with --mock, the node mock
+// of tests/e2e/mock/) on a database analysed from real captures plus a crafted
+// capture with hostile device names. Screenshots of every page go to --out.
+// Exit 0 pass, 1 fail, 77 skip (no chromium, no node_modules, no serve).
+//
+// node run.mjs --mieruka BIN --src SRC --shared SHARED --out DIR [--mock]
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const opt = (k, d) => { const i = args.indexOf(k); return i >= 0 ? args[i + 1] : d; };
+const SRC = path.resolve(opt('--src', path.join(here, '../..')));
+const BIN = opt('--mieruka', path.join(SRC, 'build-test/mieruka'));
+const SHARED = path.resolve(opt('--shared', path.join(SRC, '../shared')));
+const OUT = path.resolve(opt('--out', path.join(path.dirname(BIN), 'e2e-screenshots')));
+const MOCK = args.includes('--mock');
+const CHROMIUM = process.env.MK_CHROMIUM || '/usr/bin/chromium';
+const skip = (why) => { console.log(`SKIP: ${why}`); process.exit(77); };
+
+if (!fs.existsSync(CHROMIUM)) skip(`${CHROMIUM} missing (bash scripts/deps.sh test)`);
+if (!fs.existsSync(path.join(here, 'node_modules/playwright-core'))) skip('tests/e2e/node_modules missing (npm ci --prefix tests/e2e)');
+if (!fs.existsSync(path.join(SRC, 'web/node_modules/cytoscape'))) skip('web/node_modules missing (npm ci --prefix web)');
+if (!fs.existsSync(BIN)) skip(`${BIN} missing`);
+if (!MOCK) {
+  const h = spawnSync(BIN, ['serve', '--help'], { encoding: 'utf8', timeout: 20000 });
+  const text = (h.stdout || '') + (h.stderr || '');
+  if (/not available|unknown command|not built/i.test(text) || h.status === 2 && !/listen/i.test(text)) skip(`mieruka serve is not available in this build: ${text.trim().split('\n')[0]}`);
+}
+const { chromium } = await import('playwright-core');
+
+const IMG = '<img src=x onerror=alert(1)>';
+const SCRIPT = '</script><script>alert(2)</script>';
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mieruka-e2e-'));
+fs.mkdirSync(OUT, { recursive: true });
+const failures = [];
+const check = (cond, what) => { console.log(`${cond ? 'ok  ' : 'FAIL'} ${what}`); if (!cond) failures.push(what); };
+const children = [];
+const cleanup = () => { for (const c of children) { try { c.kill('SIGTERM'); } catch { /* gone */ } } };
+process.on('exit', cleanup);
+
+function freePort() {
+  return new Promise((resolve) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); }); });
+}
+function run(cmd, argv) {
+  const r = spawnSync(cmd, argv, { encoding: 'utf8', timeout: 600000 });
+  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')}: exit ${r.status}\n${r.stderr}`);
+  return r;
+}
+async function waitHealth(base) {
+  for (let i = 0; i < 200; i++) {
+    try { const r = await fetch(base + '/api/v1/health'); if (r.ok) return; } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error('the server did not come up');
+}
+
+// 1. the data: real captures (an S7 plant, an office LAN) and the hostile one
+const caps = ['s7comm', 'office', 'modbus'].flatMap((d) => {
+  const dir = path.join(SHARED, 'captures', d);
+  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /\.(pcap|pcapng|cap)(\.gz)?$/.test(f)).sort().slice(0, 6).map((f) => path.join(dir, f)) : [];
+});
+if (!caps.length) skip(`no captures under ${SHARED}/captures`);
+const hostile = path.join(tmp, 'hostile.pcap');
+const py = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+run(py, [path.join(here, 'hostile_pcap.py'), hostile]);
+const db = path.join(tmp, 'mieruka.db');
+const docPath = path.join(tmp, 'doc.json');
+run(BIN, ['analyze', '--db', db, '--json', docPath, '--quiet', ...caps, hostile]);
+const doc = JSON.parse(fs.readFileSync(docPath, 'utf8'));
+const uploadCap = caps.find((c) => c.includes('/modbus/')) || caps[0];
+
+// 2. the server, on a non-loopback listen address so the login is required
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+const server = MOCK
+  ? spawn(process.execPath, [path.join(here, 'mock/server.mjs'), '--json', docPath, '--port', String(port), '--login'], { stdio: ['ignore', 'inherit', 'inherit'] })
+  : spawn(BIN, ['serve', '--db', db, '--listen', `0.0.0.0:${port}`], { stdio: ['ignore', 'inherit', 'inherit'] });
+children.push(server);
+await waitHealth(base);
+
+const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+const context = await browser.newContext({ viewport: { width: 1500, height: 1000 }, locale: 'ja-JP', timezoneId: 'Asia/Tokyo', acceptDownloads: true });
+const page = await context.newPage();
+const dialogs = [];
+const cspErrors = [];
+const pageErrors = [];
+page.on('dialog', async (d) => { dialogs.push(`${d.type()}: ${d.message()}`); await d.dismiss(); });
+page.on('console', (m) => { if (/Content.Security.Policy|Refused to/i.test(m.text())) cspErrors.push(m.text()); });
+page.on('pageerror', (e) => pageErrors.push(String(e)));
+const shot = (name) => page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: true });
+async function open(p, ready) {
+  await page.goto(base + p);
+  await page.waitForSelector(`main[data-ready="${ready}"]`, { timeout: 20000 });
+}
+
+try {
+  // first run: any page leads to the setup; the administrator sets a password
+  await page.goto(base + '/assets');
+  await page.waitForURL(/\/setup/, { timeout: 15000 });
+  await page.waitForSelector('main[data-ready="setup"]');
+  await shot('setup');
+  const pw = 'correct horse battery staple';
+  await page.fill('input[name=user]', 'admin');
+  await page.fill('input[name=password]', pw);
+  await page.fill('input[name=password2]', pw);
+  await page.click('form.login button[type=submit]');
+  await page.waitForSelector('main[data-ready="overview"]', { timeout: 20000 });
+  check(true, 'first-run setup leads to the overview');
+
+  // sign out, a wrong password is refused, the right one signs in
+  await page.click('#userbox button');
+  await page.waitForSelector('main[data-ready="login"]');
+  await page.fill('input[name=user]', 'admin');
+  await page.fill('input[name=password]', 'wrong password!!');
+  await page.click('form.login button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('form.login .error')?.textContent.length > 0);
+  await shot('login');
+  check(/違います/.test(await page.textContent('form.login .error')), 'a wrong password is refused with a Japanese message');
+  await page.fill('input[name=password]', pw);
+  await page.click('form.login button[type=submit]');
+  await page.waitForSelector('main[data-ready="overview"]', { timeout: 20000 });
+  check((await page.textContent('#userbox')).includes('admin'), 'signed in as admin');
+
+  // every page renders with the data of the real captures
+  await open('/', 'overview');
+  await shot('overview');
+  const kpi = await page.textContent('.kpi .kpi-num');
+  check(Number(kpi.replace(/[^0-9]/g, '')) === doc.assets.length, `overview counts ${doc.assets.length} devices (shows ${kpi})`);
+  check(await page.locator('.countlist li').count() > 0, 'overview lists devices by role');
+
+  await open('/assets', 'assets');
+  await shot('assets');
+  const rowsAll = await page.locator('table.ledger tbody tr').count();
+  check(rowsAll === Math.min(100, doc.assets.length), `ledger shows the first page (${rowsAll} rows)`);
+  check(/\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d/.test(await page.textContent('table.ledger tbody')), 'dates in Japanese format (2026年12月7日 09:30)');
+
+  // filtering the ledger: role PLC
+  const plcs = doc.assets.filter((a) => (a.roles || []).some((r) => r.role === 'plc'));
+  await page.selectOption('select[name=role]', 'plc');
+  await page.waitForFunction((n) => document.querySelectorAll('table.ledger tbody tr').length === n || (n === 0 && document.querySelector('main p.muted')), plcs.length, { timeout: 10000 });
+  const roleCells = await page.locator('table.ledger tbody tr td:nth-child(7)').allTextContents();
+  check(plcs.length > 0 && roleCells.length === plcs.length, `role filter: ${plcs.length} PLCs listed (${roleCells.length})`);
+  check(page.url().includes('role=plc'), 'the filter is in the URL');
+  await shot('assets-filtered');
+  // search
+  await page.selectOption('select[name=role]', '');
+  const someIp = plcs[0] ? plcs[0].ips[0] : doc.assets[0].ips[0];
+  await page.fill('input[name=q]', someIp);
+  await page.waitForFunction((ip) => [...document.querySelectorAll('table.ledger tbody tr')].every((tr) => tr.textContent.includes(ip)) && document.querySelectorAll('table.ledger tbody tr').length > 0, someIp, { timeout: 10000 });
+  check(true, `search for ${someIp} narrows the ledger`);
+  // CSV export of the current filter
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
+  const csv = fs.readFileSync(await dl.path());
+  check(csv[0] === 0xef && csv[1] === 0xbb && csv[2] === 0xbf && csv.toString('utf8').includes(someIp), 'CSV export has a UTF-8 BOM and the filtered rows');
+
+  // the device page
+  const dev = plcs[0] || doc.assets[0];
+  await open(`/assets/${encodeURIComponent(dev.id)}`, 'device');
+  await shot('device');
+  check((await page.textContent('main')).includes(dev.ips[0] || dev.mac), 'device page shows the device');
+  check(await page.locator('main table.data tbody tr').count() > 0, 'device page lists its conversations');
+
+  // the map: click a device node on the canvas -> its device page
+  await open('/map', 'map');
+  await page.waitForFunction(() => window.__mierukaCy && window.__mierukaCy.nodes().length > 0);
+  await page.waitForTimeout(500);
+  await shot('map');
+  const target = await page.evaluate(() => {
+    const cy = window.__mierukaCy;
+    const n = cy.nodes('[!isGroup]').filter((x) => x.connectedEdges().length > 0)[0] || cy.nodes('[!isGroup]')[0];
+    cy.zoom(1.5); cy.center(n);
+    const p = n.renderedPosition();
+    const r = cy.container().getBoundingClientRect();
+    return { id: n.id(), x: r.left + p.x, y: r.top + p.y };
+  });
+  await page.mouse.click(target.x, target.y);
+  await page.waitForURL((u) => u.pathname === `/assets/${encodeURIComponent(target.id)}`, { timeout: 10000 });
+  await page.waitForSelector('main[data-ready="device"]');
+  check(true, `a click on node ${target.id} in the map opens its device page`);
+
+  // alerts: open one, acknowledge it
+  await open('/alerts?status=open', 'alerts');
+  const first = page.locator('ul.alerts li').first();
+  check(await page.locator('ul.alerts li').count() > 0, 'the alert list has open alerts');
+  const alertId = await first.getAttribute('data-id');
+  await first.click();
+  await page.waitForSelector('.alertdetail .todo');
+  await shot('alerts');
+  await page.fill('.alertdetail input[name=note]', 'e2e: checked with the line leader');
+  await page.click('#ack');
+  await page.waitForFunction(() => document.querySelector('.alertdetail .status')?.classList.contains('status-acknowledged'), null, { timeout: 10000 });
+  const after = await (await page.request.get(`${base}/api/v1/alerts?status=acknowledged&limit=1000`)).json();
+  check(after.items.some((a) => a.id === alertId), `alert ${alertId} is acknowledged in the store`);
+
+  await open('/changes', 'changes');
+  await shot('changes');
+  check(await page.locator('main h1').textContent() === '変更履歴', 'change ledger page renders');
+  await open('/zones', 'zones');
+  await shot('zones');
+  await open('/assessment', 'assessment');
+  await shot('assessment');
+  check((await page.textContent('main')).includes('セルフ診断'), 'assessment placeholder renders');
+
+  // upload a capture and watch the analysis finish
+  await open('/captures', 'captures');
+  await page.setInputFiles('input[name=capture]', uploadCap);
+  await page.click('form.upload button[type=submit]');
+  await page.waitForSelector('.upload-status[data-state="done"], .upload-status[data-state="failed"]', { timeout: 180000 });
+  await shot('captures');
+  const upState = await page.getAttribute('.upload-status', 'data-state');
+  check(upState === 'done', `capture upload and analysis finished (${upState}: ${(await page.textContent('.upload-status')).trim()})`);
+  if (upState === 'done') {
+    await page.waitForFunction((f) => document.querySelector('main').textContent.includes(f), path.basename(uploadCap), { timeout: 10000 }).catch(() => null);
+    check((await page.textContent('main')).includes(path.basename(uploadCap)), `uploaded ${path.basename(uploadCap)} appears in the list`);
+  }
+
+  // switch the language to English and back
+  await open('/settings', 'settings');
+  await shot('settings');
+  await page.selectOption('#lang-select', 'en');
+  await page.waitForFunction(() => document.querySelector('#nav a[href="/assets"]')?.textContent === 'Assets');
+  await page.waitForSelector('main[data-ready="settings"]');
+  check(await page.evaluate(() => document.documentElement.lang) === 'en', 'language switched to English');
+  await open('/assets', 'assets');
+  check(/\d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d/.test(await page.textContent('table.ledger tbody')), 'English dates after the switch, remembered across pages');
+  await shot('assets-en');
+  await open('/alerts', 'alerts');
+  await shot('alerts-en');
+  await open('/settings', 'settings');
+  await page.selectOption('#lang-select', 'ja');
+  await page.waitForFunction(() => document.querySelector('#nav a[href="/assets"]')?.textContent === '資産台帳');
+
+  // hostile names: shown literally, nothing executes, no element is created from them
+  dialogs.length = 0;
+  await page.evaluate(() => { window.__imgsBefore = document.images.length; });
+  await open('/assets?q=192.168.77', 'assets');
+  await page.waitForFunction(() => document.querySelectorAll('table.ledger tbody tr').length >= 2);
+  await shot('hostile-assets');
+  const ledgerText = await page.textContent('table.ledger tbody');
+  check(ledgerText.includes(IMG) && ledgerText.includes(SCRIPT), 'hostile host names appear literally in the ledger');
+  const hostileIds = doc.assets.filter((a) => (a.hostnames || []).some((n) => n === IMG || n === SCRIPT)).map((a) => a.id);
+  check(hostileIds.length >= 2, `the crafted capture made ${hostileIds.length} devices with hostile names`);
+  for (const id of hostileIds) {
+    await open(`/assets/${encodeURIComponent(id)}`, 'device');
+    const txt = await page.textContent('main');
+    check(txt.includes(IMG) || txt.includes(SCRIPT), `device ${id} shows its hostile name as text`);
+  }
+  await shot('hostile-device');
+  await open('/', 'overview');
+  await open('/map', 'map');
+  await page.fill('input[name=q]', 'script');
+  await page.waitForTimeout(300);
+  await shot('hostile-map');
+  await open('/alerts', 'alerts');
+  const dom = await page.evaluate(() => ({ imgs: document.images.length, scripts: [...document.scripts].map((s) => s.src), xss: typeof window.__xss }));
+  check(dom.imgs === 0, `no <img> element was created (${dom.imgs})`);
+  check(dom.scripts.every((s) => s.startsWith(base + '/static/')), `only the app's own scripts are present (${dom.scripts.join(' ')})`);
+  check(dialogs.length === 0, `no dialog fired (${dialogs.join('; ')})`);
+  check(cspErrors.length === 0, `no Content-Security-Policy violation (${cspErrors.slice(0, 3).join(' | ')})`);
+  check(pageErrors.length === 0, `no uncaught error in the page (${pageErrors.slice(0, 3).join(' | ')})`);
+} catch (e) {
+  failures.push(String(e && e.stack || e));
+  console.log('FAIL', e);
+  await shot('failure').catch(() => null);
+} finally {
+  await browser.close();
+  cleanup();
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+console.log(failures.length ? `${failures.length} failure(s); screenshots in ${OUT}` : `all passed; screenshots in ${OUT}`);
+process.exit(failures.length ? 1 : 0);

@@ -1,0 +1,428 @@
+#!/usr/bin/env python3
+"""The dashboard's server (`mieruka serve`, src/web; docs/API.md) over real captures.
+
+1. A database analysed from a real Modbus capture, the bundled factory scenario and a scapy-made
+   DHCP exchange whose host name is hostile (`<img src=x onerror=alert(1)></script>`).
+   `serve` on 127.0.0.1 (ephemeral port): health, headers on every response, every implemented
+   endpoint compared with the `analyze --json` document (totals, paging, filters, sort, search,
+   device detail, map, overview), edits with and without the CSRF token, the alert status and
+   teaching, 400/404 on bad input, 403 on a foreign Host header, the hostile name coming back
+   as JSON text only, never as HTML.
+2. `serve` on 0.0.0.0 (login required; reached through 127.0.0.1): unauthenticated API refused
+   (401) and pages redirected, setup (no default password), a second setup refused, login, CSRF
+   missing -> 403, logout, wrong password x5 -> 429 with Retry-After.
+Exit 0 pass, 1 fail, 77 skip.
+"""
+import argparse
+import http.client
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+try:
+    from scapy.layers.dhcp import BOOTP, DHCP
+    from scapy.layers.inet import IP, UDP
+    from scapy.layers.l2 import Ether
+    from scapy.utils import wrpcap
+except ImportError:
+    if os.path.exists("/usr/bin/python3") and os.path.realpath(sys.executable) != "/usr/bin/python3" \
+            and not os.environ.get("MK_WEB_REEXEC"):
+        os.environ["MK_WEB_REEXEC"] = "1"
+        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
+    print("SKIP: python3-scapy is not installed")
+    sys.exit(77)
+
+FAILS = []
+HOSTILE = "<img src=x onerror=alert(1)></script>"
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+
+
+def check(cond, msg):
+    if not cond:
+        FAILS.append(msg)
+        print("FAIL:", msg)
+    return cond
+
+
+def hostile_dhcp(path):
+    mac = "02:00:5e:10:00:99"
+    bootp = dict(chaddr=bytes.fromhex(mac.replace(":", "")) + b"\0" * 10, xid=0x1234)
+    pkts = [
+        Ether(src=mac, dst="ff:ff:ff:ff:ff:ff") / IP(src="0.0.0.0", dst="255.255.255.255") /
+        UDP(sport=68, dport=67) / BOOTP(op=1, **bootp) /
+        DHCP(options=[("message-type", "request"), ("requested_addr", "192.168.20.99"),
+                      ("hostname", HOSTILE.encode()), "end"]),
+        Ether(src="02:00:5e:10:00:01", dst=mac) / IP(src="192.168.20.1", dst="192.168.20.99") /
+        UDP(sport=67, dport=68) / BOOTP(op=2, yiaddr="192.168.20.99", **bootp) /
+        DHCP(options=[("message-type", "ack"), ("server_id", "192.168.20.1"), "end"]),
+    ]
+    for i, p in enumerate(pkts):
+        p.time = 1773100800 + i
+    wrpcap(path, pkts)
+
+
+class Server:
+    def __init__(self, mieruka, db, listen):
+        self.p = subprocess.Popen([mieruka, "serve", "--db", db, "--listen", listen],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  env=dict(os.environ, LANG="C"))
+        line = self.p.stdout.readline()
+        m = re.search(r"http://([0-9.]+):(\d+)/", line)
+        if not m:
+            raise RuntimeError(f"serve did not start: {line!r} {self.p.stderr.read()}")
+        self.host, self.port = m.group(1), int(m.group(2))
+
+    def req(self, method, path, body=None, headers=None, host=None):
+        c = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        h = dict(headers or {})
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        if host is not None:
+            c.putrequest(method, path, skip_host=True)
+            c.putheader("Host", host)
+            for k, v in h.items():
+                c.putheader(k, v)
+            data = body
+            if data is not None:
+                c.putheader("Content-Length", str(len(data)))
+            c.endheaders(data)
+        else:
+            c.request(method, path, body=body, headers=h)
+        r = c.getresponse()
+        data = r.read()
+        c.close()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, data
+
+    def json(self, method, path, body=None, headers=None, status=200):
+        st, h, data = self.req(method, path, body, headers)
+        check(st == status, f"{method} {path}: status {st}, wanted {status}: {data[:200]!r}")
+        check_headers(f"{method} {path}", h, api=path.startswith("/api/"))
+        try:
+            return json.loads(data) if data else None
+        except ValueError:
+            check(False, f"{method} {path}: not JSON: {data[:200]!r}")
+            return None
+
+    def stop(self):
+        self.p.send_signal(signal.SIGTERM)
+        try:
+            rc = self.p.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            rc = -1
+        err = self.p.stderr.read()
+        check(rc == 0, f"serve exit {rc} after SIGTERM: {err[-500:]}")
+        check("ERROR: AddressSanitizer" not in err and "runtime error" not in err,
+              f"sanitizer: {err[-2000:]}")
+
+
+def check_headers(what, h, api):
+    check(h.get("content-security-policy") == CSP, f"{what}: CSP {h.get('content-security-policy')}")
+    check(h.get("x-content-type-options") == "nosniff", f"{what}: nosniff")
+    check(h.get("referrer-policy") == "no-referrer", f"{what}: referrer")
+    check(h.get("x-frame-options") == "DENY", f"{what}: frame options")
+    if api:
+        check(h.get("cache-control") == "no-store", f"{what}: cache-control")
+
+
+def error_code(data):
+    try:
+        e = json.loads(data)["error"]
+        return e["code"] if e["message"]["en"] and e["message"]["ja"] else None
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def loopback_tests(s, doc):
+    assets, convs, alerts = doc["assets"], doc["communications"], doc["alerts"]
+    by_id = {a["id"]: a for a in assets}
+
+    check(s.json("GET", "/api/v1/health") == {"status": "ok"}, "health")
+    me = s.json("GET", "/api/v1/me", headers={"Accept-Language": "ja,en;q=0.5"})
+    check(me["role"] == "admin" and me["login_required"] is False and me["setup_needed"] is False
+          and me["lang"] == "ja" and re.fullmatch(r"[0-9a-f]{64}", me["csrf"] or ""), f"me {me}")
+    csrf = {"X-CSRF-Token": me["csrf"]}
+
+    # assets: total, default order (id), every object as in the document (plus notes)
+    r = s.json("GET", "/api/v1/assets?limit=1000")
+    check(r["total"] == len(assets) and r["limit"] == 1000 and r["offset"] == 0, "assets total")
+    got = [a["id"] for a in r["items"]]
+    check(got == sorted(by_id), "assets order by id")
+    for a in r["items"]:
+        want = dict(by_id[a["id"]])
+        b = dict(a)
+        check(b.pop("notes") == {"name": None, "notes": None, "criticality": None},
+              f"notes of {a['id']}")
+        check(b == want, f"asset {a['id']} differs from analyze --json")
+    # paging
+    r2 = s.json("GET", "/api/v1/assets?limit=3&offset=2")
+    check([a["id"] for a in r2["items"]] == got[2:5] and r2["total"] == len(assets), "assets paging")
+    r3 = s.json("GET", f"/api/v1/assets?offset={len(assets) + 5}")
+    check(r3["items"] == [] and r3["total"] == len(assets), "assets past the end")
+    # filters against the document
+    for role in ("plc", "office_pc", "unknown"):
+        want = sorted(a["id"] for a in assets if any(x["role"] == role for x in a["roles"]))
+        r = s.json("GET", f"/api/v1/assets?role={role}&limit=1000")
+        check([a["id"] for a in r["items"]] == want and r["total"] == len(want), f"role={role}")
+    for proto in ("modbus", "dhcp", "s7comm"):
+        want = sorted(a["id"] for a in assets
+                      if proto in a["protocols"]["server"] + a["protocols"]["client"])
+        r = s.json("GET", f"/api/v1/assets?protocol={proto}&limit=1000")
+        check([a["id"] for a in r["items"]] == want, f"protocol={proto}: {len(r['items'])} vs {len(want)}")
+    want = sorted(a["id"] for a in assets if a["vendor"] and "siemens" in a["vendor"].lower()
+                  or (a["identity"] or {}).get("vendor") and "siemens" in a["identity"]["vendor"].lower())
+    r = s.json("GET", "/api/v1/assets?vendor=Siemens&limit=1000")
+    check([a["id"] for a in r["items"]] == want, "vendor filter")
+    r = s.json("GET", "/api/v1/assets?sort=-bytes&limit=1000")
+    want = [a["id"] for a in sorted(assets, key=lambda a: (-a["bytes"], a["id"]))]
+    check([a["id"] for a in r["items"]] == want, "sort=-bytes")
+    r = s.json("GET", "/api/v1/assets?sort=first_seen&limit=1000")
+    want = [a["id"] for a in sorted(assets, key=lambda a: (a["first_seen"], a["id"]))]
+    check([a["id"] for a in r["items"]] == want, "sort=first_seen")
+    # search: an IP, a host name
+    some = next(a for a in assets if a["ips"])
+    r = s.json("GET", "/api/v1/assets?q=" + some["ips"][0] + "&limit=1000")
+    check(some["id"] in [a["id"] for a in r["items"]], "search by IP")
+    named = next((a for a in assets if a["hostnames"] and HOSTILE not in a["hostnames"]), None)
+    if check(named is not None, "an asset with a host name"):
+        r = s.json("GET", "/api/v1/assets?q=" + named["hostnames"][0].lower() + "&limit=1000")
+        check(named["id"] in [a["id"] for a in r["items"]], "search by host name, any case")
+    for bad in ("limit=abc", "limit=1001", "offset=-1", "role=wizard", "sort=colour", "protocol=nope"):
+        st, h, data = s.req("GET", "/api/v1/assets?" + bad)
+        check(st == 400 and error_code(data) == "bad_parameter", f"assets?{bad}: {st} {data[:100]!r}")
+
+    # device detail
+    d = s.json("GET", "/api/v1/assets/" + some["id"])
+    ips = set(some["ips"]) | ({some["mac"]} if some["mac"] else set())
+    want_convs = [c for c in convs if c["client"] in ips or c["server"] in ips]
+    check(d["communications"] == want_convs[:500], f"device communications {len(d['communications'])}")
+    check({k: v for k, v in d.items() if k not in ("notes", "communications", "alerts")} == some,
+          "device object")
+    st, _, data = s.req("GET", "/api/v1/assets/m-nonexistent")
+    check(st == 404 and error_code(data) == "not_found", "unknown asset 404")
+
+    # communications
+    r = s.json("GET", "/api/v1/communications?limit=1000")
+    check(r["total"] == len(convs), "communications total")
+    check([{k: v for k, v in c.items() if k not in ("client_asset", "server_asset")}
+           for c in r["items"]] == convs[:1000], "communications as in the document")
+    r = s.json("GET", "/api/v1/communications?protocol=modbus&limit=1000")
+    want = [c for c in convs if c["protocol"] == "modbus"]
+    check(r["total"] == len(want) and len(want) > 0, f"communications protocol=modbus {r['total']} {len(want)}")
+    r = s.json("GET", f"/api/v1/communications?asset={some['id']}&limit=1000")
+    check(r["total"] == len(want_convs), "communications of an asset")
+
+    # alerts: most recent first, filters
+    r = s.json("GET", "/api/v1/alerts?limit=1000")
+    check(r["total"] == len(alerts) and len(alerts) > 0, "alerts total")
+    want = [a["id"] for a in sorted(alerts, key=lambda a: a["id"])]
+    want = [a["id"] for a in sorted(sorted(alerts, key=lambda a: a["id"]),
+                                    key=lambda a: a["last_seen"], reverse=True)]
+    check([a["id"] for a in r["items"]] == want, "alerts order")
+    check(sorted(r["items"], key=lambda a: a["id"]) == sorted(alerts, key=lambda a: a["id"]),
+          "alerts as in the document")
+    for sev in ("high", "medium", "low"):
+        r = s.json("GET", f"/api/v1/alerts?severity={sev}&limit=1000")
+        check(r["total"] == sum(a["severity"] == sev for a in alerts), f"alerts severity={sev}")
+    r = s.json("GET", "/api/v1/alerts?limit=2&offset=1")
+    check([a["id"] for a in r["items"]] == want[1:3], "alerts paging")
+
+    # overview
+    o = s.json("GET", "/api/v1/overview")
+    check(o["assets"] == len(assets) and sum(o["assets_by_role"].values()) == len(assets), "overview assets")
+    check(o["alerts_by_severity"]["high"] == sum(a["severity"] == "high" and a["status"] == "open"
+                                                 for a in alerts), "overview alerts")
+    check(len(o["new_assets"]) == min(10, len(assets)), "overview new assets")
+    check(o["captures"] == len(doc["captures"]), "overview captures")
+    check(all(set(x["title"]) == {"ja", "en"} for x in o["next_actions"]) and o["next_actions"],
+          "overview next actions")
+
+    # map
+    m = s.json("GET", "/api/v1/map")
+    check(sorted(n["id"] for n in m["nodes"]) == sorted(by_id), "map nodes")
+    ids = set(by_id)
+    check(all(e["source"] in ids and e["target"] in ids for e in m["edges"]) and m["edges"], "map edges")
+    check(any(e["industrial"] and "modbus" in e["protocols"] for e in m["edges"]), "map: industrial modbus edge")
+    check(not any(e["industrial"] for e in m["edges"] if e["protocols"] == ["dns"]), "map: dns not industrial")
+
+    # change ledger (most recent first) and maintenance windows, as in the document
+    r = s.json("GET", "/api/v1/changes?limit=1000")
+    check(r["total"] == len(doc.get("changes", [])) and r["items"] == doc.get("changes", [])[::-1],
+          f"changes {r['total']} vs {len(doc.get('changes', []))}")
+    check(s.json("GET", "/api/v1/maintenance")["items"] == doc.get("maintenance_windows", []),
+          "maintenance windows")
+
+    caps = s.json("GET", "/api/v1/captures")
+    check(caps["items"] == doc["captures"], "captures list")
+
+    # edits: CSRF required, then applied
+    st, _, data = s.req("PATCH", "/api/v1/assets/" + some["id"], '{"name":"ライン1 PLC"}')
+    check(st == 403 and error_code(data) == "csrf", f"PATCH without CSRF: {st}")
+    st, _, data = s.req("PATCH", "/api/v1/assets/" + some["id"], '{"name":"x"}',
+                        {"X-CSRF-Token": "0" * 64})
+    check(st == 403 and error_code(data) == "csrf", f"PATCH with a wrong CSRF: {st}")
+    d = s.json("PATCH", "/api/v1/assets/" + some["id"],
+               json.dumps({"name": "ライン1 PLC", "criticality": "high", "notes": HOSTILE}), csrf)
+    check(d and d["notes"] == {"name": "ライン1 PLC", "notes": HOSTILE, "criticality": "high"},
+          f"PATCH result {d and d['notes']}")
+    r = s.json("GET", "/api/v1/assets?q=%E3%83%A9%E3%82%A4%E3%83%B3")  # "ライン"
+    check([a["id"] for a in r["items"]] == [some["id"]], "search by the given name")
+    for bad in ('{"criticality":"extreme"}', '{"colour":"red"}', '{"name": 3}', 'not json',
+                json.dumps({"name": "x" * 200})):
+        st, _, data = s.req("PATCH", "/api/v1/assets/" + some["id"], bad, csrf)
+        check(st == 400, f"PATCH {bad[:30]}: {st}")
+    st, _, data = s.req("PATCH", "/api/v1/assets/" + some["id"], "{" + '"a":"' + "x" * 70000 + '"}', csrf)
+    check(st == 413 and error_code(data) == "too_large", f"oversized body: {st}")
+
+    # alert status; accepting teaches the baseline like `mieruka alerts accept`
+    a0 = want[0]
+    st, _, _ = s.req("POST", f"/api/v1/alerts/{a0}/status", '{"status":"acknowledged"}')
+    check(st == 403, "status without CSRF")
+    r = s.json("POST", f"/api/v1/alerts/{a0}/status", '{"status":"acknowledged","note":"見ました"}', csrf)
+    check(r and r["status"] == "acknowledged" and r.get("status_note") == "見ました", f"ack {r}")
+    r = s.json("GET", "/api/v1/alerts?status=acknowledged")
+    check([a["id"] for a in r["items"]] == [a0], "alerts status filter after ack")
+    teachable = next((a for a in alerts if a["type"] == "new_device"), None)
+    if check(teachable is not None, "a new_device alert to accept"):
+        r = s.json("POST", f"/api/v1/alerts/{teachable['id']}/status", '{"status":"accepted"}', csrf)
+        check(r and r["status"] == "accepted" and r.get("taught", {}).get("kind") == "device",
+              f"accept teaches: {r and r.get('taught')}")
+    st, _, data = s.req("POST", f"/api/v1/alerts/{a0}/status", '{"status":"solved"}', csrf)
+    check(st == 400 and error_code(data) == "bad_status", "bad status")
+    st, _, _ = s.req("POST", "/api/v1/alerts/al-0000/status", '{"status":"open"}', csrf)
+    check(st == 404, "status of an unknown alert")
+
+    # the hostile host name: JSON text, never HTML
+    st, h, data = s.req("GET", "/api/v1/assets?q=onerror&limit=10")
+    check(st == 200 and h.get("content-type", "").startswith("application/json"), "hostile: JSON type")
+    items = json.loads(data)["items"]
+    check(len(items) >= 1 and any(HOSTILE in a["hostnames"] for a in items),
+          f"hostile name stored literally: {[a['hostnames'] for a in items]}")
+    # pages and others
+    st, h, data = s.req("GET", "/assets/" + some["id"])
+    check(st == 200 and h.get("content-type", "").startswith("text/html") and b"<html" in data,
+          "page /assets/ID is the app")
+    check_headers("page", h, api=False)
+    st, h, data = s.req("GET", "/static/nope.js")
+    check(st == 404, "missing static file")
+    check_headers("404", h, api=False)
+    st, h, data = s.req("GET", "/api/v1/health", host="evil.example:8080")
+    check(st == 403 and error_code(data) == "bad_host", f"foreign Host header (DNS rebinding): {st}")
+    st, _, data = s.req("POST", "/api/v1/setup", '{"user":"admin","password":"0123456789"}')
+    check(st == 409, f"setup on loopback: {st}")
+
+
+def login_tests(s):
+    st, h, data = s.req("GET", "/api/v1/assets")
+    check(st == 401 and error_code(data) == "login_required", f"unauthenticated API: {st}")
+    check_headers("401", h, api=True)
+    for path in ("/api/v1/alerts", "/api/v1/overview", "/api/v1/map", "/api/v1/communications"):
+        st, _, _ = s.req("GET", path)
+        check(st == 401, f"unauthenticated {path}: {st}")
+    st, h, _ = s.req("GET", "/assets")
+    check(st == 303 and h.get("location") == "/setup", f"page before setup: {st} {h.get('location')}")
+    me = s.json("GET", "/api/v1/me")
+    check(me["setup_needed"] is True and me["login_required"] is True and me["user"] is None, "me before setup")
+    st, _, data = s.req("POST", "/api/v1/setup", '{"user":"admin","password":"short"}')
+    check(st == 400 and error_code(data) == "password_short", f"short password: {st}")
+    st, _, data = s.req("POST", "/api/v1/setup", '{"user":"<b>","password":"0123456789abc"}')
+    check(st == 400 and error_code(data) == "bad_user", f"bad user name: {st}")
+    st, h, data = s.req("POST", "/api/v1/setup", '{"user":"admin","password":"工場の見える化 2026"}')
+    check(st == 201, f"setup: {st} {data!r}")
+    cookie = h.get("set-cookie", "")
+    check(re.match(r"mieruka_session=[0-9a-f]{64}; Path=/; HttpOnly; SameSite=Strict", cookie),
+          f"cookie {cookie}")
+    st, _, data = s.req("POST", "/api/v1/setup", '{"user":"evil","password":"0123456789abc"}')
+    check(st == 409 and error_code(data) == "setup_done", f"second setup: {st}")
+    st, h, _ = s.req("GET", "/assets")
+    check(st == 303 and h.get("location") == "/login", "page without session after setup")
+    # login
+    st, h, data = s.req("POST", "/api/v1/session", '{"user":"admin","password":"工場の見える化 2026"}')
+    check(st == 200, f"login {st}")
+    sess = h.get("set-cookie", "").split(";")[0]
+    auth = {"Cookie": sess}
+    me = s.json("GET", "/api/v1/me", headers=auth)
+    check(me["user"] == "admin" and me["role"] == "admin", f"me after login {me}")
+    r = s.json("GET", "/api/v1/assets?limit=1", headers=auth)
+    check(r["total"] > 0, "assets with a session")
+    st, _, _ = s.req("GET", "/assets", headers=auth)
+    check(st == 200, "page with a session")
+    aid = r["items"][0]["id"]
+    st, _, data = s.req("PATCH", "/api/v1/assets/" + aid, '{"notes":"x"}', auth)
+    check(st == 403 and error_code(data) == "csrf", f"CSRF missing: {st}")
+    other = {"Cookie": sess, "X-CSRF-Token": "f" * 64}
+    st, _, data = s.req("PATCH", "/api/v1/assets/" + aid, '{"notes":"x"}', other)
+    check(st == 403, f"CSRF wrong: {st}")
+    st, _, _ = s.req("PATCH", "/api/v1/assets/" + aid, '{"notes":"x"}', dict(auth, **{"X-CSRF-Token": me["csrf"]}))
+    check(st == 200, f"PATCH with CSRF: {st}")
+    st, _, _ = s.req("GET", "/api/v1/assets", headers={"Cookie": "mieruka_session=" + "0" * 64})
+    check(st == 401, "forged session")
+    # logout needs CSRF too, then the session is gone
+    st, _, _ = s.req("DELETE", "/api/v1/session", headers=auth)
+    check(st == 403, "logout without CSRF")
+    st, h, _ = s.req("DELETE", "/api/v1/session", headers=dict(auth, **{"X-CSRF-Token": me["csrf"]}))
+    check(st == 204 and "Max-Age=0" in h.get("set-cookie", ""), f"logout {st}")
+    st, _, _ = s.req("GET", "/api/v1/assets", headers=auth)
+    check(st == 401, "session after logout")
+    # rate limit: 5 wrong passwords, then 429 with Retry-After (also for the right one)
+    codes = []
+    for _ in range(5):
+        st, _, _ = s.req("POST", "/api/v1/session", '{"user":"admin","password":"wrong password"}')
+        codes.append(st)
+    check(codes == [401] * 5, f"wrong passwords: {codes}")
+    st, h, data = s.req("POST", "/api/v1/session", '{"user":"admin","password":"工場の見える化 2026"}')
+    check(st == 429 and error_code(data) == "rate_limited" and h.get("retry-after", "").isdigit()
+          and int(h["retry-after"]) >= 1, f"rate limited: {st} {h.get('retry-after')}")
+    time.sleep(int(h.get("retry-after", "1")) + 0.2)
+    st, _, _ = s.req("POST", "/api/v1/session", '{"user":"admin","password":"工場の見える化 2026"}')
+    check(st == 200, f"login after waiting: {st}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mieruka", required=True)
+    ap.add_argument("--shared", required=True)
+    ap.add_argument("--src", required=True)
+    args = ap.parse_args()
+    real = os.path.join(args.shared, "captures", "modbus", "ModbusTCP__ModbusTCP.pcap")
+    scenario = os.path.join(args.src, "scenarios", "factory", "factory-demo.pcapng")
+    if not os.path.exists(real) or not os.path.exists(scenario):
+        print("SKIP: captures missing")
+        return 77
+    with tempfile.TemporaryDirectory() as tmp:
+        hostile = os.path.join(tmp, "hostile.pcap")
+        hostile_dhcp(hostile)
+        db = os.path.join(tmp, "t.db")
+        out = os.path.join(tmp, "doc.json")
+        r = subprocess.run([args.mieruka, "analyze", "--quiet", "--db", db, "--json", out,
+                            real, scenario, hostile], capture_output=True, text=True)
+        if not check(r.returncode == 0, f"analyze: {r.stderr}"):
+            return 1
+        with open(out, encoding="utf-8") as f:
+            doc = json.load(f)
+        check(any(HOSTILE in a["hostnames"] for a in doc["assets"]), "the hostile name was analysed")
+        s = Server(args.mieruka, db, "127.0.0.1:0")
+        try:
+            loopback_tests(s, doc)
+        finally:
+            s.stop()
+        s = Server(args.mieruka, db, "0.0.0.0:0")
+        try:
+            login_tests(s)
+        finally:
+            s.stop()
+    if FAILS:
+        print(f"{len(FAILS)} failure(s)")
+        return 1
+    print("ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
