@@ -538,28 +538,36 @@ static uint32_t ip_cached(struct mk_inventory *inv, const struct mk_addr *k, boo
 	return idx;
 }
 
-/* A MAC ref written by mac_ref: index | MAC_REF_SET, so a flow's zeroed refs
- * name no object (not asset 0) and a hit means "not the flow's first packet
- * from this MAC" (the VLAN is noted then).  Indexes stay below the bit
- * (mk_inventory_new caps max_assets). */
+/* A flow's MAC ref is the object's index; MAC_REF_SET is added once the
+ * MAC sent in that flow (its VLAN was noted then), so a zeroed ref, or one
+ * written when the MAC was the receiver, still lets the first packet it
+ * sends note the VLAN.  Indexes stay below the bit (mk_inventory_new caps
+ * max_assets). */
 #define MAC_REF_SET 0x40000000u
 
-/* *hit: the flow's ref named the object (not its first packet this way). */
+/* The MAC object of mac (the sender when src, else the receiver).  *noted:
+ * src and the flow already noted its VLAN (not its first packet from it). */
 static uint32_t mac_ref(struct mk_inventory *inv, const uint8_t mac[6], bool create, uint32_t *ref,
-                        bool *hit)
+                        bool src, bool *noted)
 {
-	uint32_t r = ref != NULL ? *ref : 0, idx = r & ~MAC_REF_SET;
+	uint32_t r = ref != NULL ? *ref : NEG_REF, idx = r & ~MAC_REF_SET;
 
 	/* Only positive refs: a flow's MACs can change (a router failover,
 	 * ARP spoofing), its IPs cannot.  MAC keys hold the MAC in their first
 	 * six bytes, so the check needs no key built (this runs per packet). */
-	*hit = (r & (NEG_REF | MAC_REF_SET)) == MAC_REF_SET && idx < inv->n &&
-	       inv->a[idx].key.family == MK_AF_MAC && mac_eq(inv->a[idx].key.a, mac);
-	if (*hit)
+	*noted = false;
+	if (!(r & NEG_REF) && idx < inv->n && inv->a[idx].key.family == MK_AF_MAC &&
+	    mac_eq(inv->a[idx].key.a, mac)) {
+		if (src) {
+			*noted = (r & MAC_REF_SET) != 0;
+			if (!*noted)
+				*ref = r | MAC_REF_SET;
+		}
 		return idx;
+	}
 	idx = mac_cached(inv, mac, create);
 	if (ref != NULL)
-		*ref = idx != INV_NONE ? idx | MAC_REF_SET : 0;
+		*ref = idx == INV_NONE ? NEG_REF : src ? idx | MAC_REF_SET : idx;
 	return idx;
 }
 
@@ -613,9 +621,9 @@ void mk_inventory_packet_refs(struct mk_inventory *inv, const struct mk_pkt *pkt
 
 	/* The sender's MAC. */
 	if (has_mac && mk_mac_is_unicast(pkt->src_mac)) {
-		bool hit;
+		bool noted;
 
-		m = mac_ref(inv, pkt->src_mac, true, src != NULL ? &src->mac : NULL, &hit);
+		m = mac_ref(inv, pkt->src_mac, true, src != NULL ? &src->mac : NULL, true, &noted);
 		if (m != INV_NONE) {
 			struct inv_asset *ma = &inv->a[m];
 
@@ -625,8 +633,8 @@ void mk_inventory_packet_refs(struct mk_inventory *inv, const struct mk_pkt *pkt
 			if (uni_dst && (pkt->layers & (MK_L_IP4 | MK_L_IP6)))
 				count_ttl(ma, pkt->ttl);
 			/* A flow has one VLAN: noted at its first packet from
-			 * this MAC (a ref hit means that was done). */
-			if (!hit && pkt->vlan_count > 0)
+			 * this MAC (or every packet without a flow). */
+			if (!noted && pkt->vlan_count > 0)
 				note_vlan(inv, ma, pkt->vlan[pkt->vlan_count - 1]);
 		}
 	}
@@ -685,8 +693,9 @@ void mk_inventory_packet_refs(struct mk_inventory *inv, const struct mk_pkt *pkt
 
 	/* Received traffic: destinations already known, never created. */
 	if (has_mac && pkt->has_mac && mk_mac_is_unicast(pkt->dst_mac)) {
-		bool hit;
-		uint32_t d = mac_ref(inv, pkt->dst_mac, false, dst != NULL ? &dst->mac : NULL, &hit);
+		bool noted;
+		uint32_t d =
+		    mac_ref(inv, pkt->dst_mac, false, dst != NULL ? &dst->mac : NULL, false, &noted);
 
 		if (d != INV_NONE) {
 			inv->a[d].packets++;

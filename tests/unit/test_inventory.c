@@ -1176,20 +1176,37 @@ static void test_vlans(void **state)
 	p = ip_pkt(MAC_H3, MAC_H1, "192.168.1.30", "192.168.1.10", 64, 123);
 	tag(&p, 4095, 0);
 	mk_inventory_packet(inv, &p);
+	/* a known device answering in a new flow: the flow's first packet (to
+	 * it) filled its ref as the receiver; its own first packet still notes
+	 * the VLAN */
+	{
+		struct mk_inventory_refs r3[2];
+
+		memset(r3, 0, sizeof(r3));
+		p = ip_pkt(MAC_H1, MAC_H3, "192.168.1.10", "192.168.1.30", 64, 125);
+		tag(&p, 77, 0);
+		mk_inventory_packet_refs(inv, &p, &r3[0], &r3[1]);
+		p = ip_pkt(MAC_H3, MAC_H1, "192.168.1.30", "192.168.1.10", 64, 126);
+		tag(&p, 77, 0);
+		mk_inventory_packet_refs(inv, &p, &r3[1], &r3[0]);
+	}
 	/* untagged traffic adds nothing */
 	p = ip_pkt(MAC_H1, MAC_H3, "192.168.1.10", "192.168.1.30", 64, 124);
 	mk_inventory_packet(inv, &p);
 	s = snap(inv);
 	a = find(&s, "m-001b1b000001");
 	assert_non_null(a);
-	assert_int_equal(a->n_vlans, 3);
+	assert_int_equal(a->n_vlans, 4);
 	assert_int_equal(a->vlans[0], 10); /* ascending */
 	assert_int_equal(a->vlans[1], 20);
 	assert_int_equal(a->vlans[2], 30);
+	assert_int_equal(a->vlans[3], 77);
 	a = find(&s, "m-0000bc000002");
 	assert_int_equal(a->n_vlans, 1);
 	assert_int_equal(a->vlans[0], 20);
-	assert_int_equal(find(&s, "m-000c29000003")->n_vlans, 0);
+	a = find(&s, "m-000c29000003");
+	assert_int_equal(a->n_vlans, 1);
+	assert_int_equal(a->vlans[0], 77);
 	assert_int_equal(mk_inventory_stats(inv)->dropped_vlans, 0);
 	snap_free(&s);
 
@@ -1231,12 +1248,13 @@ static void test_vlans(void **state)
 	mk_inventory_packet(inv2, &p);
 	s2 = snap(inv2);
 	a = find(&s2, "m-001b1b000001");
-	assert_int_equal(a->n_vlans, 3);
+	assert_int_equal(a->n_vlans, 4);
 	assert_int_equal(a->vlans[2], 30);
 	assert_int_equal(find(&s2, "m-0000bc000002")->n_vlans, MK_ASSET_MAX_VLANS);
 	a = find(&s2, "m-000c29000003");
-	assert_int_equal(a->n_vlans, 1);
+	assert_int_equal(a->n_vlans, 2);
 	assert_int_equal(a->vlans[0], 10);
+	assert_int_equal(a->vlans[1], 77);
 	snap_free(&s2);
 	snap_free(&s);
 	mk_inventory_free(inv2);
