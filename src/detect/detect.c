@@ -1649,6 +1649,21 @@ struct alert *mk_detect_alert_get(struct mk_detect *d, int type, const struct mk
 	                 server != NULL ? *server : none, transport, port, proto, subject);
 }
 
+struct alert *mk_detect_alert_get_at(struct mk_detect *d, int type, const struct mk_addr *client,
+                                     const struct mk_addr *server, uint8_t transport,
+                                     uint16_t port, uint16_t proto, const char *subject,
+                                     uint64_t ts)
+{
+	static const struct mk_addr none;
+	const struct mk_addr addrs[2] = {client != NULL ? *client : none,
+	                                 server != NULL ? *server : none};
+	char subj[MK_ALERT_SUBJECT_LEN];
+
+	subject_for(subj, sizeof(subj), subject != NULL ? subject : "",
+	            window_for(d, ts, ts, addrs, 2));
+	return alert_get(d, type, addrs[0], addrs[1], transport, port, proto, subj);
+}
+
 void mk_detect_alert_seen(struct alert *a, uint64_t ts, uint64_t n)
 {
 	alert_seen(a, ts, n);

@@ -118,6 +118,7 @@ struct lat_src {
 struct spoof {
 	bool many; /* many_ips (keyed by mac) or flip_flop (keyed by ip) */
 	bool ndp;
+	uint64_t ts; /* the last occurrence: its maintenance window names the alert */
 	uint16_t vlan;
 	uint8_t mac[6];
 	struct mk_addr ips[CLAIM_IPS];
@@ -370,7 +371,8 @@ static struct claim *claim_slot(struct mk_netwatch *nw, bool ndp, uint16_t vlan,
 
 /* Remembers a spoofing alert for the gateway judgement at the snapshot. */
 static void spoof_note(struct mk_netwatch *nw, bool many, bool ndp, uint16_t vlan,
-                       const uint8_t mac[6], const struct mk_addr *ips, uint32_t n_ips)
+                       const uint8_t mac[6], const struct mk_addr *ips, uint32_t n_ips,
+                       uint64_t ts)
 {
 	struct spoof *s = NULL;
 
@@ -390,6 +392,7 @@ static void spoof_note(struct mk_netwatch *nw, bool many, bool ndp, uint16_t vla
 		s->vlan = vlan;
 	}
 	memcpy(s->mac, mac, 6);
+	s->ts = ts;
 	s->n_ips = n_ips < CLAIM_IPS ? n_ips : CLAIM_IPS;
 	memcpy(s->ips, ips, s->n_ips * sizeof(*ips));
 }
@@ -410,8 +413,9 @@ static void ipmac_texts(struct mk_netwatch *nw, struct alert *a, const uint8_t o
 static void ipmac_changed(struct mk_netwatch *nw, bool ndp, struct ipmac *e, const uint8_t old[6],
                           uint64_t ts)
 {
-	struct alert *a = mk_detect_alert_get(nw->d, nw->t_ipmac, NULL, &e->ip, 0, 0,
-	                                      ipmac_proto(ndp), ipmac_subject(ndp, SUBJ_CHANGED));
+	struct alert *a =
+	    mk_detect_alert_get_at(nw->d, nw->t_ipmac, NULL, &e->ip, 0, 0, ipmac_proto(ndp),
+	                           ipmac_subject(ndp, SUBJ_CHANGED), ts);
 
 	if (a == NULL)
 		return;
@@ -422,8 +426,9 @@ static void ipmac_changed(struct mk_netwatch *nw, bool ndp, struct ipmac *e, con
 static void ipmac_flipped(struct mk_netwatch *nw, bool ndp, struct ipmac *e, const uint8_t old[6],
                           uint64_t ts)
 {
-	struct alert *a = mk_detect_alert_get(nw->d, nw->t_ipmac, NULL, &e->ip, 0, 0,
-	                                      ipmac_proto(ndp), ipmac_subject(ndp, SUBJ_FLIP));
+	struct alert *a =
+	    mk_detect_alert_get_at(nw->d, nw->t_ipmac, NULL, &e->ip, 0, 0, ipmac_proto(ndp),
+	                           ipmac_subject(ndp, SUBJ_FLIP), ts);
 
 	if (a == NULL)
 		return;
@@ -433,7 +438,7 @@ static void ipmac_flipped(struct mk_netwatch *nw, bool ndp, struct ipmac *e, con
 	mk_detect_alert_hosts(a, 0, nw->r->ipmac_window_s);
 	if (is_gateway(nw, &e->ip))
 		mk_detect_alert_raise(a, MK_SEV_CRITICAL);
-	spoof_note(nw, false, ndp, e->vlan, e->mac, &e->ip, 1);
+	spoof_note(nw, false, ndp, e->vlan, e->mac, &e->ip, 1, ts);
 }
 
 /* mac took over ip from another MAC: one step towards many_ips. */
@@ -460,8 +465,8 @@ static void ipmac_claimed(struct mk_netwatch *nw, bool ndp, uint16_t vlan, const
 	if (c->n_ips < nw->r->ipmac_claim_min)
 		return;
 	mk_addr_set_mac(&client, mac);
-	a = mk_detect_alert_get(nw->d, nw->t_ipmac, &client, NULL, 0, 0, ipmac_proto(ndp),
-	                        ipmac_subject(ndp, SUBJ_MANY));
+	a = mk_detect_alert_get_at(nw->d, nw->t_ipmac, &client, NULL, 0, 0, ipmac_proto(ndp),
+	                           ipmac_subject(ndp, SUBJ_MANY), ts);
 	if (a == NULL)
 		return;
 	mk_detect_alert_seen(a, ts, c->fired ? 1 : c->n_ips);
@@ -477,7 +482,8 @@ static void ipmac_claimed(struct mk_netwatch *nw, bool ndp, uint16_t vlan, const
 	mk_detect_alert_hosts(a, c->n_ips, nw->r->ipmac_window_s);
 	if (gateway)
 		mk_detect_alert_raise(a, MK_SEV_CRITICAL);
-	spoof_note(nw, true, ndp, vlan, mac, c->ips, c->n_ips < CLAIM_IPS ? c->n_ips : CLAIM_IPS);
+	spoof_note(nw, true, ndp, vlan, mac, c->ips, c->n_ips < CLAIM_IPS ? c->n_ips : CLAIM_IPS,
+	           ts);
 }
 
 /* One address claim: mac says it holds ip on vlan.  may_move false: the
@@ -684,9 +690,9 @@ static void dhcp_reply(struct mk_netwatch *nw, const struct mk_fact *f, const st
 		return;
 	known->rival = true;
 	/* A server beyond the first seen on this segment. */
-	a = mk_detect_alert_get(nw->d, nw->t_dhcp, NULL,
-	                        known->ip.family != MK_AF_NONE ? &known->ip : &known->mac, 17, 67,
-	                        MK_PROTO_DHCP, "");
+	a = mk_detect_alert_get_at(nw->d, nw->t_dhcp, NULL,
+	                           known->ip.family != MK_AF_NONE ? &known->ip : &known->mac, 17, 67,
+	                           MK_PROTO_DHCP, "", pkt->ts_ns);
 	if (a == NULL)
 		return;
 	mk_detect_alert_seen(a, pkt->ts_ns, 1);
@@ -845,7 +851,8 @@ void mk_netwatch_flow_ended(struct mk_netwatch *nw, const struct mk_flow *f)
 	}
 	if (s->n_hosts < r->lateral_hosts_min)
 		return;
-	a = mk_detect_alert_get(nw->d, nw->t_lateral, &s->src, NULL, 6, 0, MK_PROTO_UNKNOWN, "");
+	a = mk_detect_alert_get_at(nw->d, nw->t_lateral, &s->src, NULL, 6, 0, MK_PROTO_UNKNOWN, "",
+	                           f->first_ns);
 	if (a == NULL)
 		return;
 	mk_detect_alert_seen(a, f->first_ns, s->fired ? 1 : s->sessions);
@@ -930,11 +937,13 @@ void mk_netwatch_snapshot(struct mk_netwatch *nw, const struct mk_asset_rec *ass
 			continue;
 		if (s->many) {
 			mk_addr_set_mac(&key, s->mac);
-			a = mk_detect_alert_get(nw->d, nw->t_ipmac, &key, NULL, 0, 0,
-			                        ipmac_proto(s->ndp), ipmac_subject(s->ndp, SUBJ_MANY));
+			a = mk_detect_alert_get_at(nw->d, nw->t_ipmac, &key, NULL, 0, 0,
+			                           ipmac_proto(s->ndp), ipmac_subject(s->ndp, SUBJ_MANY),
+			                           s->ts);
 		} else {
-			a = mk_detect_alert_get(nw->d, nw->t_ipmac, NULL, &s->ips[0], 0, 0,
-			                        ipmac_proto(s->ndp), ipmac_subject(s->ndp, SUBJ_FLIP));
+			a = mk_detect_alert_get_at(nw->d, nw->t_ipmac, NULL, &s->ips[0], 0, 0,
+			                           ipmac_proto(s->ndp), ipmac_subject(s->ndp, SUBJ_FLIP),
+			                           s->ts);
 		}
 		if (a != NULL)
 			mk_detect_alert_raise(a, MK_SEV_CRITICAL);

@@ -24,6 +24,7 @@
 #include "detect/detect_int.h"
 #include "detect/netwatch_int.h"
 #include "mieruka/detect.h"
+#include "mieruka/ledger.h"
 #include "mieruka/proto.h"
 
 #define ALERTS MK_TEST_SRCDIR "/data/rules/alerts.tsv"
@@ -585,6 +586,49 @@ static void test_rogue_dhcp(void **state)
 			assert_string_equal(ev(&s.v[i], "server_mac"),
 			                    "-"); /* known only by relay */
 		}
+	snap_free(&s);
+	mk_detect_free(d);
+}
+
+/* Network-level alerts honour maintenance windows like the others: a rival
+ * DHCP server set up during planned work (a window naming it) is planned;
+ * the same server answering after the window is an open alert. */
+static void test_rogue_dhcp_in_window(void **state)
+{
+	struct mk_detect *d = new_det();
+	struct mk_window_rec w;
+	struct snap s;
+	int planned = 0, open = 0;
+
+	(void)state;
+	memset(&w, 0, sizeof(w));
+	w.id = 7;
+	w.start_ns = T0 + 5 * S;
+	w.end_ns = T0 + 20 * S;
+	ip4(&w.devices[0], 192, 168, 10, 99);
+	w.n_devices = 1;
+	snprintf(w.note, sizeof(w.note), "new DHCP server");
+	mk_detect_add_window(d, &w);
+	dhcp(d, 1, 0x01, "192.168.10.1", NULL, 0, T0);
+	dhcp(d, 99, 0x99, "192.168.10.99", NULL, 0, T0 + 10 * S); /* inside */
+	dhcp(d, 99, 0x99, "192.168.10.99", NULL, 0, T0 + 11 * S); /* inside */
+	dhcp(d, 99, 0x99, "192.168.10.99", NULL, 0, T0 + 30 * S); /* after */
+	snap_take(d, &s, NULL, 0, NULL, 0);
+	for (size_t i = 0; i < s.n; i++) {
+		if (strcmp(s.v[i].type, "rogue_dhcp") != 0)
+			continue;
+		if (s.v[i].status == MK_ALERT_PLANNED) {
+			planned++;
+			assert_int_equal(s.v[i].count, 2);
+			assert_non_null(strstr(s.v[i].subject, "maint:7"));
+		} else {
+			open++;
+			assert_int_equal(s.v[i].count, 1);
+			assert_int_equal(s.v[i].first_ns, T0 + 30 * S);
+		}
+	}
+	assert_int_equal(planned, 1);
+	assert_int_equal(open, 1);
 	snap_free(&s);
 	mk_detect_free(d);
 }
@@ -1200,6 +1244,7 @@ int main(void)
 	    cmocka_unit_test(test_ipmac_cap),
 	    cmocka_unit_test(test_rogue_dhcp),
 	    cmocka_unit_test(test_rogue_dhcp_rivals),
+	    cmocka_unit_test(test_rogue_dhcp_in_window),
 	    cmocka_unit_test(test_rogue_dhcp_cap),
 	    cmocka_unit_test(test_lateral_fanout),
 	    cmocka_unit_test(test_lateral_not),
