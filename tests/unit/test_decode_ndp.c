@@ -57,32 +57,57 @@ static int teardown_buf(void **state)
 
 /* NS from fd00:10::20 for fd00:10::20's neighbour, with its source LLA. */
 static const uint8_t eth_ns[] = {
-	ETH6(MAC_A), IP6HDR(32, IP6_H, IP6_SNM),
-	0x87, 0x00, 0x12, 0x34,             /* ICMPv6 type 135, code 0, checksum */
-	0x00, 0x00, 0x00, 0x00,             /* reserved */
-	0xfd, 0, 0, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, /* target fd00:10::1 */
-	0x01, 0x01, MAC_A,                  /* source link-layer address */
+    ETH6(MAC_A), IP6HDR(32, IP6_H, IP6_SNM),
+    0x87,        0x00,
+    0x12,        0x34, /* ICMPv6 type 135, code 0, checksum */
+    0x00,        0x00,
+    0x00,        0x00, /* reserved */
+    0xfd,        0,
+    0,           0x10,
+    0,           0,
+    0,           0,
+    0,           0,
+    0,           0,
+    0,           0,
+    0,           0x01, /* target fd00:10::1 */
+    0x01,        0x01,
+    MAC_A, /* source link-layer address */
 };
 
 /* Unsolicited NA (override) for fd00:10::20: a nonce option first, then the
  * target LLA. */
 static const uint8_t eth_na[] = {
-	ETH6(MAC_A), IP6HDR(40, IP6_H, IP6_ALL),
-	0x88, 0x00, 0x12, 0x34,             /* type 136 */
-	0x20, 0x00, 0x00, 0x00,             /* flags: O */
-	IP6_H,                              /* target */
-	0x0e, 0x01, 1, 2, 3, 4, 5, 6,       /* nonce (RFC 3971), skipped */
-	0x02, 0x01, MAC_A,                  /* target link-layer address */
+    ETH6(MAC_A), IP6HDR(40, IP6_H, IP6_ALL),
+    0x88,        0x00,
+    0x12,        0x34, /* type 136 */
+    0x20,        0x00,
+    0x00,        0x00, /* flags: O */
+    IP6_H,             /* target */
+    0x0e,        0x01,
+    1,           2,
+    3,           4,
+    5,           6, /* nonce (RFC 3971), skipped */
+    0x02,        0x01,
+    MAC_A, /* target link-layer address */
 };
 
 /* RA from fe80::1: lifetime 1800 s, an MTU option, then the source LLA. */
 static const uint8_t eth_ra[] = {
-	ETH6(MAC_R), IP6HDR(32, IP6_LL, IP6_ALL),
-	0x86, 0x00, 0x12, 0x34,             /* type 134 */
-	0x40, 0x00, 0x07, 0x08,             /* hop limit 64, flags 0, lifetime 1800 */
-	0, 0, 0, 0, 0, 0, 0, 0,             /* reachable time, retrans timer */
-	0x05, 0x01, 0, 0, 0, 0, 0x05, 0xdc, /* MTU 1500 */
-	0x01, 0x01, MAC_R,                  /* source link-layer address */
+    ETH6(MAC_R), IP6HDR(32, IP6_LL, IP6_ALL),
+    0x86,        0x00,
+    0x12,        0x34, /* type 134 */
+    0x40,        0x00,
+    0x07,        0x08, /* hop limit 64, flags 0, lifetime 1800 */
+    0,           0,
+    0,           0,
+    0,           0,
+    0,           0, /* reachable time, retrans timer */
+    0x05,        0x01,
+    0,           0,
+    0,           0,
+    0x05,        0xdc, /* MTU 1500 */
+    0x01,        0x01,
+    MAC_R, /* source link-layer address */
 };
 
 #define L_UP_TO_ICMP6 (MK_L_ETH | MK_L_IP6 | MK_L_ICMP6)
@@ -96,9 +121,9 @@ struct ndp_frame {
 };
 
 static const struct ndp_frame frames[] = {
-	{"ns", eth_ns, sizeof(eth_ns), 78, 86},
-	{"na", eth_na, sizeof(eth_na), 78, 94},
-	{"ra", eth_ra, sizeof(eth_ra), 70, 86},
+    {"ns", eth_ns, sizeof(eth_ns), 78, 86},
+    {"na", eth_na, sizeof(eth_na), 78, 94},
+    {"ra", eth_ra, sizeof(eth_ra), 70, 86},
 };
 
 /* Cut by the snap length at every byte: exactly one event while a header or
@@ -142,16 +167,18 @@ static void test_every_truncation(void **state)
 				if (r != MK_DECODE_INVALID || pkt.events != 1 ||
 				    st->events[ev] != before[ev] + 1 || pkt.layers != layers ||
 				    pkt.payload_len != 0)
-					fail_msg("%s cut at %zu: result %d events %u layers %#x, want "
-					         "INVALID %s layers %#x",
-					         f->name, cut, (int)r, pkt.events, pkt.layers,
-					         mk_decode_event_name((unsigned)ev), layers);
+					fail_msg(
+					    "%s cut at %zu: result %d events %u layers %#x, want "
+					    "INVALID %s layers %#x",
+					    f->name, cut, (int)r, pkt.events, pkt.layers,
+					    mk_decode_event_name((unsigned)ev), layers);
 				continue;
 			}
 			if (r != MK_DECODE_OK || pkt.events != 0 || pkt.layers != layers ||
 			    pkt.ndp.has_lla != (cut >= f->lla_end))
-				fail_msg("%s cut at %zu: result %d events %u layers %#x lla %d", f->name,
-				         cut, (int)r, pkt.events, pkt.layers, pkt.ndp.has_lla);
+				fail_msg("%s cut at %zu: result %d events %u layers %#x lla %d",
+				         f->name, cut, (int)r, pkt.events, pkt.layers,
+				         pkt.ndp.has_lla);
 			assert_int_equal(pkt.ndp.type, pkt.icmp_type);
 		}
 	}
@@ -163,8 +190,8 @@ static void test_fields(void **state)
 {
 	struct mk_decoder *dec = mk_decoder_new(NULL);
 	static const uint8_t mac_a[6] = {MAC_A}, mac_r[6] = {MAC_R};
-	static const uint8_t h[16] = {IP6_H}, t1[16] = {0xfd, 0, 0, 0x10, 0, 0, 0, 0,
-	                                                0,    0, 0, 0,    0, 0, 0, 0x01};
+	static const uint8_t h[16] = {IP6_H},
+	                     t1[16] = {0xfd, 0, 0, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01};
 	struct mk_pkt pkt;
 
 	(void)state;
@@ -267,7 +294,8 @@ static void test_malformed_and_foreign(void **state)
 	}
 	/* a 16-byte link-layer address (not Ethernet): skipped, no MAC */
 	{
-		static const uint8_t o[] = {0x02, 0x02, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14};
+		static const uint8_t o[] = {0x02, 0x02, 1, 2,  3,  4,  5,  6,
+		                            7,    8,    9, 10, 11, 12, 13, 14};
 
 		assert_int_equal(na_with(dec, &pkt, 136, 0, o, sizeof(o)), MK_DECODE_OK);
 		assert_true(pkt.layers & MK_L_NDP);
@@ -276,8 +304,8 @@ static void test_malformed_and_foreign(void **state)
 	/* a source LLA in an NA is not the target's: not taken; the first
 	 * target LLA wins over a second */
 	{
-		static const uint8_t o[] = {0x01, 0x01, 9, 9, 9, 9, 9, 9, 0x02, 0x01, MAC_A,
-		                            0x02, 0x01, 8, 8, 8, 8, 8, 8};
+		static const uint8_t o[] = {0x01,  0x01, 9,    9, 9, 9, 9, 9, 0x02, 0x01,
+		                            MAC_A, 0x02, 0x01, 8, 8, 8, 8, 8, 8};
 
 		assert_int_equal(na_with(dec, &pkt, 136, 0, o, sizeof(o)), MK_DECODE_OK);
 		assert_true(pkt.ndp.has_lla);
