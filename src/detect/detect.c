@@ -847,6 +847,11 @@ void mk_detect_arp(struct mk_detect *d, const struct mk_pkt *pkt)
 	}
 }
 
+void mk_detect_ndp(struct mk_detect *d, const struct mk_pkt *pkt)
+{
+	mk_netwatch_ndp(d->nw, pkt);
+}
+
 /* ------------------------------------------------------------- zones */
 
 /* The label of zone id (added with name when new), or NO_LABEL when the
