@@ -635,19 +635,21 @@ static bool packet_steady(struct mk_inventory *inv, const struct mk_pkt *pkt,
                           const struct mk_inventory_refs *dst)
 {
 	struct inv_asset *ma, *ip, *dm, *di;
-	uint32_t len;
+	uint32_t len, sm = src->mac & ~MAC_REF_SET, dmi = dst->mac & ~MAC_REF_SET;
 
-	if (!pkt->has_mac || (pkt->layers & MK_L_ARP) ||
-	    !fast_mac(inv, src->mac, pkt->src_mac) || !fast_mac(inv, dst->mac, pkt->dst_mac) ||
-	    !fast_ip(inv, src->ip, &pkt->src_ip) || !fast_ip(inv, dst->ip, &pkt->dst_ip))
+	/* The sender's first packet in the flow notes its VLAN: general path. */
+	if (!pkt->has_mac || (pkt->layers & MK_L_ARP) || !(src->mac & MAC_REF_SET) ||
+	    (src->mac & NEG_REF) || (dst->mac & NEG_REF) || !fast_mac(inv, sm, pkt->src_mac) ||
+	    !fast_mac(inv, dmi, pkt->dst_mac) || !fast_ip(inv, src->ip, &pkt->src_ip) ||
+	    !fast_ip(inv, dst->ip, &pkt->dst_ip))
 		return false;
 	ip = &inv->a[src->ip];
-	if (ip->u.i.n_owners == 0 || ip->u.i.owner[0] != src->mac)
+	if (ip->u.i.n_owners == 0 || ip->u.i.owner[0] != sm)
 		return false;
 	/* Known unicast destination MAC and a non-special destination IP: the
 	 * general path's uni_dst holds, so the TTL is counted. */
 	len = pkt->wirelen > pkt->caplen ? pkt->wirelen : pkt->caplen;
-	ma = &inv->a[src->mac];
+	ma = &inv->a[sm];
 	seen(ma, pkt->ts_ns);
 	ma->packets++;
 	ma->bytes += len;
@@ -657,8 +659,8 @@ static bool packet_steady(struct mk_inventory *inv, const struct mk_pkt *pkt,
 	ip->bytes += len;
 	mark_present(inv, ip);
 	count_ttl(ip, pkt->ttl);
-	ip_set_owner(ip, src->mac, pkt->ts_ns);
-	dm = &inv->a[dst->mac];
+	ip_set_owner(ip, sm, pkt->ts_ns);
+	dm = &inv->a[dmi];
 	dm->packets++;
 	dm->bytes += len;
 	di = &inv->a[dst->ip];
