@@ -34,6 +34,17 @@ struct mk_session {
 	 * scenario): packets before it are learned, 0 = not this way. */
 	uint64_t learn_until_ns;
 	bool quiet;             /* no notes on stderr about learning */
+	/* The web server's capture upload (src/web/upload.c): the name the
+	 * capture is recorded and reported under instead of its path (NULL = the
+	 * path), the reader's message of the last failure (with that name), and
+	 * a progress callback every 4096 packets from the reader's byte
+	 * position; a nonzero return stops reading (s->cancelled set, the
+	 * capture is not recorded). */
+	const char *file_label;
+	char last_error[512];
+	int (*on_progress)(void *ctx, uint64_t done, uint64_t total);
+	void *progress_ctx;
+	bool cancelled;
 };
 
 struct mk_session_options {

@@ -1193,6 +1193,9 @@ void mk_web_api(struct mk_web_req *q, struct mk_web_reply *p, const char *path)
 		api_captures(q, p, s);
 	else if (strcmp(path, "zones") == 0 && is(q, "GET"))
 		api_zones(q, p, s);
+	else if (segment(path, "captures/jobs/", id, sizeof(id), &rest) != NULL && rest[0] == '\0' &&
+	         is(q, "GET"))
+		mk_web_api_job(q, p, id);
 	else
 		mk_web_error(p, 404, "not_found");
 	mk_web_snap_put(q->w, s);

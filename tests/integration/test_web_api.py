@@ -14,15 +14,19 @@
 Exit 0 pass, 1 fail, 77 skip.
 """
 import argparse
+import glob
 import http.client
 import json
 import os
 import re
 import signal
+import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 
 try:
     from scapy.layers.dhcp import BOOTP, DHCP
@@ -68,8 +72,8 @@ def hostile_dhcp(path):
 
 
 class Server:
-    def __init__(self, mieruka, db, listen):
-        self.p = subprocess.Popen([mieruka, "serve", "--db", db, "--listen", listen],
+    def __init__(self, mieruka, db, listen, extra=()):
+        self.p = subprocess.Popen([mieruka, "serve", "--db", db, "--listen", listen, *extra],
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                   env=dict(os.environ, LANG="C"))
         line = self.p.stdout.readline()
@@ -318,6 +322,156 @@ def loopback_tests(s, doc):
     check(st == 409, f"setup on loopback: {st}")
 
 
+def wait_job(s, job, headers=None, timeout=300):
+    """Polls GET /api/v1/captures/jobs/JOB until it is no longer running."""
+    t0 = time.time()
+    while True:
+        j = s.json("GET", f"/api/v1/captures/jobs/{job}", headers=headers)
+        if j is None or j["state"] != "running" or time.time() - t0 > timeout:
+            return j
+        check(0 <= j["progress"] < 1 and j["message"] is None, f"running job {j}")
+        time.sleep(0.2)
+
+
+def raw_upload_start(s, length, headers=""):
+    """An upload whose body is still to come: the socket after the headers."""
+    c = socket.create_connection((s.host, s.port), timeout=30)
+    c.sendall((f"POST /api/v1/captures HTTP/1.1\r\nHost: 127.0.0.1:{s.port}\r\n"
+               f"Content-Length: {length}\r\nContent-Type: application/octet-stream\r\n"
+               f"{headers}\r\n").encode())
+    return c
+
+
+def read_response(c):
+    data = b""
+    while True:
+        try:
+            b = c.recv(65536)
+        except OSError:
+            break
+        if not b:
+            break
+        data += b
+        head, sep, body = data.partition(b"\r\n\r\n")
+        m = re.search(rb"content-length: *(\d+)", head, re.I)
+        if sep and m and len(body) >= int(m.group(1)):
+            break
+    head, _, body = data.partition(b"\r\n\r\n")
+    st = int(head.split(b" ")[1]) if head.startswith(b"HTTP/") else 0
+    return st, body
+
+
+def upload_tests(s, args, tmp, db, csrf):
+    """POST /api/v1/captures and its job, against `mieruka analyze` of the same file into a
+    copy of the database taken just before."""
+    part2 = os.path.join(args.shared, "captures", "modbus", "ModbusTCP__modbus_test_data_part2.pcap")
+    gz = os.path.join(args.shared, "captures", "office", "smb__smb_many_open_files_500.pcap.gz")
+    name = "ライン2 part2.pcap"
+    hdr = dict(csrf, **{"X-Filename": urllib.parse.quote(name)})
+    with open(part2, "rb") as f:
+        body = f.read()
+    # CSRF first, like every state change
+    st, _, data = s.req("POST", "/api/v1/captures", body, {"X-Filename": "x.pcap"})
+    check(st == 403 and error_code(data) == "csrf", f"upload without CSRF: {st}")
+    st, _, data = s.req("GET", "/api/v1/captures/jobs/" + "0" * 32)
+    check(st == 404 and error_code(data) == "not_found", f"unknown job: {st}")
+    # the reference: the same file analysed by the command line into a copy of the database
+    ref_db, ref_json = os.path.join(tmp, "ref.db"), os.path.join(tmp, "ref.json")
+    with sqlite3.connect(db) as a, sqlite3.connect(ref_db) as b:
+        a.backup(b)
+    r = subprocess.run([args.mieruka, "analyze", "--quiet", "--db", ref_db, "--json", ref_json, part2],
+                       capture_output=True, text=True)
+    check(r.returncode == 0, f"reference analyze: {r.stderr}")
+    with open(ref_json, encoding="utf-8") as f:
+        ref = json.load(f)
+    before = s.json("GET", "/api/v1/captures")["items"]
+    up = s.json("POST", "/api/v1/captures", body, hdr, status=202)
+    check(up and re.fullmatch(r"[0-9a-f]{32}", up["job"]) and up["file"] == name
+          and up["bytes"] == len(body), f"upload reply {up}")
+    j = wait_job(s, up["job"])
+    packets = ref["captures"][-1]["packets"]
+    check(j == {"id": up["job"], "file": name, "state": "done", "progress": 1,
+                "message": {"en": f"{name}: {packets} packets analysed into the database.",
+                            "ja": f"{name}: {packets} パケットを解析してデータベースに取り込みました。"}},
+          f"job done {j}")
+    # the API now shows exactly what analyze made of it (the capture under the sent name)
+    want_caps = ref["captures"]
+    want_caps[-1] = dict(want_caps[-1], file=name)
+    got = s.json("GET", "/api/v1/captures")["items"]
+    check(got == want_caps and len(got) == len(before) + 1, f"captures after upload: {got[-1:]}")
+    r = s.json("GET", "/api/v1/assets?limit=1000")
+    check([{k: v for k, v in a.items() if k != "notes"} for a in r["items"]] ==
+          sorted(ref["assets"], key=lambda a: a["id"]), "assets after upload = analyze")
+    r = s.json("GET", "/api/v1/communications?limit=1000")
+    check(r["total"] == len(ref["communications"]), "communications after upload = analyze")
+    r = s.json("GET", "/api/v1/alerts?limit=1000")
+    check(sorted(r["items"], key=lambda a: a["id"]) == sorted(ref["alerts"], key=lambda a: a["id"]),
+          "alerts after upload = analyze")
+    # a hostile name is only text: never a path, sanitized
+    up = s.json("POST", "/api/v1/captures", body,
+                dict(csrf, **{"X-Filename": "..%2F..%2Fevil%0A%3Cb%3E.pcap"}), status=202)
+    check(up and up["file"] == "evil?<b>.pcap", f"sanitized name {up and up['file']}")
+    j = wait_job(s, up["job"])
+    check(j["state"] == "done", f"second upload {j['state']}")
+    check(not glob.glob(os.path.join(tmp, "**", "*evil*"), recursive=True)
+          and not glob.glob(os.path.join(os.path.dirname(tmp), "*evil*")), "no file named by the client")
+    # gzip is read like analyze reads it
+    with open(gz, "rb") as f:
+        up = s.json("POST", "/api/v1/captures", f.read(), dict(csrf, **{"X-Filename": "smb.pcap.gz"}),
+                    status=202)
+    j = wait_job(s, up["job"])
+    check(j["state"] == "done" and j["progress"] == 1, f"gzip upload {j}")
+    # an unreadable capture: failed with the reader's message, nothing recorded
+    n_caps = len(s.json("GET", "/api/v1/captures")["items"])
+    up = s.json("POST", "/api/v1/captures", b"hello, not a capture\n" * 10,
+                dict(csrf, **{"X-Filename": "notes.txt"}), status=202)
+    j = wait_job(s, up["job"])
+    reason = "notes.txt: not a pcap or pcapng capture (first bytes 68 65 6c 6c)"
+    check(j == {"id": up["job"], "file": "notes.txt", "state": "failed", "progress": 0,
+                "message": {"en": "The capture could not be read: " + reason,
+                            "ja": "キャプチャを読み込めませんでした: " + reason}}, f"unreadable {j}")
+    check(len(s.json("GET", "/api/v1/captures")["items"]) == n_caps, "nothing recorded for it")
+    # one at a time: while a body is still arriving, a second upload is refused (409)
+    c = raw_upload_start(s, 100000, f"X-CSRF-Token: {csrf['X-CSRF-Token']}\r\nX-Filename: slow.pcap\r\n")
+    c.sendall(body[:1000])
+    time.sleep(0.3)
+    st, _, data = s.req("POST", "/api/v1/captures", body, dict(csrf, **{"X-Filename": "b.pcap"}))
+    check(st == 409 and error_code(data) == "busy", f"second upload while one arrives: {st}")
+    c.close()  # the first is abandoned: its slot and its file are released
+    time.sleep(0.5)
+    up = s.json("POST", "/api/v1/captures", body, dict(csrf, **{"X-Filename": "c.pcap"}), status=202)
+    check(up is not None and wait_job(s, up["job"])["state"] == "done", "upload after an abandoned one")
+    tmpdirs = glob.glob(os.path.join(tmp, ".mieruka-upload-*"))
+    check(len(tmpdirs) == 1 and os.listdir(tmpdirs[0]) == []
+          and (os.stat(tmpdirs[0]).st_mode & 0o777) == 0o700,
+          f"private temp dir next to the database, empty after the jobs: {tmpdirs}")
+
+
+def too_large_tests(s, args, csrf):
+    """serve --max-upload 1: 413 with the limit in both languages."""
+    big = os.path.join(args.shared, "captures", "modbus", "ModbusTCP__ModbusTCP.pcap")
+    with open(big, "rb") as f:
+        body = f.read()
+    check(len(body) > 1 << 20, "the big capture is over 1 MB")
+    st, h, data = s.req("POST", "/api/v1/captures", body, dict(csrf, **{"X-Filename": "big.pcap"}))
+    msg = json.loads(data)["error"]["message"] if st == 413 else {}
+    check(st == 413 and error_code(data) == "too_large" and "(1 MB; mieruka serve --max-upload)"
+          in msg.get("en", "") and "1 MB" in msg.get("ja", ""), f"too large: {st} {data[:300]!r}")
+    check_headers("413", h, api=True)
+    # a client waiting for 100 Continue gets the 413 before sending the body
+    c = raw_upload_start(s, len(body), f"X-CSRF-Token: {csrf['X-CSRF-Token']}\r\n"
+                                       "Expect: 100-continue\r\n")
+    st, data = read_response(c)
+    c.close()
+    check(st == 413 and error_code(data) == "too_large", f"too large before the body: {st}")
+    # and the slot is free again
+    part2 = os.path.join(args.shared, "captures", "modbus", "ModbusTCP__modbus_test_data_part2.pcap")
+    with open(part2, "rb") as f:
+        up = s.json("POST", "/api/v1/captures", f.read(), dict(csrf, **{"X-Filename": "p.pcap"}),
+                    status=202)
+    check(up is not None and wait_job(s, up["job"])["state"] == "done", "small upload under the cap")
+
+
 def login_tests(s):
     st, h, data = s.req("GET", "/api/v1/assets")
     check(st == 401 and error_code(data) == "login_required", f"unauthenticated API: {st}")
@@ -410,6 +564,13 @@ def main():
         s = Server(args.mieruka, db, "127.0.0.1:0")
         try:
             loopback_tests(s, doc)
+            upload_tests(s, args, tmp, db, {"X-CSRF-Token": s.json("GET", "/api/v1/me")["csrf"]})
+        finally:
+            s.stop()
+        check(not glob.glob(os.path.join(tmp, ".mieruka-upload-*")), "temp dir removed at exit")
+        s = Server(args.mieruka, db, "127.0.0.1:0", ["--max-upload", "1"])
+        try:
+            too_large_tests(s, args, {"X-CSRF-Token": s.json("GET", "/api/v1/me")["csrf"]})
         finally:
             s.stop()
         s = Server(args.mieruka, db, "0.0.0.0:0")

@@ -172,12 +172,12 @@ async function api(req, res, url) {
   }
   if (p === '/captures' && req.method === 'GET') return send(res, 200, { items: doc.captures });
   if (p === '/captures' && req.method === 'POST') {
-    const id = crypto.randomBytes(6).toString('hex');
-    jobs[id] = { state: 'running', progress: 0, message: '' };
+    const id = crypto.randomBytes(16).toString('hex');
     const name = decodeURIComponent(req.headers['x-filename'] || 'upload.pcap');
+    jobs[id] = { id, file: name, state: 'running', progress: 0, message: null };
     setTimeout(() => { jobs[id].progress = 0.5; }, 300);
-    setTimeout(() => { jobs[id] = { state: 'done', progress: 1, message: `${body.length} bytes` }; doc.captures.push({ file: name, packets: 0, bytes: body.length, first: null, last: null, link_types: [], warnings: [] }); }, 900);
-    return send(res, 202, { job: id });
+    setTimeout(() => { jobs[id] = { id, file: name, state: 'done', progress: 1, message: { en: `${name}: analysed`, ja: `${name}: 解析しました` } }; doc.captures.push({ file: name, packets: 0, bytes: body.length, first: null, last: null, link_types: [], warnings: [] }); }, 900);
+    return send(res, 202, { job: id, file: name, bytes: body.length });
   }
   m = /^\/captures\/jobs\/([0-9a-f]+)$/.exec(p);
   if (m) return jobs[m[1]] ? send(res, 200, jobs[m[1]]) : err(res, 404, 'not_found', 'no such job');
