@@ -1196,6 +1196,17 @@ void mk_web_api(struct mk_web_req *q, struct mk_web_reply *p, const char *path)
 	else if (segment(path, "captures/jobs/", id, sizeof(id), &rest) != NULL && rest[0] == '\0' &&
 	         is(q, "GET"))
 		mk_web_api_job(q, p, id);
+	else if (strcmp(path, "maintenance") == 0 && is(q, "POST"))
+		mk_web_api_window_add(q, p);
+	else if (segment(path, "maintenance/", id, sizeof(id), &rest) != NULL && rest[0] == '\0' &&
+	         is(q, "DELETE"))
+		mk_web_api_window_delete(q, p, id);
+	else if (strcmp(path, "users") == 0 && is(q, "GET"))
+		mk_web_api_users(q, p);
+	else if (strcmp(path, "users") == 0 && is(q, "POST"))
+		mk_web_api_user_add(q, p);
+	else if (strcmp(path, "password") == 0 && is(q, "POST"))
+		mk_web_api_password(q, p);
 	else
 		mk_web_error(p, 404, "not_found");
 	mk_web_snap_put(q->w, s);

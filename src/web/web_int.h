@@ -169,6 +169,14 @@ void mk_web_jobs_init(struct mk_web *w, uint64_t max_bytes);
 /* At exit: stops a running job, joins it, removes the temp dir. */
 void mk_web_jobs_stop(struct mk_web *w);
 
+/* edit.c: POST /api/v1/maintenance, DELETE /api/v1/maintenance/ID,
+ * GET/POST /api/v1/users, POST /api/v1/password. */
+void mk_web_api_window_add(struct mk_web_req *q, struct mk_web_reply *p);
+void mk_web_api_window_delete(struct mk_web_req *q, struct mk_web_reply *p, const char *id);
+void mk_web_api_users(struct mk_web_req *q, struct mk_web_reply *p);
+void mk_web_api_user_add(struct mk_web_req *q, struct mk_web_reply *p);
+void mk_web_api_password(struct mk_web_req *q, struct mk_web_reply *p);
+
 /* The server's life (serve.c, demo.c). */
 struct mk_web_options {
 	const char *db_path;

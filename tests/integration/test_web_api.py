@@ -262,6 +262,11 @@ def loopback_tests(s, doc):
     check(s.json("GET", "/api/v1/maintenance")["items"] == doc.get("maintenance_windows", []),
           "maintenance windows")
 
+    maintenance_tests(s, csrf)
+    st, _, data = s.req("POST", "/api/v1/password", '{"current":"0123456789","password":"0123456789a"}', csrf)
+    check(st == 409 and error_code(data) == "no_login", f"password on loopback: {st}")
+    check(s.json("GET", "/api/v1/users") == {"items": []}, "no users on loopback")
+
     caps = s.json("GET", "/api/v1/captures")
     check(caps["items"] == doc["captures"], "captures list")
 
@@ -320,6 +325,39 @@ def loopback_tests(s, doc):
     check(st == 403 and error_code(data) == "bad_host", f"foreign Host header (DNS rebinding): {st}")
     st, _, data = s.req("POST", "/api/v1/setup", '{"user":"admin","password":"0123456789"}')
     check(st == 409, f"setup on loopback: {st}")
+
+
+def maintenance_tests(s, csrf):
+    """POST/DELETE /api/v1/maintenance: stored as `mieruka maintenance add` stores them."""
+    before = s.json("GET", "/api/v1/maintenance")["items"]
+    w = {"start": "2026-05-01T09:00:00+09:00", "end": "2026-05-01T12:30:00+09:00",
+         "devices": "192.168.1.10, 00:11:22:33:44:55 10.0.0.1", "vendor": "<b>Siemens</b>",
+         "note": "PLC更新\tライン1"}
+    st, _, data = s.req("POST", "/api/v1/maintenance", json.dumps(w))
+    check(st == 403 and error_code(data) == "csrf", f"maintenance without CSRF: {st}")
+    r = s.json("POST", "/api/v1/maintenance", json.dumps(w), csrf, status=201)
+    want = {"start": "2026-05-01T00:00:00.000000Z", "end": "2026-05-01T03:30:00.000000Z",
+            "devices": ["192.168.1.10", "00:11:22:33:44:55", "10.0.0.1"], "vendor": "<b>Siemens</b>",
+            "note": "PLC更新?ライン1"}
+    check(r and {k: r[k] for k in want} == want and isinstance(r["id"], int), f"window added {r}")
+    items = s.json("GET", "/api/v1/maintenance")["items"]
+    check(items == before + [r], f"window listed {items[-1:]}")
+    for body, code in ((dict(w, end="2026-05-01T08:00:00+09:00"), "end_before_start"),
+                       (dict(w, start="yesterday"), "bad_time"),
+                       ({"end": w["end"]}, "bad_time"),
+                       (dict(w, devices="192.168.1.300"), "bad_devices"),
+                       (dict(w, devices=", ".join(f"10.0.0.{i}" for i in range(33))), "bad_devices"),
+                       (dict(w, note="x" * 300), "bad_field"),
+                       (dict(w, colour="red"), "bad_field")):
+        st, _, data = s.req("POST", "/api/v1/maintenance", json.dumps(body), csrf)
+        check(st == 400 and error_code(data) == code, f"window {code}: {st} {data[:120]!r}")
+    st, _, data = s.req("DELETE", f"/api/v1/maintenance/{r['id']}")
+    check(st == 403 and error_code(data) == "csrf", f"delete window without CSRF: {st}")
+    st, _, _ = s.req("DELETE", f"/api/v1/maintenance/{r['id']}", headers=csrf)
+    check(st == 204, f"window deleted: {st}")
+    st, _, data = s.req("DELETE", f"/api/v1/maintenance/{r['id']}", headers=csrf)
+    check(st == 404 and error_code(data) == "not_found", f"deleted again: {st}")
+    check(s.json("GET", "/api/v1/maintenance")["items"] == before, "window gone")
 
 
 def wait_job(s, job, headers=None, timeout=300):
@@ -534,8 +572,68 @@ def login_tests(s):
     check(st == 429 and error_code(data) == "rate_limited" and h.get("retry-after", "").isdigit()
           and int(h["retry-after"]) >= 1, f"rate limited: {st} {h.get('retry-after')}")
     time.sleep(int(h.get("retry-after", "1")) + 0.2)
-    st, _, _ = s.req("POST", "/api/v1/session", '{"user":"admin","password":"工場の見える化 2026"}')
+    st, h, _ = s.req("POST", "/api/v1/session", '{"user":"admin","password":"工場の見える化 2026"}')
     check(st == 200, f"login after waiting: {st}")
+    users_tests(s, {"Cookie": h.get("set-cookie", "").split(";")[0]})
+
+
+def login(s, user, pw):
+    """A session: the headers with cookie and CSRF token, or None."""
+    st, h, _ = s.req("POST", "/api/v1/session", json.dumps({"user": user, "password": pw}))
+    if st != 200:
+        return None
+    auth = {"Cookie": h.get("set-cookie", "").split(";")[0]}
+    return dict(auth, **{"X-CSRF-Token": s.json("GET", "/api/v1/me", headers=auth)["csrf"]})
+
+
+def users_tests(s, auth):
+    """Users (admin creates viewer/admin), the own password, the viewer's refusals."""
+    admin = dict(auth, **{"X-CSRF-Token": s.json("GET", "/api/v1/me", headers=auth)["csrf"]})
+    r = s.json("GET", "/api/v1/users", headers=auth)
+    check([(u["user"], u["role"]) for u in r["items"]] == [("admin", "admin")]
+          and re.fullmatch(r"\d{4}-\d\d-\d\dT.*Z", r["items"][0]["created"] or ""), f"users {r}")
+    new = {"user": "op1", "password": "ライン1の見学者です", "role": "viewer"}
+    st, _, data = s.req("POST", "/api/v1/users", json.dumps(new), auth)
+    check(st == 403 and error_code(data) == "csrf", f"add user without CSRF: {st}")
+    u = s.json("POST", "/api/v1/users", json.dumps(new), admin, status=201)
+    check(u and u["user"] == "op1" and u["role"] == "viewer", f"user added {u}")
+    for body, code, status in (
+            (new, "user_exists", 409),
+            (dict(new, user="op2", role="root"), "bad_role", 400),
+            (dict(new, user="op2", password="short"), "password_short", 400),
+            (dict(new, user="<op>"), "bad_user", 400),
+            (dict(new, user="op2", extra="x"), "bad_field", 400)):
+        st, _, data = s.req("POST", "/api/v1/users", json.dumps(body), admin)
+        check(st == status and error_code(data) == code, f"add user {body}: {st} {data[:120]!r}")
+    r = s.json("GET", "/api/v1/users", headers=auth)
+    check(sorted((u["user"], u["role"]) for u in r["items"]) == [("admin", "admin"), ("op1", "viewer")],
+          f"users after adding {r}")
+    # the viewer: reads, but may not change anything an admin changes
+    viewer = login(s, "op1", new["password"])
+    if not check(viewer is not None, "the viewer logs in"):
+        return
+    me = s.json("GET", "/api/v1/me", headers=viewer)
+    check(me["user"] == "op1" and me["role"] == "viewer", f"viewer me {me}")
+    check(s.json("GET", "/api/v1/maintenance", headers=viewer) is not None, "viewer reads")
+    for method, path, body in (("GET", "/api/v1/users", None), ("POST", "/api/v1/users", json.dumps(new)),
+                               ("POST", "/api/v1/maintenance", json.dumps(
+                                   {"start": "2026-05-01T09:00:00Z", "end": "2026-05-01T10:00:00Z"})),
+                               ("DELETE", "/api/v1/maintenance/1", None),
+                               ("POST", "/api/v1/captures", b"\xd4\xc3\xb2\xa1" + b"\0" * 20)):
+        st, _, data = s.req(method, path, body, viewer)
+        check(st == 403 and error_code(data) == "forbidden", f"viewer {method} {path}: {st} {data[:100]!r}")
+    # the own password: the current one is required
+    st, _, data = s.req("POST", "/api/v1/password", json.dumps({"current": "nope nope nope", "password": "新しいパスワード 2026"}), viewer)
+    check(st == 403 and error_code(data) == "bad_current_password", f"wrong current password: {st}")
+    st, _, data = s.req("POST", "/api/v1/password", json.dumps({"current": new["password"], "password": "short"}), viewer)
+    check(st == 400 and error_code(data) == "password_short", f"short new password: {st}")
+    st, _, data = s.req("POST", "/api/v1/password", json.dumps({"current": new["password"], "password": "新しいパスワード 2026"}),
+                        {"Cookie": viewer["Cookie"]})
+    check(st == 403 and error_code(data) == "csrf", f"password without CSRF: {st}")
+    st, _, data = s.req("POST", "/api/v1/password", json.dumps({"current": new["password"], "password": "新しいパスワード 2026"}), viewer)
+    check(st == 204, f"password changed: {st} {data[:100]!r}")
+    check(login(s, "op1", new["password"]) is None, "the old password no longer works")
+    check(login(s, "op1", "新しいパスワード 2026") is not None, "the new password works")
 
 
 def main():

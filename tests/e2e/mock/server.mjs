@@ -145,9 +145,9 @@ async function api(req, res, url) {
   }
   if (p === '/changes') return send(res, 200, page((doc.changes || []).filter((c) => !q.get('asset') || (c.assets || []).includes(q.get('asset'))), q));
   if (p === '/maintenance' && req.method === 'GET') return send(res, 200, { items: windows });
-  if (p === '/maintenance' && req.method === 'POST') { const w = { id: String(windows.length + 1), ...json() }; windows.push(w); return send(res, 201, w); }
+  if (p === '/maintenance' && req.method === 'POST') { const b = json(); const w = { id: windows.length + 1, start: b.start, end: b.end, devices: String(b.devices || '').split(/[\s,]+/).filter(Boolean), vendor: b.vendor || null, note: b.note || null, created: new Date().toISOString() }; windows.push(w); return send(res, 201, w); }
   m = /^\/maintenance\/(\d+)$/.exec(p);
-  if (m && req.method === 'DELETE') { const i = windows.findIndex((w) => w.id === m[1]); if (i >= 0) windows.splice(i, 1); return send(res, 204, null); }
+  if (m && req.method === 'DELETE') { const i = windows.findIndex((w) => String(w.id) === m[1]); if (i >= 0) windows.splice(i, 1); return send(res, 204, null); }
   if (p === '/zones' && req.method === 'GET') return send(res, 200, { text: zonesText, proposal: 'zone office 事務所\nsubnet office 192.168.1.0/24\n', zones: [] });
   if (p === '/zones' && req.method === 'PUT') {
     const t = json().text || '';
