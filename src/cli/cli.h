@@ -3,6 +3,7 @@
 #define MIERUKA_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -105,6 +106,10 @@ uint64_t mk_now_ns(void);
  * alert teaches nothing or does not exist, -1 store error. */
 struct mk_baseline_item;
 int mk_alert_teach(struct mk_store *st, const char *id, struct mk_baseline_item *taught);
+
+/* `mieruka zones propose` of report r into out (zones.c; the web API's
+ * GET /api/v1/zones reuses it).  0 or -1. */
+int mk_zones_propose(FILE *out, const struct mk_report *r);
 
 int mk_cmd_analyze(int argc, char **argv);
 int mk_cmd_serve(int argc, char **argv);

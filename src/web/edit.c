@@ -9,7 +9,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli/cli.h"
 #include "mieruka/ledger.h"
+#include "mieruka/detect.h"
+#include "mieruka/zones.h"
 
 static uint64_t wall_ns(void)
 {
@@ -378,4 +381,139 @@ void mk_web_api_password(struct mk_web_req *q, struct mk_web_reply *p)
 	}
 	p->status = 204;
 	p->api = true;
+}
+
+/* ---- zones ---- */
+
+/* A memstream's text as a JSON string member. */
+static void text_member(struct mk_json *j, const char *key, int (*fill)(FILE *, const void *),
+                        const void *arg)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int rc = f != NULL ? fill(f, arg) : -1;
+
+	if (f != NULL && fclose(f) != 0)
+		rc = -1;
+	mk_json_key(j, key);
+	if (rc == 0 && buf != NULL)
+		mk_json_stringn(j, buf, len);
+	else
+		mk_json_null(j);
+	free(buf);
+}
+
+static int fill_zones(FILE *f, const void *arg)
+{
+	const struct mk_zones *z = arg;
+
+	return z != NULL ? mk_zones_write(f, z) : 0;
+}
+
+static int fill_proposal(FILE *f, const void *arg)
+{
+	return mk_zones_propose(f, arg);
+}
+
+void mk_web_zones_texts(struct mk_json *j, const struct mk_report *r)
+{
+	text_member(j, "text", fill_zones, r->zones);
+	text_member(j, "proposal", fill_proposal, r);
+}
+
+/* mk_zones_parse's "zones:LINE: reason" -> line, reason. */
+static size_t split_zone_error(const char *err, const char **reason)
+{
+	const char *p = strchr(err, ':');
+	char *end;
+	unsigned long line = 0;
+
+	*reason = err;
+	if (p != NULL) {
+		line = strtoul(p + 1, &end, 10);
+		if (end != p + 1 && end[0] == ':' && end[1] == ' ')
+			*reason = end + 2;
+		else
+			line = 0;
+	}
+	return line;
+}
+
+void mk_web_api_zones_put(struct mk_web_req *q, struct mk_web_reply *p, struct mk_web_snap **sp)
+{
+	static const char *const allowed[] = {"text", NULL};
+	struct mk_web_kv kv[MK_WEB_JSON_MAX_MEMBERS];
+	struct mk_zones *z;
+	const char *text, *reason;
+	char err[1024] = "";
+	int n, rc;
+
+	if (!admin(q, p) || (n = body_kv(q, p, kv, allowed)) < 0)
+		return;
+	if ((text = str_of(kv, n, "text")) == NULL) {
+		mk_web_json_free(kv, (size_t)n);
+		mk_web_error(p, 400, "bad_request");
+		return;
+	}
+	z = mk_zones_parse(text, strlen(text), "zones", err, sizeof(err));
+	mk_web_json_free(kv, (size_t)n);
+	if (z == NULL) {
+		size_t line = split_zone_error(err, &reason);
+		char l[24], en[256], ja[256];
+		const char *names[] = {"line"};
+		const char *values[] = {l};
+		struct mk_web_out o;
+
+		snprintf(l, sizeof(l), "%zu", line);
+		mk_detect_render(en, sizeof(en), mk_msg_lang("web.zones.bad_line", MK_LANG_EN), names,
+		                 values, 1);
+		mk_detect_render(ja, sizeof(ja), mk_msg_lang("web.zones.bad_line", MK_LANG_JA), names,
+		                 values, 1);
+		if (mk_web_out_open(&o) != 0) {
+			mk_web_error(p, 500, "internal");
+			return;
+		}
+		mk_json_begin_object(&o.j);
+		mk_json_key(&o.j, "error");
+		mk_json_begin_object(&o.j);
+		mk_json_key(&o.j, "code");
+		mk_json_string(&o.j, "bad_zone_file");
+		mk_json_key(&o.j, "line");
+		mk_json_uint(&o.j, line);
+		mk_json_key(&o.j, "reason");
+		mk_json_string(&o.j, reason);
+		mk_json_key(&o.j, "message");
+		mk_json_begin_object(&o.j);
+		mk_json_key(&o.j, "en");
+		mk_json_string(&o.j, en);
+		mk_json_key(&o.j, "ja");
+		mk_json_string(&o.j, ja);
+		mk_json_end_object(&o.j);
+		mk_json_end_object(&o.j);
+		mk_json_end_object(&o.j);
+		mk_web_out_reply(&o, p, 400);
+		return;
+	}
+	pthread_mutex_lock(&q->w->write_lock);
+	rc = mk_store_sqlite.begin(q->w->wst) != 0 || mk_store_sqlite.put_zones(q->w->wst, z) != 0 ||
+	     mk_store_sqlite.commit(q->w->wst) != 0;
+	if (rc != 0) {
+		mk_error("%s", mk_store_sqlite.error(q->w->wst));
+		mk_store_sqlite.rollback(q->w->wst);
+	}
+	pthread_mutex_unlock(&q->w->write_lock);
+	mk_zones_free(z);
+	if (rc != 0) {
+		mk_web_error(p, 500, "internal");
+		return;
+	}
+	mk_web_snap_invalidate(q->w);
+	mk_web_snap_put(q->w, *sp);
+	*sp = mk_web_snap_get(q->w);
+	if (*sp == NULL) {
+		mk_web_error(p, 503, "unavailable");
+		return;
+	}
+	mk_web_api_zones(q, p, *sp);
 }

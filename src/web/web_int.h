@@ -176,6 +176,13 @@ void mk_web_api_window_delete(struct mk_web_req *q, struct mk_web_reply *p, cons
 void mk_web_api_users(struct mk_web_req *q, struct mk_web_reply *p);
 void mk_web_api_user_add(struct mk_web_req *q, struct mk_web_reply *p);
 void mk_web_api_password(struct mk_web_req *q, struct mk_web_reply *p);
+/* PUT /api/v1/zones {"text"}: the zone file through the parser of `mieruka
+ * zones import`; answers as GET (the snapshot *sp is reloaded). */
+void mk_web_api_zones_put(struct mk_web_req *q, struct mk_web_reply *p, struct mk_web_snap **sp);
+void mk_web_api_zones(struct mk_web_req *q, struct mk_web_reply *p, struct mk_web_snap *s);
+/* GET /api/v1/zones' "text" (the stored set in the file format) and
+ * "proposal" (`mieruka zones propose`), as members of the open object. */
+void mk_web_zones_texts(struct mk_json *j, const struct mk_report *r);
 
 /* The server's life (serve.c, demo.c). */
 struct mk_web_options {

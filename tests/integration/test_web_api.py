@@ -143,7 +143,7 @@ def error_code(data):
         return None
 
 
-def loopback_tests(s, doc):
+def loopback_tests(s, doc, mieruka, db):
     assets, convs, alerts = doc["assets"], doc["communications"], doc["alerts"]
     by_id = {a["id"]: a for a in assets}
 
@@ -263,6 +263,7 @@ def loopback_tests(s, doc):
           "maintenance windows")
 
     maintenance_tests(s, csrf)
+    zones_tests(s, csrf, mieruka, db)
     st, _, data = s.req("POST", "/api/v1/password", '{"current":"0123456789","password":"0123456789a"}', csrf)
     check(st == 409 and error_code(data) == "no_login", f"password on loopback: {st}")
     check(s.json("GET", "/api/v1/users") == {"items": []}, "no users on loopback")
@@ -358,6 +359,36 @@ def maintenance_tests(s, csrf):
     st, _, data = s.req("DELETE", f"/api/v1/maintenance/{r['id']}", headers=csrf)
     check(st == 404 and error_code(data) == "not_found", f"deleted again: {st}")
     check(s.json("GET", "/api/v1/maintenance")["items"] == before, "window gone")
+
+
+def zones_tests(s, csrf, mieruka, db):
+    """GET /api/v1/zones' text and proposal, PUT through the zone file parser."""
+    env = dict(os.environ, LANG="C")
+    cli = lambda *a: subprocess.run([mieruka, "zones", *a, "--db", db], capture_output=True,
+                                    text=True, env=env).stdout
+    z = s.json("GET", "/api/v1/zones")
+    prop = cli("propose")
+    check(z["zones"] == [] and z["text"] == "" and prop.startswith("# ") and z["proposal"] == prop,
+          f"zones before: {z['zones']} {z['text']!r} proposal as `zones propose`: {z['proposal'] == prop}")
+    bad = "zone office 事務所\nsubnet office 192.168.1.0/24\nbogus line\n"
+    st, _, data = s.req("PUT", "/api/v1/zones", json.dumps({"text": bad}))
+    check(st == 403 and error_code(data) == "csrf", f"zones without CSRF: {st}")
+    st, h, data = s.req("PUT", "/api/v1/zones", json.dumps({"text": bad}), csrf)
+    err = json.loads(data).get("error", {}) if st == 400 else {}
+    check(st == 400 and err.get("code") == "bad_zone_file" and err.get("line") == 3
+          and err.get("reason", "").startswith("unknown line type") and err.get("reason", "").endswith(": bogus")
+          and err["message"] == {"en": "Line 3 of the zone file is not valid; nothing was changed.",
+                                 "ja": "ゾーン定義の 3 行目が正しくありません。何も変更していません。"},
+          f"bad zone file: {st} {data[:300]!r}")
+    check(s.json("GET", "/api/v1/zones")["text"] == "", "nothing stored after the bad file")
+    r = s.json("PUT", "/api/v1/zones", json.dumps({"text": prop}), csrf)
+    want_ids = re.findall(r"^zone\t(\S+)\t", prop, re.M)
+    export = "".join(l + "\n" for l in cli("export").splitlines() if not l.startswith("# "))
+    check(r and [x["id"] for x in r["zones"]] == want_ids and want_ids, f"zones stored {r and r['zones']}")
+    check(r and r["text"] == export, f"zones text = `zones export`: {r and r['text'][:200]!r} vs {export[:200]!r}")
+    check(r and sum(x["assets"] for x in r["zones"]) > 0, "assets in the zones")
+    r2 = s.json("GET", "/api/v1/assets?zone=" + want_ids[0] + "&limit=1000") if want_ids else {"total": 0}
+    check(want_ids and r2["total"] == r["zones"][0]["assets"], "asset filter by the new zone")
 
 
 def wait_job(s, job, headers=None, timeout=300):
@@ -661,7 +692,7 @@ def main():
         check(any(HOSTILE in a["hostnames"] for a in doc["assets"]), "the hostile name was analysed")
         s = Server(args.mieruka, db, "127.0.0.1:0")
         try:
-            loopback_tests(s, doc)
+            loopback_tests(s, doc, args.mieruka, db)
             upload_tests(s, args, tmp, db, {"X-CSRF-Token": s.json("GET", "/api/v1/me")["csrf"]})
         finally:
             s.stop()
