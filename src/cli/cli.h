@@ -3,6 +3,7 @@
 #define MIERUKA_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +35,17 @@ struct mk_session {
 	 * scenario): packets before it are learned, 0 = not this way. */
 	uint64_t learn_until_ns;
 	bool quiet;             /* no notes on stderr about learning */
+	/* The web server's capture upload (src/web/upload.c): the name the
+	 * capture is recorded and reported under instead of its path (NULL = the
+	 * path), the reader's message of the last failure (with that name), and
+	 * a progress callback every 4096 packets from the reader's byte
+	 * position; a nonzero return stops reading (s->cancelled set, the
+	 * capture is not recorded). */
+	const char *file_label;
+	char last_error[512];
+	int (*on_progress)(void *ctx, uint64_t done, uint64_t total);
+	void *progress_ctx;
+	bool cancelled;
 };
 
 struct mk_session_options {
@@ -94,6 +106,10 @@ uint64_t mk_now_ns(void);
  * alert teaches nothing or does not exist, -1 store error. */
 struct mk_baseline_item;
 int mk_alert_teach(struct mk_store *st, const char *id, struct mk_baseline_item *taught);
+
+/* `mieruka zones propose` of report r into out (zones.c; the web API's
+ * GET /api/v1/zones reuses it).  0 or -1. */
+int mk_zones_propose(FILE *out, const struct mk_report *r);
 
 int mk_cmd_analyze(int argc, char **argv);
 int mk_cmd_serve(int argc, char **argv);

@@ -76,7 +76,7 @@ int mk_cmd_demo(int argc, char **argv)
 	struct mk_output_options oo;
 	struct mk_session s;
 	char scenario[1024];
-	struct mk_web_options wo = {NULL, "127.0.0.1:8080", NULL, NULL, true};
+	struct mk_web_options wo = {NULL, "127.0.0.1:8080", NULL, NULL, true, 1024};
 	bool serve = true;
 	int opt, rc = MK_EXIT_OK;
 

@@ -2,7 +2,9 @@
  * (src/web; docs/API.md). */
 #include "cli.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,10 +20,11 @@ int mk_cmd_serve(int argc, char **argv)
 		{"tls-cert", required_argument, NULL, 'c'},
 		{"tls-key", required_argument, NULL, 'k'},
 		{"lang", required_argument, NULL, 'L'},
+		{"max-upload", required_argument, NULL, 'm'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct mk_web_options o = {"mieruka.db", "127.0.0.1:8080", NULL, NULL, false};
+	struct mk_web_options o = {"mieruka.db", "127.0.0.1:8080", NULL, NULL, false, 1024};
 	int opt;
 
 	optind = 1;
@@ -34,6 +37,20 @@ int mk_cmd_serve(int argc, char **argv)
 		case 'L':
 			mk_i18n_set_lang(strcmp(optarg, "ja") == 0 ? MK_LANG_JA : MK_LANG_EN);
 			break;
+		case 'm': {
+			char *end;
+			unsigned long long v;
+
+			errno = 0;
+			v = strtoull(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' || v < 1 || v > 1048576) {
+				mk_usage_error("serve", "--max-upload takes megabytes from 1 to 1048576, not '%s'",
+				               optarg);
+				return MK_EXIT_USAGE;
+			}
+			o.max_upload_mb = v;
+			break;
+		}
 		case 'h': return mk_cmd_help(2, (char *[]){"help", "serve", NULL});
 		default:
 			fprintf(stderr, "%s\n", mk_msg("cli.see_help"));

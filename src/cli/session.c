@@ -111,6 +111,24 @@ static char *dup_or_null(const char *s)
 	return s != NULL ? strdup(s) : NULL;
 }
 
+/* A reader's message "PATH: reason" under the session's file label, into
+ * s->last_error (and on stderr). */
+static void file_error(struct mk_session *s, const char *path, const char *msg)
+{
+	size_t n = strlen(path), cut = n > 199 ? 199 : n; /* the reader cuts long names */
+	const char *rest = NULL;
+
+	if (s->file_label != NULL && strncmp(msg, path, n) == 0)
+		rest = msg + n;
+	else if (s->file_label != NULL && strncmp(msg, path, cut) == 0)
+		rest = msg + cut;
+	if (rest != NULL)
+		snprintf(s->last_error, sizeof(s->last_error), "%s%s", s->file_label, rest);
+	else
+		snprintf(s->last_error, sizeof(s->last_error), "%s", msg);
+	mk_error("%s", s->last_error);
+}
+
 int mk_session_file(struct mk_session *s, const char *path, uint32_t index)
 {
 	char err[MK_CAPTURE_ERRLEN] = "";
@@ -125,7 +143,7 @@ int mk_session_file(struct mk_session *s, const char *path, uint32_t index)
 	enum mk_capture_rc rc;
 
 	if (cap == NULL) {
-		mk_error("%s", err);
+		file_error(s, path, err);
 		s->input_failed = true;
 		return -1;
 	}
@@ -148,6 +166,15 @@ int mk_session_file(struct mk_session *s, const char *path, uint32_t index)
 			}
 		}
 		mk_engine_packet(s->eng, &pkt);
+		if (s->on_progress != NULL && (mk_engine_packets(s->eng) & 0xfff) == 0) {
+			uint64_t done, total;
+
+			mk_capture_progress(cap, &done, &total);
+			if (s->on_progress(s->progress_ctx, done, total) != 0) {
+				s->cancelled = true;
+				break;
+			}
+		}
 		if ((mk_engine_packets(s->eng) & 0xffff) == 0 && prog.enabled) {
 			uint64_t done, total;
 
@@ -156,8 +183,13 @@ int mk_session_file(struct mk_session *s, const char *path, uint32_t index)
 		}
 	}
 	mk_progress_end(&prog);
+	if (s->cancelled) {
+		mk_capture_close(cap);
+		s->input_failed = true;
+		return -1;
+	}
 	if (rc == MK_CAP_ERROR) {
-		mk_error("%s", mk_capture_error(cap));
+		file_error(s, path, mk_capture_error(cap));
 		s->input_failed = true;
 	}
 	n_warnings = mk_capture_warnings(cap, &warnings);
@@ -169,7 +201,7 @@ int mk_session_file(struct mk_session *s, const char *path, uint32_t index)
 	rec = calloc(1, sizeof(*rec));
 	st = mk_capture_stats(cap);
 	if (rec != NULL) {
-		rec->file = dup_or_null(path);
+		rec->file = dup_or_null(s->file_label != NULL ? s->file_label : path);
 		rec->packets = st->packets;
 		rec->bytes = st->bytes;
 		rec->first_ns = st->first_ns;

@@ -360,6 +360,15 @@ out:
 	return rc;
 }
 
+int mk_zones_propose(FILE *out, const struct mk_report *r)
+{
+	struct propose_rules pr;
+
+	if (rules_load(&pr) != 0)
+		return -1;
+	return propose(out, &pr, r);
+}
+
 /* ------------------------------------------------------------- commands */
 
 static int open_existing(const char *db, struct mk_store **st)

@@ -1095,7 +1095,7 @@ static void api_captures(struct mk_web_req *q, struct mk_web_reply *p, struct mk
 	mk_web_out_reply(&o, p, 200);
 }
 
-static void api_zones(struct mk_web_req *q, struct mk_web_reply *p, struct mk_web_snap *s)
+void mk_web_api_zones(struct mk_web_req *q, struct mk_web_reply *p, struct mk_web_snap *s)
 {
 	const struct mk_report *r = &s->r;
 	size_t nz = r->zones != NULL ? mk_zones_count(r->zones) : 0;
@@ -1123,6 +1123,7 @@ static void api_zones(struct mk_web_req *q, struct mk_web_reply *p, struct mk_we
 		mk_json_end_object(&o.j);
 	}
 	mk_json_end_array(&o.j);
+	mk_web_zones_texts(&o.j, r);
 	mk_json_end_object(&o.j);
 	mk_web_out_reply(&o, p, 200);
 }
@@ -1192,7 +1193,23 @@ void mk_web_api(struct mk_web_req *q, struct mk_web_reply *p, const char *path)
 	else if (strcmp(path, "captures") == 0 && is(q, "GET"))
 		api_captures(q, p, s);
 	else if (strcmp(path, "zones") == 0 && is(q, "GET"))
-		api_zones(q, p, s);
+		mk_web_api_zones(q, p, s);
+	else if (segment(path, "captures/jobs/", id, sizeof(id), &rest) != NULL && rest[0] == '\0' &&
+	         is(q, "GET"))
+		mk_web_api_job(q, p, id);
+	else if (strcmp(path, "maintenance") == 0 && is(q, "POST"))
+		mk_web_api_window_add(q, p);
+	else if (segment(path, "maintenance/", id, sizeof(id), &rest) != NULL && rest[0] == '\0' &&
+	         is(q, "DELETE"))
+		mk_web_api_window_delete(q, p, id);
+	else if (strcmp(path, "zones") == 0 && is(q, "PUT"))
+		mk_web_api_zones_put(q, p, &s);
+	else if (strcmp(path, "users") == 0 && is(q, "GET"))
+		mk_web_api_users(q, p);
+	else if (strcmp(path, "users") == 0 && is(q, "POST"))
+		mk_web_api_user_add(q, p);
+	else if (strcmp(path, "password") == 0 && is(q, "POST"))
+		mk_web_api_password(q, p);
 	else
 		mk_web_error(p, 404, "not_found");
 	mk_web_snap_put(q->w, s);

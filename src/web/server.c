@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -70,10 +71,17 @@ void mk_web_out_reply(struct mk_web_out *o, struct mk_web_reply *p, unsigned sta
 
 void mk_web_error(struct mk_web_reply *p, unsigned status, const char *code)
 {
-	struct mk_web_out o;
 	char key[64];
 
 	snprintf(key, sizeof(key), "web.err.%s", code);
+	mk_web_error_msg(p, status, code, mk_msg_lang(key, MK_LANG_EN), mk_msg_lang(key, MK_LANG_JA));
+}
+
+void mk_web_error_msg(struct mk_web_reply *p, unsigned status, const char *code, const char *en,
+                      const char *ja)
+{
+	struct mk_web_out o;
+
 	if (mk_web_out_open(&o) != 0) {
 		p->status = 500;
 		return;
@@ -86,9 +94,9 @@ void mk_web_error(struct mk_web_reply *p, unsigned status, const char *code)
 	mk_json_key(&o.j, "message");
 	mk_json_begin_object(&o.j);
 	mk_json_key(&o.j, "en");
-	mk_json_string(&o.j, mk_msg_lang(key, MK_LANG_EN));
+	mk_json_string(&o.j, en);
 	mk_json_key(&o.j, "ja");
-	mk_json_string(&o.j, mk_msg_lang(key, MK_LANG_JA));
+	mk_json_string(&o.j, ja);
 	mk_json_end_object(&o.j);
 	mk_json_end_object(&o.j);
 	mk_json_end_object(&o.j);
@@ -587,20 +595,20 @@ static bool state_changing(const char *m)
 	return strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0;
 }
 
-static void handle(struct mk_web_req *q, struct mk_web_reply *p)
+/* Who asks and may they: the Host rule, the session, and for the API the
+ * login and the CSRF token.  false with the reply set when refused. */
+static bool gate(struct mk_web_req *q, struct mk_web_reply *p)
 {
 	struct mk_web *w = q->w;
-	const char *url = q->url;
-	bool api = strncmp(url, "/api/v1/", 8) == 0;
 
 	q->lang = accept_lang(q);
 	if (!w->login_required && !mk_web_host_is_loopback(mk_web_header(q, "Host"))) {
 		mk_web_error(p, 403, "bad_host");
-		return;
+		return false;
 	}
 	identify(q);
-	if (api) {
-		const char *path = url + 8;
+	if (strncmp(q->url, "/api/v1/", 8) == 0) {
+		const char *path = q->url + 8;
 		bool open_ep = (strcmp(path, "health") == 0 && strcmp(q->method, "GET") == 0) ||
 		               (strcmp(path, "me") == 0 && strcmp(q->method, "GET") == 0) ||
 		               (strcmp(path, "session") == 0 && strcmp(q->method, "POST") == 0) ||
@@ -608,7 +616,7 @@ static void handle(struct mk_web_req *q, struct mk_web_reply *p)
 
 		if (!open_ep && q->role < 0) {
 			mk_web_error(p, 401, "login_required");
-			return;
+			return false;
 		}
 		/* CSRF: every state change but the two that start a session. */
 		if (state_changing(q->method) && !(strcmp(path, "session") == 0 &&
@@ -616,8 +624,23 @@ static void handle(struct mk_web_req *q, struct mk_web_reply *p)
 		    strcmp(path, "setup") != 0 &&
 		    !mk_web_token_equal(mk_web_header(q, "X-CSRF-Token"), q->csrf)) {
 			mk_web_error(p, 403, "csrf");
-			return;
+			return false;
 		}
+	}
+	return true;
+}
+
+static void handle(struct mk_web_req *q, struct mk_web_reply *p)
+{
+	struct mk_web *w = q->w;
+	const char *url = q->url;
+	bool api = strncmp(url, "/api/v1/", 8) == 0;
+
+	if (!gate(q, p))
+		return;
+	if (api) {
+		const char *path = url + 8;
+
 		if (strcmp(path, "health") == 0 && strcmp(q->method, "GET") == 0) {
 			static const char ok[] = "{\"status\":\"ok\"}";
 
@@ -672,11 +695,18 @@ static void handle(struct mk_web_req *q, struct mk_web_reply *p)
 	mk_web_error(p, 404, "not_found");
 }
 
-/* Per connection: the body being received. */
+/* Per connection: the body being received; a capture upload goes to a
+ * file instead (upload.c), and a refused one is answered after its body
+ * was read and discarded (early only when the client waits for
+ * "100 Continue": clients that send the body at once would see the
+ * connection reset instead of the answer). */
 struct conn_state {
 	char *body;
 	size_t len;
 	bool too_large;
+	struct mk_web_upload *up;
+	bool refused;
+	struct mk_web_reply early;
 };
 
 static void add_headers(struct MHD_Response *r, const struct mk_web_reply *p)
@@ -709,6 +739,10 @@ static void client_addr(struct MHD_Connection *c, char *out, size_t len)
 	            out, (socklen_t)len, NULL, 0, NI_NUMERICHOST);
 }
 
+static void fill_req(struct mk_web_req *q, struct mk_web *w, struct MHD_Connection *c,
+                     const char *method, const char *url, const char *body, size_t len);
+static enum MHD_Result send_reply(struct MHD_Connection *c, struct mk_web_reply *pp);
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -718,14 +752,33 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct conn_state *cs = *con_cls;
 	struct mk_web_req q;
 	struct mk_web_reply p;
-	struct MHD_Response *r;
-	enum MHD_Result ret;
+
+	(void)version;
 
 	if (cs == NULL) {
+		const char *expect;
+
 		cs = calloc(1, sizeof(*cs));
 		if (cs == NULL)
 			return MHD_NO;
 		*con_cls = cs;
+		if (!mk_web_is_upload(method, url))
+			return MHD_YES;
+		fill_req(&q, w, c, method, url, NULL, 0);
+		if (gate(&q, &cs->early))
+			cs->up = mk_web_upload_begin(&q, &cs->early);
+		if (cs->up != NULL)
+			return MHD_YES;
+		cs->refused = true;
+		expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Expect");
+		if (expect == NULL || strcasecmp(expect, "100-continue") != 0)
+			return MHD_YES;
+		return send_reply(c, &cs->early);
+	}
+	if (*upload_data_size > 0 && (cs->up != NULL || cs->refused)) {
+		if (cs->up != NULL)
+			mk_web_upload_data(cs->up, upload_data, *upload_data_size);
+		*upload_data_size = 0;
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
@@ -748,19 +801,42 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	memset(&q, 0, sizeof(q));
+	if (cs->refused)
+		return send_reply(c, &cs->early);
 	memset(&p, 0, sizeof(p));
-	q.w = w;
-	q.conn = c;
-	q.method = method;
-	q.url = url;
-	q.body = cs->body != NULL ? cs->body : "";
-	q.body_len = cs->len;
-	client_addr(c, q.client, sizeof(q.client));
-	if (cs->too_large)
+	fill_req(&q, w, c, method, url, cs->body, cs->len);
+	if (cs->up != NULL) {
+		q.lang = accept_lang(&q);
+		mk_web_upload_end(&q, &p, cs->up);
+	} else if (cs->too_large) {
 		mk_web_error(&p, 413, "too_large");
-	else
+	} else {
 		handle(&q, &p);
+	}
+	return send_reply(c, &p);
+}
+
+static void fill_req(struct mk_web_req *q, struct mk_web *w, struct MHD_Connection *c,
+                     const char *method, const char *url, const char *body, size_t len)
+{
+	memset(q, 0, sizeof(*q));
+	q->w = w;
+	q->conn = c;
+	q->method = method;
+	q->url = url;
+	q->body = body != NULL ? body : "";
+	q->body_len = len;
+	client_addr(c, q->client, sizeof(q->client));
+}
+
+/* Queues the reply (its body passes to the response; p is emptied). */
+static enum MHD_Result send_reply(struct MHD_Connection *c, struct mk_web_reply *pp)
+{
+	struct mk_web_reply p = *pp;
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	pp->body = NULL;
 	if (p.status == 0)
 		mk_web_error(&p, 500, "internal");
 	if (p.static_body != NULL)
@@ -785,7 +861,11 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 {
 	struct conn_state *cs = *con_cls;
 
+	(void)c;
+	(void)toe;
 	if (cs != NULL) {
+		mk_web_upload_free(cls, cs->up);
+		free(cs->early.body);
 		free(cs->body);
 		free(cs);
 		*con_cls = NULL;
@@ -926,6 +1006,7 @@ int mk_web_run(const struct mk_web_options *o)
 	struct sigaction sact;
 	int rc = -1;
 	uint16_t port;
+	bool jobs_init = false;
 
 	memset(&w, 0, sizeof(w));
 	w.db_path = o->db_path;
@@ -958,6 +1039,8 @@ int mk_web_run(const struct mk_web_options *o)
 	pthread_mutex_init(&w.write_lock, NULL);
 	pthread_mutex_init(&w.snap_lock, NULL);
 	pthread_mutex_init(&w.rl_lock, NULL);
+	mk_web_jobs_init(&w, (o->max_upload_mb ? o->max_upload_mb : 1024) << 20);
+	jobs_init = true;
 	if (mk_store_sqlite.open(&w.wst, o->db_path, err, sizeof(err)) != 0) {
 		mk_error("%s", err);
 		goto out;
@@ -971,7 +1054,7 @@ int mk_web_run(const struct mk_web_options *o)
 	                     MHD_OPTION_CONNECTION_LIMIT, 256u, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 	                     64u, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
 	                     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
-	                     MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+	                     MHD_OPTION_NOTIFY_COMPLETED, on_done, &w,
 	                     w.tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
 	                     MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_END);
 	if (d == NULL) {
@@ -1001,9 +1084,13 @@ int mk_web_run(const struct mk_web_options *o)
 	while (!stop_flag)
 		usleep(100 * 1000);
 	MHD_stop_daemon(d);
+	mk_web_jobs_stop(&w);
+	jobs_init = false;
 	fprintf(stderr, "%s\n", mk_msg("cli.serve_stopped"));
 	rc = 0;
 out:
+	if (jobs_init)
+		mk_web_jobs_stop(&w);
 	if (w.wst != NULL)
 		mk_store_sqlite.close(w.wst);
 	if (w.snap != NULL)

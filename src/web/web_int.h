@@ -36,8 +36,35 @@ struct mk_web_snap {
 	size_t *alerts_recent; /* alert indexes, latest last_seen first */
 };
 
+/* Capture upload jobs (upload.c): one analysis at a time; the last few
+ * finished ones are kept for GET /api/v1/captures/jobs/ID. */
+#define MK_WEB_JOBS_KEPT 16
+#define MK_WEB_JOB_ID_HEX 33
+enum mk_web_job_state { MK_JOB_RUNNING, MK_JOB_DONE, MK_JOB_FAILED };
+struct mk_web_job {
+	char id[MK_WEB_JOB_ID_HEX]; /* "" = free slot */
+	char name[160];             /* the sanitized file name */
+	enum mk_web_job_state state;
+	double progress;            /* 0..1 */
+	char msg_en[640], msg_ja[640];
+	uint64_t seq;               /* the oldest finished slot is reused */
+};
+struct mk_web_upload;
+struct mk_web_jobs {
+	pthread_mutex_t lock;
+	bool busy;                  /* an upload being received or a job running */
+	bool thread_started;        /* thread is to be joined */
+	pthread_t thread;
+	volatile int stopping;      /* the server is stopping: the job gives up */
+	uint64_t max_bytes;         /* serve --max-upload */
+	char dir[1100];             /* the private temp dir ("" until the first upload) */
+	struct mk_web_job job[MK_WEB_JOBS_KEPT];
+	uint64_t seq;
+};
+
 struct mk_web {
 	const char *db_path;
+	struct mk_web_jobs jobs;
 	bool login_required; /* a non-loopback listen address */
 	bool tls;
 	pthread_mutex_t write_lock;
@@ -88,6 +115,9 @@ const char *mk_web_header(const struct mk_web_req *q, const char *name);
 
 /* Replies.  The JSON ones take a memstream's buffer. */
 void mk_web_error(struct mk_web_reply *p, unsigned status, const char *code);
+/* The same with the message given (not from the catalogue). */
+void mk_web_error_msg(struct mk_web_reply *p, unsigned status, const char *code, const char *en,
+                      const char *ja);
 /* A JSON body being built: open_memstream. */
 struct mk_web_out {
 	char *buf;
@@ -121,12 +151,46 @@ void mk_web_json_free(struct mk_web_kv *kv, size_t n);
 /* The member named key: NULL when absent. */
 const struct mk_web_kv *mk_web_json_get(const struct mk_web_kv *kv, size_t n, const char *key);
 
+/* upload.c: POST /api/v1/captures streams the body to a file in a private
+ * temp dir next to the database, then a job thread analyses it into the
+ * database with the session code of `mieruka analyze`.  begin is called on
+ * the request's first call (headers only, after authentication): NULL with
+ * the reply set (403, 409, 413, 500), else the upload receiving the body. */
+bool mk_web_is_upload(const char *method, const char *url);
+struct mk_web_upload *mk_web_upload_begin(struct mk_web_req *q, struct mk_web_reply *p);
+void mk_web_upload_data(struct mk_web_upload *u, const char *data, size_t n);
+/* The body is complete: 202 {"job","file"} and the job starts, or an error. */
+void mk_web_upload_end(struct mk_web_req *q, struct mk_web_reply *p, struct mk_web_upload *u);
+/* The connection ended before upload_end (or after it: no-op): frees u. */
+void mk_web_upload_free(struct mk_web *w, struct mk_web_upload *u);
+/* GET /api/v1/captures/jobs/ID */
+void mk_web_api_job(struct mk_web_req *q, struct mk_web_reply *p, const char *id);
+void mk_web_jobs_init(struct mk_web *w, uint64_t max_bytes);
+/* At exit: stops a running job, joins it, removes the temp dir. */
+void mk_web_jobs_stop(struct mk_web *w);
+
+/* edit.c: POST /api/v1/maintenance, DELETE /api/v1/maintenance/ID,
+ * GET/POST /api/v1/users, POST /api/v1/password. */
+void mk_web_api_window_add(struct mk_web_req *q, struct mk_web_reply *p);
+void mk_web_api_window_delete(struct mk_web_req *q, struct mk_web_reply *p, const char *id);
+void mk_web_api_users(struct mk_web_req *q, struct mk_web_reply *p);
+void mk_web_api_user_add(struct mk_web_req *q, struct mk_web_reply *p);
+void mk_web_api_password(struct mk_web_req *q, struct mk_web_reply *p);
+/* PUT /api/v1/zones {"text"}: the zone file through the parser of `mieruka
+ * zones import`; answers as GET (the snapshot *sp is reloaded). */
+void mk_web_api_zones_put(struct mk_web_req *q, struct mk_web_reply *p, struct mk_web_snap **sp);
+void mk_web_api_zones(struct mk_web_req *q, struct mk_web_reply *p, struct mk_web_snap *s);
+/* GET /api/v1/zones' "text" (the stored set in the file format) and
+ * "proposal" (`mieruka zones propose`), as members of the open object. */
+void mk_web_zones_texts(struct mk_json *j, const struct mk_report *r);
+
 /* The server's life (serve.c, demo.c). */
 struct mk_web_options {
 	const char *db_path;
 	const char *listen; /* "127.0.0.1:8080" */
 	const char *tls_cert, *tls_key;
 	bool open_browser;
+	uint64_t max_upload_mb; /* serve --max-upload; 0 = the default 1024 */
 };
 /* Runs until SIGINT/SIGTERM: 0, or -1 with a message printed. */
 int mk_web_run(const struct mk_web_options *o);

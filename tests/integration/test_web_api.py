@@ -14,15 +14,19 @@
 Exit 0 pass, 1 fail, 77 skip.
 """
 import argparse
+import glob
 import http.client
 import json
 import os
 import re
 import signal
+import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 
 try:
     from scapy.layers.dhcp import BOOTP, DHCP
@@ -68,8 +72,8 @@ def hostile_dhcp(path):
 
 
 class Server:
-    def __init__(self, mieruka, db, listen):
-        self.p = subprocess.Popen([mieruka, "serve", "--db", db, "--listen", listen],
+    def __init__(self, mieruka, db, listen, extra=()):
+        self.p = subprocess.Popen([mieruka, "serve", "--db", db, "--listen", listen, *extra],
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                   env=dict(os.environ, LANG="C"))
         line = self.p.stdout.readline()
@@ -139,7 +143,7 @@ def error_code(data):
         return None
 
 
-def loopback_tests(s, doc):
+def loopback_tests(s, doc, mieruka, db):
     assets, convs, alerts = doc["assets"], doc["communications"], doc["alerts"]
     by_id = {a["id"]: a for a in assets}
 
@@ -258,6 +262,12 @@ def loopback_tests(s, doc):
     check(s.json("GET", "/api/v1/maintenance")["items"] == doc.get("maintenance_windows", []),
           "maintenance windows")
 
+    maintenance_tests(s, csrf)
+    zones_tests(s, csrf, mieruka, db)
+    st, _, data = s.req("POST", "/api/v1/password", '{"current":"0123456789","password":"0123456789a"}', csrf)
+    check(st == 409 and error_code(data) == "no_login", f"password on loopback: {st}")
+    check(s.json("GET", "/api/v1/users") == {"items": []}, "no users on loopback")
+
     caps = s.json("GET", "/api/v1/captures")
     check(caps["items"] == doc["captures"], "captures list")
 
@@ -316,6 +326,219 @@ def loopback_tests(s, doc):
     check(st == 403 and error_code(data) == "bad_host", f"foreign Host header (DNS rebinding): {st}")
     st, _, data = s.req("POST", "/api/v1/setup", '{"user":"admin","password":"0123456789"}')
     check(st == 409, f"setup on loopback: {st}")
+
+
+def maintenance_tests(s, csrf):
+    """POST/DELETE /api/v1/maintenance: stored as `mieruka maintenance add` stores them."""
+    before = s.json("GET", "/api/v1/maintenance")["items"]
+    w = {"start": "2026-05-01T09:00:00+09:00", "end": "2026-05-01T12:30:00+09:00",
+         "devices": "192.168.1.10, 00:11:22:33:44:55 10.0.0.1", "vendor": "<b>Siemens</b>",
+         "note": "PLC更新\tライン1"}
+    st, _, data = s.req("POST", "/api/v1/maintenance", json.dumps(w))
+    check(st == 403 and error_code(data) == "csrf", f"maintenance without CSRF: {st}")
+    r = s.json("POST", "/api/v1/maintenance", json.dumps(w), csrf, status=201)
+    want = {"start": "2026-05-01T00:00:00.000000Z", "end": "2026-05-01T03:30:00.000000Z",
+            "devices": ["192.168.1.10", "00:11:22:33:44:55", "10.0.0.1"], "vendor": "<b>Siemens</b>",
+            "note": "PLC更新?ライン1"}
+    check(r and {k: r[k] for k in want} == want and isinstance(r["id"], int), f"window added {r}")
+    items = s.json("GET", "/api/v1/maintenance")["items"]
+    check(items == before + [r], f"window listed {items[-1:]}")
+    for body, code in ((dict(w, end="2026-05-01T08:00:00+09:00"), "end_before_start"),
+                       (dict(w, start="yesterday"), "bad_time"),
+                       ({"end": w["end"]}, "bad_time"),
+                       (dict(w, devices="192.168.1.300"), "bad_devices"),
+                       (dict(w, devices=", ".join(f"10.0.0.{i}" for i in range(33))), "bad_devices"),
+                       (dict(w, note="x" * 300), "bad_field"),
+                       (dict(w, colour="red"), "bad_field")):
+        st, _, data = s.req("POST", "/api/v1/maintenance", json.dumps(body), csrf)
+        check(st == 400 and error_code(data) == code, f"window {code}: {st} {data[:120]!r}")
+    st, _, data = s.req("DELETE", f"/api/v1/maintenance/{r['id']}")
+    check(st == 403 and error_code(data) == "csrf", f"delete window without CSRF: {st}")
+    st, _, _ = s.req("DELETE", f"/api/v1/maintenance/{r['id']}", headers=csrf)
+    check(st == 204, f"window deleted: {st}")
+    st, _, data = s.req("DELETE", f"/api/v1/maintenance/{r['id']}", headers=csrf)
+    check(st == 404 and error_code(data) == "not_found", f"deleted again: {st}")
+    check(s.json("GET", "/api/v1/maintenance")["items"] == before, "window gone")
+
+
+def zones_tests(s, csrf, mieruka, db):
+    """GET /api/v1/zones' text and proposal, PUT through the zone file parser."""
+    env = dict(os.environ, LANG="C")
+    cli = lambda *a: subprocess.run([mieruka, "zones", *a, "--db", db], capture_output=True,
+                                    text=True, env=env).stdout
+    z = s.json("GET", "/api/v1/zones")
+    prop = cli("propose")
+    check(z["zones"] == [] and z["text"] == "" and prop.startswith("# ") and z["proposal"] == prop,
+          f"zones before: {z['zones']} {z['text']!r} proposal as `zones propose`: {z['proposal'] == prop}")
+    bad = "zone office 事務所\nsubnet office 192.168.1.0/24\nbogus line\n"
+    st, _, data = s.req("PUT", "/api/v1/zones", json.dumps({"text": bad}))
+    check(st == 403 and error_code(data) == "csrf", f"zones without CSRF: {st}")
+    st, h, data = s.req("PUT", "/api/v1/zones", json.dumps({"text": bad}), csrf)
+    err = json.loads(data).get("error", {}) if st == 400 else {}
+    check(st == 400 and err.get("code") == "bad_zone_file" and err.get("line") == 3
+          and err.get("reason", "").startswith("unknown line type") and err.get("reason", "").endswith(": bogus")
+          and err["message"] == {"en": "Line 3 of the zone file is not valid; nothing was changed.",
+                                 "ja": "ゾーン定義の 3 行目が正しくありません。何も変更していません。"},
+          f"bad zone file: {st} {data[:300]!r}")
+    check(s.json("GET", "/api/v1/zones")["text"] == "", "nothing stored after the bad file")
+    r = s.json("PUT", "/api/v1/zones", json.dumps({"text": prop}), csrf)
+    want_ids = re.findall(r"^zone\t(\S+)\t", prop, re.M)
+    export = "".join(l + "\n" for l in cli("export").splitlines() if not l.startswith("# "))
+    check(r and [x["id"] for x in r["zones"]] == want_ids and want_ids, f"zones stored {r and r['zones']}")
+    check(r and r["text"] == export, f"zones text = `zones export`: {r and r['text'][:200]!r} vs {export[:200]!r}")
+    check(r and sum(x["assets"] for x in r["zones"]) > 0, "assets in the zones")
+    r2 = s.json("GET", "/api/v1/assets?zone=" + want_ids[0] + "&limit=1000") if want_ids else {"total": 0}
+    check(want_ids and r2["total"] == r["zones"][0]["assets"], "asset filter by the new zone")
+
+
+def wait_job(s, job, headers=None, timeout=300):
+    """Polls GET /api/v1/captures/jobs/JOB until it is no longer running."""
+    t0 = time.time()
+    while True:
+        j = s.json("GET", f"/api/v1/captures/jobs/{job}", headers=headers)
+        if j is None or j["state"] != "running" or time.time() - t0 > timeout:
+            return j
+        check(0 <= j["progress"] < 1 and j["message"] is None, f"running job {j}")
+        time.sleep(0.2)
+
+
+def raw_upload_start(s, length, headers=""):
+    """An upload whose body is still to come: the socket after the headers."""
+    c = socket.create_connection((s.host, s.port), timeout=30)
+    c.sendall((f"POST /api/v1/captures HTTP/1.1\r\nHost: 127.0.0.1:{s.port}\r\n"
+               f"Content-Length: {length}\r\nContent-Type: application/octet-stream\r\n"
+               f"{headers}\r\n").encode())
+    return c
+
+
+def read_response(c):
+    data = b""
+    while True:
+        try:
+            b = c.recv(65536)
+        except OSError:
+            break
+        if not b:
+            break
+        data += b
+        head, sep, body = data.partition(b"\r\n\r\n")
+        m = re.search(rb"content-length: *(\d+)", head, re.I)
+        if sep and m and len(body) >= int(m.group(1)):
+            break
+    head, _, body = data.partition(b"\r\n\r\n")
+    st = int(head.split(b" ")[1]) if head.startswith(b"HTTP/") else 0
+    return st, body
+
+
+def upload_tests(s, args, tmp, db, csrf):
+    """POST /api/v1/captures and its job, against `mieruka analyze` of the same file into a
+    copy of the database taken just before."""
+    part2 = os.path.join(args.shared, "captures", "modbus", "ModbusTCP__modbus_test_data_part2.pcap")
+    gz = os.path.join(args.shared, "captures", "office", "smb__smb_many_open_files_500.pcap.gz")
+    name = "ライン2 part2.pcap"
+    hdr = dict(csrf, **{"X-Filename": urllib.parse.quote(name)})
+    with open(part2, "rb") as f:
+        body = f.read()
+    # CSRF first, like every state change
+    st, _, data = s.req("POST", "/api/v1/captures", body, {"X-Filename": "x.pcap"})
+    check(st == 403 and error_code(data) == "csrf", f"upload without CSRF: {st}")
+    st, _, data = s.req("GET", "/api/v1/captures/jobs/" + "0" * 32)
+    check(st == 404 and error_code(data) == "not_found", f"unknown job: {st}")
+    # the reference: the same file analysed by the command line into a copy of the database
+    ref_db, ref_json = os.path.join(tmp, "ref.db"), os.path.join(tmp, "ref.json")
+    with sqlite3.connect(db) as a, sqlite3.connect(ref_db) as b:
+        a.backup(b)
+    r = subprocess.run([args.mieruka, "analyze", "--quiet", "--db", ref_db, "--json", ref_json, part2],
+                       capture_output=True, text=True)
+    check(r.returncode == 0, f"reference analyze: {r.stderr}")
+    with open(ref_json, encoding="utf-8") as f:
+        ref = json.load(f)
+    before = s.json("GET", "/api/v1/captures")["items"]
+    up = s.json("POST", "/api/v1/captures", body, hdr, status=202)
+    check(up and re.fullmatch(r"[0-9a-f]{32}", up["job"]) and up["file"] == name
+          and up["bytes"] == len(body), f"upload reply {up}")
+    j = wait_job(s, up["job"])
+    packets = ref["captures"][-1]["packets"]
+    check(j == {"id": up["job"], "file": name, "state": "done", "progress": 1,
+                "message": {"en": f"{name}: {packets} packets analysed into the database.",
+                            "ja": f"{name}: {packets} パケットを解析してデータベースに取り込みました。"}},
+          f"job done {j}")
+    # the API now shows exactly what analyze made of it (the capture under the sent name)
+    want_caps = ref["captures"]
+    want_caps[-1] = dict(want_caps[-1], file=name)
+    got = s.json("GET", "/api/v1/captures")["items"]
+    check(got == want_caps and len(got) == len(before) + 1, f"captures after upload: {got[-1:]}")
+    r = s.json("GET", "/api/v1/assets?limit=1000")
+    check([{k: v for k, v in a.items() if k != "notes"} for a in r["items"]] ==
+          sorted(ref["assets"], key=lambda a: a["id"]), "assets after upload = analyze")
+    r = s.json("GET", "/api/v1/communications?limit=1000")
+    check(r["total"] == len(ref["communications"]), "communications after upload = analyze")
+    r = s.json("GET", "/api/v1/alerts?limit=1000")
+    check(sorted(r["items"], key=lambda a: a["id"]) == sorted(ref["alerts"], key=lambda a: a["id"]),
+          "alerts after upload = analyze")
+    # a hostile name is only text: never a path, sanitized
+    up = s.json("POST", "/api/v1/captures", body,
+                dict(csrf, **{"X-Filename": "..%2F..%2Fevil%0A%3Cb%3E.pcap"}), status=202)
+    check(up and up["file"] == "evil?<b>.pcap", f"sanitized name {up and up['file']}")
+    j = wait_job(s, up["job"])
+    check(j["state"] == "done", f"second upload {j['state']}")
+    check(not glob.glob(os.path.join(tmp, "**", "*evil*"), recursive=True)
+          and not glob.glob(os.path.join(os.path.dirname(tmp), "*evil*")), "no file named by the client")
+    # gzip is read like analyze reads it
+    with open(gz, "rb") as f:
+        up = s.json("POST", "/api/v1/captures", f.read(), dict(csrf, **{"X-Filename": "smb.pcap.gz"}),
+                    status=202)
+    j = wait_job(s, up["job"])
+    check(j["state"] == "done" and j["progress"] == 1, f"gzip upload {j}")
+    # an unreadable capture: failed with the reader's message, nothing recorded
+    n_caps = len(s.json("GET", "/api/v1/captures")["items"])
+    up = s.json("POST", "/api/v1/captures", b"hello, not a capture\n" * 10,
+                dict(csrf, **{"X-Filename": "notes.txt"}), status=202)
+    j = wait_job(s, up["job"])
+    reason = "notes.txt: not a pcap or pcapng capture (first bytes 68 65 6c 6c)"
+    check(j == {"id": up["job"], "file": "notes.txt", "state": "failed", "progress": 0,
+                "message": {"en": "The capture could not be read: " + reason,
+                            "ja": "キャプチャを読み込めませんでした: " + reason}}, f"unreadable {j}")
+    check(len(s.json("GET", "/api/v1/captures")["items"]) == n_caps, "nothing recorded for it")
+    # one at a time: while a body is still arriving, a second upload is refused (409)
+    c = raw_upload_start(s, 100000, f"X-CSRF-Token: {csrf['X-CSRF-Token']}\r\nX-Filename: slow.pcap\r\n")
+    c.sendall(body[:1000])
+    time.sleep(0.3)
+    st, _, data = s.req("POST", "/api/v1/captures", body, dict(csrf, **{"X-Filename": "b.pcap"}))
+    check(st == 409 and error_code(data) == "busy", f"second upload while one arrives: {st}")
+    c.close()  # the first is abandoned: its slot and its file are released
+    time.sleep(0.5)
+    up = s.json("POST", "/api/v1/captures", body, dict(csrf, **{"X-Filename": "c.pcap"}), status=202)
+    check(up is not None and wait_job(s, up["job"])["state"] == "done", "upload after an abandoned one")
+    tmpdirs = glob.glob(os.path.join(tmp, ".mieruka-upload-*"))
+    check(len(tmpdirs) == 1 and os.listdir(tmpdirs[0]) == []
+          and (os.stat(tmpdirs[0]).st_mode & 0o777) == 0o700,
+          f"private temp dir next to the database, empty after the jobs: {tmpdirs}")
+
+
+def too_large_tests(s, args, csrf):
+    """serve --max-upload 1: 413 with the limit in both languages."""
+    big = os.path.join(args.shared, "captures", "modbus", "ModbusTCP__ModbusTCP.pcap")
+    with open(big, "rb") as f:
+        body = f.read()
+    check(len(body) > 1 << 20, "the big capture is over 1 MB")
+    st, h, data = s.req("POST", "/api/v1/captures", body, dict(csrf, **{"X-Filename": "big.pcap"}))
+    msg = json.loads(data)["error"]["message"] if st == 413 else {}
+    check(st == 413 and error_code(data) == "too_large" and "(1 MB; mieruka serve --max-upload)"
+          in msg.get("en", "") and "1 MB" in msg.get("ja", ""), f"too large: {st} {data[:300]!r}")
+    check_headers("413", h, api=True)
+    # a client waiting for 100 Continue gets the 413 before sending the body
+    c = raw_upload_start(s, len(body), f"X-CSRF-Token: {csrf['X-CSRF-Token']}\r\n"
+                                       "Expect: 100-continue\r\n")
+    st, data = read_response(c)
+    c.close()
+    check(st == 413 and error_code(data) == "too_large", f"too large before the body: {st}")
+    # and the slot is free again
+    part2 = os.path.join(args.shared, "captures", "modbus", "ModbusTCP__modbus_test_data_part2.pcap")
+    with open(part2, "rb") as f:
+        up = s.json("POST", "/api/v1/captures", f.read(), dict(csrf, **{"X-Filename": "p.pcap"}),
+                    status=202)
+    check(up is not None and wait_job(s, up["job"])["state"] == "done", "small upload under the cap")
 
 
 def login_tests(s):
@@ -380,8 +603,68 @@ def login_tests(s):
     check(st == 429 and error_code(data) == "rate_limited" and h.get("retry-after", "").isdigit()
           and int(h["retry-after"]) >= 1, f"rate limited: {st} {h.get('retry-after')}")
     time.sleep(int(h.get("retry-after", "1")) + 0.2)
-    st, _, _ = s.req("POST", "/api/v1/session", '{"user":"admin","password":"工場の見える化 2026"}')
+    st, h, _ = s.req("POST", "/api/v1/session", '{"user":"admin","password":"工場の見える化 2026"}')
     check(st == 200, f"login after waiting: {st}")
+    users_tests(s, {"Cookie": h.get("set-cookie", "").split(";")[0]})
+
+
+def login(s, user, pw):
+    """A session: the headers with cookie and CSRF token, or None."""
+    st, h, _ = s.req("POST", "/api/v1/session", json.dumps({"user": user, "password": pw}))
+    if st != 200:
+        return None
+    auth = {"Cookie": h.get("set-cookie", "").split(";")[0]}
+    return dict(auth, **{"X-CSRF-Token": s.json("GET", "/api/v1/me", headers=auth)["csrf"]})
+
+
+def users_tests(s, auth):
+    """Users (admin creates viewer/admin), the own password, the viewer's refusals."""
+    admin = dict(auth, **{"X-CSRF-Token": s.json("GET", "/api/v1/me", headers=auth)["csrf"]})
+    r = s.json("GET", "/api/v1/users", headers=auth)
+    check([(u["user"], u["role"]) for u in r["items"]] == [("admin", "admin")]
+          and re.fullmatch(r"\d{4}-\d\d-\d\dT.*Z", r["items"][0]["created"] or ""), f"users {r}")
+    new = {"user": "op1", "password": "ライン1の見学者です", "role": "viewer"}
+    st, _, data = s.req("POST", "/api/v1/users", json.dumps(new), auth)
+    check(st == 403 and error_code(data) == "csrf", f"add user without CSRF: {st}")
+    u = s.json("POST", "/api/v1/users", json.dumps(new), admin, status=201)
+    check(u and u["user"] == "op1" and u["role"] == "viewer", f"user added {u}")
+    for body, code, status in (
+            (new, "user_exists", 409),
+            (dict(new, user="op2", role="root"), "bad_role", 400),
+            (dict(new, user="op2", password="short"), "password_short", 400),
+            (dict(new, user="<op>"), "bad_user", 400),
+            (dict(new, user="op2", extra="x"), "bad_field", 400)):
+        st, _, data = s.req("POST", "/api/v1/users", json.dumps(body), admin)
+        check(st == status and error_code(data) == code, f"add user {body}: {st} {data[:120]!r}")
+    r = s.json("GET", "/api/v1/users", headers=auth)
+    check(sorted((u["user"], u["role"]) for u in r["items"]) == [("admin", "admin"), ("op1", "viewer")],
+          f"users after adding {r}")
+    # the viewer: reads, but may not change anything an admin changes
+    viewer = login(s, "op1", new["password"])
+    if not check(viewer is not None, "the viewer logs in"):
+        return
+    me = s.json("GET", "/api/v1/me", headers=viewer)
+    check(me["user"] == "op1" and me["role"] == "viewer", f"viewer me {me}")
+    check(s.json("GET", "/api/v1/maintenance", headers=viewer) is not None, "viewer reads")
+    for method, path, body in (("GET", "/api/v1/users", None), ("POST", "/api/v1/users", json.dumps(new)),
+                               ("POST", "/api/v1/maintenance", json.dumps(
+                                   {"start": "2026-05-01T09:00:00Z", "end": "2026-05-01T10:00:00Z"})),
+                               ("DELETE", "/api/v1/maintenance/1", None),
+                               ("POST", "/api/v1/captures", b"\xd4\xc3\xb2\xa1" + b"\0" * 20)):
+        st, _, data = s.req(method, path, body, viewer)
+        check(st == 403 and error_code(data) == "forbidden", f"viewer {method} {path}: {st} {data[:100]!r}")
+    # the own password: the current one is required
+    st, _, data = s.req("POST", "/api/v1/password", json.dumps({"current": "nope nope nope", "password": "新しいパスワード 2026"}), viewer)
+    check(st == 403 and error_code(data) == "bad_current_password", f"wrong current password: {st}")
+    st, _, data = s.req("POST", "/api/v1/password", json.dumps({"current": new["password"], "password": "short"}), viewer)
+    check(st == 400 and error_code(data) == "password_short", f"short new password: {st}")
+    st, _, data = s.req("POST", "/api/v1/password", json.dumps({"current": new["password"], "password": "新しいパスワード 2026"}),
+                        {"Cookie": viewer["Cookie"]})
+    check(st == 403 and error_code(data) == "csrf", f"password without CSRF: {st}")
+    st, _, data = s.req("POST", "/api/v1/password", json.dumps({"current": new["password"], "password": "新しいパスワード 2026"}), viewer)
+    check(st == 204, f"password changed: {st} {data[:100]!r}")
+    check(login(s, "op1", new["password"]) is None, "the old password no longer works")
+    check(login(s, "op1", "新しいパスワード 2026") is not None, "the new password works")
 
 
 def main():
@@ -409,7 +692,14 @@ def main():
         check(any(HOSTILE in a["hostnames"] for a in doc["assets"]), "the hostile name was analysed")
         s = Server(args.mieruka, db, "127.0.0.1:0")
         try:
-            loopback_tests(s, doc)
+            loopback_tests(s, doc, args.mieruka, db)
+            upload_tests(s, args, tmp, db, {"X-CSRF-Token": s.json("GET", "/api/v1/me")["csrf"]})
+        finally:
+            s.stop()
+        check(not glob.glob(os.path.join(tmp, ".mieruka-upload-*")), "temp dir removed at exit")
+        s = Server(args.mieruka, db, "127.0.0.1:0", ["--max-upload", "1"])
+        try:
+            too_large_tests(s, args, {"X-CSRF-Token": s.json("GET", "/api/v1/me")["csrf"]})
         finally:
             s.stop()
         s = Server(args.mieruka, db, "0.0.0.0:0")

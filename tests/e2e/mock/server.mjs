@@ -145,9 +145,9 @@ async function api(req, res, url) {
   }
   if (p === '/changes') return send(res, 200, page((doc.changes || []).filter((c) => !q.get('asset') || (c.assets || []).includes(q.get('asset'))), q));
   if (p === '/maintenance' && req.method === 'GET') return send(res, 200, { items: windows });
-  if (p === '/maintenance' && req.method === 'POST') { const w = { id: String(windows.length + 1), ...json() }; windows.push(w); return send(res, 201, w); }
+  if (p === '/maintenance' && req.method === 'POST') { const b = json(); const w = { id: windows.length + 1, start: b.start, end: b.end, devices: String(b.devices || '').split(/[\s,]+/).filter(Boolean), vendor: b.vendor || null, note: b.note || null, created: new Date().toISOString() }; windows.push(w); return send(res, 201, w); }
   m = /^\/maintenance\/(\d+)$/.exec(p);
-  if (m && req.method === 'DELETE') { const i = windows.findIndex((w) => w.id === m[1]); if (i >= 0) windows.splice(i, 1); return send(res, 204, null); }
+  if (m && req.method === 'DELETE') { const i = windows.findIndex((w) => String(w.id) === m[1]); if (i >= 0) windows.splice(i, 1); return send(res, 204, null); }
   if (p === '/zones' && req.method === 'GET') return send(res, 200, { text: zonesText, proposal: 'zone office 事務所\nsubnet office 192.168.1.0/24\n', zones: [] });
   if (p === '/zones' && req.method === 'PUT') {
     const t = json().text || '';
@@ -172,12 +172,12 @@ async function api(req, res, url) {
   }
   if (p === '/captures' && req.method === 'GET') return send(res, 200, { items: doc.captures });
   if (p === '/captures' && req.method === 'POST') {
-    const id = crypto.randomBytes(6).toString('hex');
-    jobs[id] = { state: 'running', progress: 0, message: '' };
+    const id = crypto.randomBytes(16).toString('hex');
     const name = decodeURIComponent(req.headers['x-filename'] || 'upload.pcap');
+    jobs[id] = { id, file: name, state: 'running', progress: 0, message: null };
     setTimeout(() => { jobs[id].progress = 0.5; }, 300);
-    setTimeout(() => { jobs[id] = { state: 'done', progress: 1, message: `${body.length} bytes` }; doc.captures.push({ file: name, packets: 0, bytes: body.length, first: null, last: null, link_types: [], warnings: [] }); }, 900);
-    return send(res, 202, { job: id });
+    setTimeout(() => { jobs[id] = { id, file: name, state: 'done', progress: 1, message: { en: `${name}: analysed`, ja: `${name}: 解析しました` } }; doc.captures.push({ file: name, packets: 0, bytes: body.length, first: null, last: null, link_types: [], warnings: [] }); }, 900);
+    return send(res, 202, { job: id, file: name, bytes: body.length });
   }
   m = /^\/captures\/jobs\/([0-9a-f]+)$/.exec(p);
   if (m) return jobs[m[1]] ? send(res, 200, jobs[m[1]]) : err(res, 404, 'not_found', 'no such job');

@@ -136,7 +136,7 @@ export async function render(root, ctx) {
       e.preventDefault();
       try {
         await api('POST', '/maintenance', { start: new Date(start.value).toISOString(), end: new Date(end.value).toISOString(),
-          devices: devices.value.split(/[\s,]+/).filter(Boolean), vendor: vendor.value.trim() || null, note: note.value.trim() || null });
+          devices: devices.value.split(/[\s,]+/).filter(Boolean).join(', '), vendor: vendor.value.trim() || null, note: note.value.trim() || null });
         ctx.toast(t('alerts.mw_added'), 'ok');
         mount(mwForm);
         loadWindows();

@@ -2,7 +2,7 @@
 // the list of captures analysed so far.
 import { h, mount, fmtBytes, fmtInt } from '../lib/dom.js';
 import { get, upload } from '../lib/api.js';
-import { t, fmtDate, getLang } from '../lib/i18n.js';
+import { t, tx, fmtDate, getLang } from '../lib/i18n.js';
 
 export async function render(root, ctx) {
   const lang = getLang();
@@ -33,10 +33,10 @@ export async function render(root, ctx) {
       }
       bar.classList.add('hidden');
       if (j.state === 'done') {
-        mount(status, h('span.ok', t('captures.done')), ' ', j.message || '', ' ', h('a', { href: '/', 'data-link': true }, t('nav.overview')));
+        mount(status, h('span.ok', t('captures.done')), ' ', tx(j.message), ' ', h('a', { href: '/', 'data-link': true }, t('nav.overview')));
         status.dataset.state = 'done';
       } else {
-        mount(status, h('span.error', t('captures.failed')), ' ', j.message || '');
+        mount(status, h('span.error', t('captures.failed')), ' ', tx(j.message));
         status.dataset.state = 'failed';
       }
       loadList();
