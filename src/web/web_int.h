@@ -105,6 +105,8 @@ void mk_web_snap_invalidate(struct mk_web *w);
 
 /* api.c: /api/v1/...; auth endpoints are in server.c. */
 void mk_web_api(struct mk_web_req *q, struct mk_web_reply *p, const char *path);
+/* map.c: GET /api/v1/map. */
+void mk_web_api_map(struct mk_web_req *q, struct mk_web_reply *p, struct mk_web_snap *s);
 /* server.c: the session endpoints (setup, session, me). true when handled. */
 bool mk_web_api_auth(struct mk_web_req *q, struct mk_web_reply *p, const char *path);
 
