@@ -89,8 +89,20 @@ export function buildElements(view) {
   const rowMax = Math.max(1600, Math.sqrt(shown) * SP * 1.6);
   const els = [];
   let x0 = 0, y0 = 0, rowH = 0;
-  for (const g of order) {
+  // every group folded: a ring, so the links between groups never cross a group
+  const ring = order.length > 2 && order.every((g) => !g.expanded);
+  const sizes = order.map((g) => Math.round(60 + 10 * Math.sqrt(g.devices)));
+  const radius = Math.max(250, sizes.reduce((a, b) => a + b + 140, 0) / (2 * Math.PI));
+  for (const [k, g] of order.entries()) {
     const name = groupName(g);
+    if (ring) {
+      const a = (2 * Math.PI * k) / order.length - Math.PI / 2;
+      const summary = roleSummary(g.roles);
+      els.push({ group: 'nodes', data: { id: g.id, isGroup: true, collapsed: 1, size: sizes[k], industrial: g.industrial ? 1 : 0,
+        label: `${name}\n${t('map.group_devices', { n: g.devices })}${summary ? '\n' + summary : ''}`, name, roles: g.roles || {} },
+      position: { x: radius * Math.cos(a), y: radius * Math.sin(a) } });
+      continue;
+    }
     if (!g.expanded) {
       const size = Math.round(60 + 10 * Math.sqrt(g.devices));
       const w = size + 120, hgt = size + 70;
@@ -231,8 +243,8 @@ export async function render(root, ctx) {
     mount(legend, protos.slice(0, 24).map((p) => h('span.legend-item', h('span.swatch', { dataset: { colour: protoColour(p) } }), p, INDUSTRIAL.has(p) ? ' ★' : '')));
     legend.querySelectorAll('.swatch').forEach((el) => { el.style.background = el.dataset.colour; });
     mount(count, t('map.count', { n: view.devices ?? view.nodes.length, e: view.edges.length }));
-    collapseAll.hidden = !view.grouped || !expanded.size;
-    hint.hidden = !view.grouped;
+    collapseAll.style.display = view.grouped && expanded.size ? '' : 'none';
+    hint.style.display = view.grouped ? '' : 'none';
     cy.batch(() => { cy.elements().remove(); cy.add(buildElements(view)); });
     cy.layout({ name: 'preset', fit: false }).run();
     const f = focus ? cy.getElementById(focus) : null;
@@ -268,7 +280,7 @@ export async function render(root, ctx) {
         if (!ok) e.addClass('gone');
       });
       const leaves = cy.nodes('[!isGroup], [?collapsed]');
-      if (p || ind) leaves.forEach((n) => { if (!n.connectedEdges(':visible').length) n.addClass('gone'); });
+      if (p || ind) leaves.forEach((n) => { if (!n.connectedEdges().some((e) => !e.hasClass('gone'))) n.addClass('gone'); });
       if (r) {
         cy.nodes('[!isGroup]').forEach((n) => { if (n.data('role') !== r) n.addClass('gone'); });
         cy.nodes('[?collapsed]').forEach((g) => { if (!(g.data('roles') || {})[r]) g.addClass('gone'); });
