@@ -13,8 +13,11 @@
  * atomic fragment, AH), eth_arp_request, sll_ipv4_udp_dns, sll2_ipv6_icmp6,
  * null_le_ipv4_icmp, loop_ipv6_udp, eth_frag3_in_order (three IPv4 fragments of
  * one UDP datagram), eth_frag3_out_of_order_smallcap (byte 0 bit 3: tiny caps;
- * last, first, duplicate first, middle).  The same frames, annotated field by
- * field, are in tests/unit/test_decode.c and test_decode_frag.c.
+ * last, first, duplicate first, middle), eth_ipv6_ndp_ra_ns_na (a router
+ * advertisement, a solicitation and an advertisement with their link-layer
+ * options), eth_ipv6_ndp_bad_option (an option of length 0).  The same frames,
+ * annotated field by field, are in tests/unit/test_decode.c, test_decode_frag.c
+ * and test_decode_ndp.c (the NDP ones from tests/captures/netwatch).
  */
 #include <stdint.h>
 #include <stdlib.h>

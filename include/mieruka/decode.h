@@ -1,7 +1,8 @@
 /* decode.h - L2 to L4 decoding through the bounded reader.
  *
  * Ethernet, 802.1Q/802.1ad (stacked), LLC/SNAP, ARP, IPv4 (with capped fragment
- * reassembly), IPv6 with extension headers, TCP, UDP, ICMP, ICMPv6; link types
+ * reassembly), IPv6 with extension headers, TCP, UDP, ICMP, ICMPv6 (neighbour
+ * discovery RA/NS/NA into pkt->ndp, src/decode/ndp.c); link types
  * Ethernet, Linux SLL/SLL2, raw IP, BSD null/loopback.  Bad input becomes a named
  * anomaly counted in the decoder, never a crash and never an abort.
  */

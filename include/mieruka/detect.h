@@ -90,6 +90,8 @@ void mk_detect_result(struct mk_detect *d, const struct mk_flow *flow, uint16_t 
 void mk_detect_flow_ended(struct mk_detect *d, const struct mk_flow *flow);
 /* A decoded ARP packet (host sweeps by ARP; IP -> MAC changes). O(1). */
 void mk_detect_arp(struct mk_detect *d, const struct mk_pkt *pkt);
+/* A decoded IPv6 neighbour discovery message (MK_L_NDP): IP -> MAC changes. O(1). */
+void mk_detect_ndp(struct mk_detect *d, const struct mk_pkt *pkt);
 /* Any other fact whose host is resolved (the engine passes attribute facts):
  * the detectors take what they watch (DHCP server replies) and ignore the
  * rest in O(1). */

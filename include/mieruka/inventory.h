@@ -27,6 +27,11 @@
  *  - Flows add their app_proto to the client's and server's sets, except
  *    MK_PROTO_UNKNOWN.
  *  - Records come out sorted by id; ids are "m-<12 hex>" and "i-<ip text>".
+ *  - A MAC asset keeps the VLAN ids (innermost 802.1Q tag, 1-4094) it sent
+ *    from, the first MK_ASSET_MAX_VLANS of them; noted when a flow's first
+ *    packet from it is seen (flowless frames: each), so the cost per packet is
+ *    one test.  IP-keyed assets (behind a router) have none: their frames
+ *    were the router's.
  */
 #ifndef MIERUKA_INVENTORY_H
 #define MIERUKA_INVENTORY_H
@@ -58,6 +63,7 @@ struct mk_inventory_stats {
 	uint64_t assets, dropped_assets, dropped_ips, dropped_names;
 	uint64_t dropped_attrs;     /* attributes beyond max_attrs_per_asset */
 	uint64_t dropped_facts;     /* facts about no local asset (e.g. internet hosts) */
+	uint64_t dropped_vlans;     /* VLAN ids beyond MK_ASSET_MAX_VLANS (per new flow) */
 };
 
 struct mk_inventory;

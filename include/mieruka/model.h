@@ -14,6 +14,7 @@
 #include "mieruka/facts.h"
 
 #define MK_ASSET_ID_LEN 48
+#define MK_ASSET_MAX_VLANS 4 /* VLAN ids kept per asset */
 #define MK_PROTO_SET_WORDS ((MK_PROTO_COUNT + 63) / 64)
 
 struct mk_proto_set {
@@ -61,6 +62,10 @@ struct mk_asset_rec {
 	struct mk_attr_rec *attrs;
 	size_t n_attrs;
 	uint64_t first_ns, last_ns, packets, bytes;
+	/* 802.1Q VLAN ids the device sent from (the innermost tag, as flows
+	 * key them; ascending; MAC assets only): at most MK_ASSET_MAX_VLANS. */
+	uint16_t vlans[MK_ASSET_MAX_VLANS];
+	uint8_t n_vlans;
 };
 void mk_asset_rec_clear(struct mk_asset_rec *rec);
 

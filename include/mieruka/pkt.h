@@ -40,6 +40,7 @@ enum mk_layer {
 	MK_L_L2APP = 1u << 10, /* payload is an L2 application protocol (LLDP, DCP...) */
 	MK_L_FRAG = 1u << 11,  /* a reassembled IPv4 datagram */
 	MK_L_SLL = 1u << 12,   /* Linux cooked header: src_mac is the sender's */
+	MK_L_NDP = 1u << 13,   /* ICMPv6 neighbour discovery message: pkt->ndp */
 };
 
 #define MK_VLAN_MAX 2
@@ -48,6 +49,22 @@ struct mk_arp {
 	uint16_t op;           /* 1 request, 2 reply */
 	uint8_t sha[6], tha[6];
 	uint8_t spa[4], tpa[4];
+};
+
+/* ICMPv6 neighbour discovery (RFC 4861 sections 4.2-4.4, src/decode/ndp.c):
+ * the address claims ip_mac_change watches. */
+enum mk_ndp_type { MK_NDP_RA = 134, MK_NDP_NS = 135, MK_NDP_NA = 136 };
+#define MK_NDP_NA_ROUTER 0x80    /* NA flags: R */
+#define MK_NDP_NA_SOLICITED 0x40 /* S */
+#define MK_NDP_NA_OVERRIDE 0x20  /* O */
+
+struct mk_ndp {
+	uint8_t type;             /* enum mk_ndp_type (= icmp_type) */
+	uint8_t flags;            /* NA: MK_NDP_NA_*; RA: the M/O flags byte */
+	uint16_t router_lifetime; /* RA: seconds (0: not a default router) */
+	uint8_t target[16];       /* NS, NA: the target address */
+	bool has_lla;             /* a 6-byte link-layer address option was present: */
+	uint8_t lla[6];           /* source (NS, RA) or target (NA) link-layer address */
 };
 
 struct mk_pkt {
@@ -72,6 +89,7 @@ struct mk_pkt {
 	uint32_t snap_oui;     /* for SNAP frames */
 	uint16_t snap_pid;
 	struct mk_arp arp;     /* valid with MK_L_ARP */
+	struct mk_ndp ndp;     /* valid with MK_L_NDP */
 
 	struct mk_addr src_ip, dst_ip; /* family NONE when not IP */
 	uint8_t ip_proto;      /* final upper-layer protocol number */

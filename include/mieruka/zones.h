@@ -12,10 +12,13 @@
  * dashboard can edit it later, and printed back in the same format.
  *
  * Which zone holds an address: an explicit asset line wins (by the IP itself,
- * or by the MAC, IP or id of the asset that holds the address); otherwise the
- * longest matching subnet; otherwise none.  VLAN lines are parsed and stored,
- * but not applied yet: conversations and asset records do not carry the
- * 802.1Q id (flows do), see docs/ARCHITECTURE.md.
+ * or by the MAC, IP or id of the asset that holds the address); then the
+ * asset's VLANs (mk_asset_rec.vlans, the 802.1Q ids it sent from), when every
+ * one of them is in the same zone; otherwise the longest matching subnet;
+ * otherwise none.  So asset line > VLAN > subnet: a VLAN is the switch's
+ * decision about where a device is, a subnet only what it was configured with
+ * (one /24 is often split over VLANs by a bridging firewall, or several VLANs
+ * share a plan of addresses), and an asset line is a person's.
  */
 #ifndef MIERUKA_ZONES_H
 #define MIERUKA_ZONES_H
@@ -83,9 +86,12 @@ struct mk_zones_map *mk_zones_map_new(const struct mk_zones *z, const struct mk_
                                       size_t n_assets);
 void mk_zones_map_free(struct mk_zones_map *m);
 /* Zone of assets[i], or -1: an asset line naming its MAC, id or one of its
- * IPs, else the longest subnet holding one of its IPs. */
+ * IPs, else the zone of all its VLANs, else the longest subnet holding one of
+ * its IPs. */
 int mk_zones_map_asset(const struct mk_zones_map *m, size_t i);
-/* Zone of a conversation endpoint (IP, or MAC for L2), or -1. */
+/* Zone of a conversation endpoint (IP, or MAC for L2), or -1: an asset line
+ * naming the address, else the zone of the asset holding it by asset line or
+ * VLAN, else (IP) the longest subnet holding the address itself. */
 int mk_zones_map_addr(const struct mk_zones_map *m, const struct mk_addr *a);
 
 #endif /* MIERUKA_ZONES_H */

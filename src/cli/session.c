@@ -496,6 +496,9 @@ int mk_output_write(struct mk_store *st, const struct mk_output_options *o)
 	struct mk_report r;
 	int rc = 0;
 
+	/* --quiet without --json or --csv: nothing to write, nothing to read back */
+	if (o->quiet && o->json_path == NULL && o->csv_dir == NULL)
+		return 0;
 	if (mk_report_load(st, &r) != 0)
 		return -1;
 	if (o->json_path != NULL) {

@@ -760,6 +760,8 @@ void mk_engine_packet(struct mk_engine *eng, struct mk_pkt *pkt)
 	}
 	if (pkt->layers & MK_L_ARP)
 		mk_detect_arp(eng->det, pkt);
+	else if (pkt->layers & MK_L_NDP)
+		mk_detect_ndp(eng->det, pkt);
 	if (pkt->layers & MK_L_L2APP)
 		l2_packet(eng, flow, pkt, dir);
 	else if (flow != NULL && (pkt->layers & MK_L_TCP))
@@ -842,6 +844,7 @@ static void collect_counters(struct mk_engine *eng, struct counter_list *cl)
 	counter_add(cl, "assets.dropped", is->dropped_assets);
 	counter_add(cl, "assets.ips_dropped", is->dropped_ips);
 	counter_add(cl, "assets.names_dropped", is->dropped_names);
+	counter_add(cl, "assets.vlans_dropped", is->dropped_vlans);
 	counter_add(cl, "conversations.dropped", mk_conv_dropped(eng->convs));
 	counter_add(cl, "alerts.dropped", mk_detect_stats(eng->det)->alerts_dropped);
 	counter_add(cl, "detect.scan_sources_evicted", mk_detect_stats(eng->det)->scan_sources_evicted);

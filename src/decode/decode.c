@@ -3,7 +3,8 @@
  * RFC 1042 (SNAP), IEEE 802.1Q / 802.1ad (VLAN tags), RFC 826 (ARP), RFC 791 (IPv4),
  * RFC 8200 sections 4-4.8 (IPv6 and extension headers), RFC 4302 (AH length unit),
  * RFC 6275 section 6.1 (mobility header), RFC 9293 section 3.1 (TCP header),
- * RFC 768 (UDP), RFC 792 / RFC 4443 (ICMP / ICMPv6); tcpdump.org link-layer header
+ * RFC 768 (UDP), RFC 792 / RFC 4443 (ICMP / ICMPv6), RFC 4861 (neighbour discovery,
+ * in ndp.c); tcpdump.org link-layer header
  * types LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_NULL, LINKTYPE_LOOP.
  *
  * This is the hot path.  Every layer is a small function taking the reader for its
@@ -171,7 +172,21 @@ static enum mk_decode_result decode_icmp(struct dctx *c, struct mk_rd *rd)
 
 static enum mk_decode_result decode_icmp6(struct dctx *c, struct mk_rd *rd)
 {
-	return decode_icmp_common(c, rd, MK_DEV_ICMP6_TRUNCATED, MK_L_ICMP6);
+	enum mk_decode_result r = decode_icmp_common(c, rd, MK_DEV_ICMP6_TRUNCATED, MK_L_ICMP6);
+	struct mk_pkt *pkt = c->pkt;
+	struct mk_rd body;
+	int ev;
+
+	/* Neighbour discovery (RA, NS, NA; ndp.c): the address claims of IPv6. */
+	if (r != MK_DECODE_OK || pkt->icmp_type < MK_NDP_RA || pkt->icmp_type > MK_NDP_NA)
+		return r;
+	body = *rd;
+	ev = mk_decode_ndp(pkt, &body, mk_rd_left(rd) + 4 < c->l4_claimed);
+	if (ev == MK_DEV_COUNT)
+		return r;
+	pkt->payload = NULL;
+	pkt->payload_len = 0;
+	return fail(c, (enum mk_decode_event)ev);
 }
 
 /* IP protocol numbers (IANA "Assigned Internet Protocol Numbers") -> L4 decoder. */

@@ -65,6 +65,12 @@ void mk_frag_expire(struct mk_decoder *dec, uint64_t now);
 enum mk_frag_verdict mk_frag_add(struct mk_decoder *dec, struct mk_pkt *pkt, const struct mk_frag_in *in,
 				 const uint8_t **out, uint32_t *out_len);
 
+/* ndp.c: an ICMPv6 RA, NS or NA (rd: the message after the 4-byte ICMPv6
+ * header; cut: shorter than the IP header claims) into pkt->ndp, setting
+ * MK_L_NDP.  Returns the event to raise, or MK_DEV_COUNT when none. */
+struct mk_rd;
+int mk_decode_ndp(struct mk_pkt *pkt, struct mk_rd *rd, bool cut);
+
 /* Counts an anomaly on the decoder and on the packet. */
 static inline void mk_decode_event_raise(struct mk_decoder *dec, struct mk_pkt *pkt, enum mk_decode_event ev)
 {

@@ -847,6 +847,11 @@ void mk_detect_arp(struct mk_detect *d, const struct mk_pkt *pkt)
 	}
 }
 
+void mk_detect_ndp(struct mk_detect *d, const struct mk_pkt *pkt)
+{
+	mk_netwatch_ndp(d->nw, pkt);
+}
+
 /* ------------------------------------------------------------- zones */
 
 /* The label of zone id (added with name when new), or NO_LABEL when the
@@ -1642,6 +1647,21 @@ struct alert *mk_detect_alert_get(struct mk_detect *d, int type, const struct mk
 
 	return alert_get(d, type, client != NULL ? *client : none,
 	                 server != NULL ? *server : none, transport, port, proto, subject);
+}
+
+struct alert *mk_detect_alert_get_at(struct mk_detect *d, int type, const struct mk_addr *client,
+                                     const struct mk_addr *server, uint8_t transport,
+                                     uint16_t port, uint16_t proto, const char *subject,
+                                     uint64_t ts)
+{
+	static const struct mk_addr none;
+	const struct mk_addr addrs[2] = {client != NULL ? *client : none,
+	                                 server != NULL ? *server : none};
+	char subj[MK_ALERT_SUBJECT_LEN];
+
+	subject_for(subj, sizeof(subj), subject != NULL ? subject : "",
+	            window_for(d, ts, ts, addrs, 2));
+	return alert_get(d, type, addrs[0], addrs[1], transport, port, proto, subj);
 }
 
 void mk_detect_alert_seen(struct alert *a, uint64_t ts, uint64_t n)

@@ -132,6 +132,13 @@ struct mk_oui;
 struct alert *mk_detect_alert_get(struct mk_detect *d, int type, const struct mk_addr *client,
                                   const struct mk_addr *server, uint8_t transport, uint16_t port,
                                   uint16_t proto, const char *subject);
+/* The same for an occurrence at ts: inside a maintenance window that covers
+ * client or server, the occurrence goes to that window's planned alert (its
+ * subject gains "maint:W"), so planned work is labelled as such. */
+struct alert *mk_detect_alert_get_at(struct mk_detect *d, int type, const struct mk_addr *client,
+                                     const struct mk_addr *server, uint8_t transport,
+                                     uint16_t port, uint16_t proto, const char *subject,
+                                     uint64_t ts);
 /* n more occurrences at ts. */
 void mk_detect_alert_seen(struct alert *a, uint64_t ts, uint64_t n);
 /* A text fact of the alert: evidence key = value, and the placeholder {key}

@@ -1,9 +1,13 @@
 /* netwatch.c - network-level detectors that need no learned baseline.
  *
- * ip_mac_change (ARP; O(1) per ARP packet)
- *   A bounded table maps (VLAN, IPv4) to the MAC that last claimed it as ARP
- *   sender (requests, replies, gratuitous ARP; RFC 5227 probes from 0.0.0.0
- *   claim nothing).  When another MAC claims the address:
+ * ip_mac_change (ARP and IPv6 neighbour discovery; O(1) per packet)
+ *   A bounded table maps (VLAN, IPv4 or IPv6 address) to the MAC that last
+ *   claimed it.  Claims: ARP senders (requests, replies, gratuitous ARP; RFC
+ *   5227 probes from 0.0.0.0 claim nothing), and NDP messages with a
+ *   link-layer address option (RFC 4861): a Neighbor Advertisement binds its
+ *   target to its target link-layer address, a Neighbor Solicitation its
+ *   source to its source link-layer address.  When another MAC claims the
+ *   address:
  *   - subject "changed" (medium): the address moved to a new MAC once - a
  *     replaced device or NIC, a DHCP address given to another device;
  *   - subject "flip_flop" (high): it keeps moving back to the MAC it just left
@@ -12,9 +16,28 @@
  *   - subject "many_ips" (high, keyed by the MAC): one MAC took over
  *     ipmac_claim_min addresses of other devices within the window - a
  *     man-in-the-middle poisoning several hosts.
- *   Spoofing of a gateway is critical: a router named by DHCP (option 3), an
- *   asset with the router role, or an address ipmac_central_clients distinct
- *   clients talk to (judged at the snapshot from the records).
+ *   NDP claims raise the same three with the subjects "ndp_changed",
+ *   "ndp_flip_flop", "ndp_many_ips" (their own texts in alerts.tsv; no PROTO
+ *   id names NDP, so their protocol is "unknown").  What NDP does not claim,
+ *   so that IPv6's normal churn does not cry wolf:
+ *   - duplicate address detection (an NS from the unspecified address);
+ *   - NS without a source and NA without a target link-layer option (a
+ *     reachability check names no MAC);
+ *   - messages whose hop limit is not 255 or code not 0 (RFC 4861 7.1: every
+ *     host discards them, so they move nothing);
+ *   - an NA without the override flag moves nothing (RFC 4861 7.2.5: it cannot
+ *     replace a neighbour cache entry; proxies and anycast answer that way):
+ *     it only names the first owner of an address not seen before;
+ *   - a link-local address (fe80::/10) moving once is not "changed": one
+ *     link-local address is legitimately used by different devices on
+ *     different links (routers given fe80::1 on every interface), and a SPAN
+ *     of several VLANs without their tags merges the links.  Moving back and
+ *     forth (flip_flop) and one MAC taking several (many_ips) are still raised:
+ *     they are what spoofing the router's link-local address looks like.
+ *   Spoofing of a gateway is critical: a router named by DHCP (option 3) or
+ *   sending IPv6 Router Advertisements with a non-zero lifetime, an asset with
+ *   the router role, or an address ipmac_central_clients distinct clients talk
+ *   to (judged at the snapshot from the records).
  * rogue_dhcp (DHCP facts; O(1) per reply)
  *   Servers that answered (OFFER/ACK from port 67) per VLAN: the sender, or for
  *   a relayed reply (giaddr set) the server identifier, since the relay agent
@@ -43,7 +66,7 @@
 #include "mieruka/proto.h"
 
 #define PROBE_LIMIT 8  /* slots examined per lookup in the hashed tables */
-#define MAX_GATEWAYS 8 /* routers learned from DHCP option 3 */
+#define MAX_GATEWAYS 16 /* routers learned from DHCP option 3 and IPv6 RAs */
 #define MAX_SPOOFS 64  /* spoofing alerts judged at the snapshot */
 #define CLAIM_IPS 8    /* addresses remembered per claiming MAC */
 #define LAT_TARGETS 4  /* targets named in a lateral_movement alert */
@@ -52,20 +75,20 @@
 struct ipmac {
 	uint16_t vlan;
 	bool used, has_prev;
-	uint8_t ip[4];
-	uint8_t mac[6];  /* the current owner */
-	uint8_t prev[6]; /* the owner before the last change */
+	struct mk_addr ip; /* IPv4 or IPv6, unused bytes zero */
+	uint8_t mac[6];    /* the current owner */
+	uint8_t prev[6];   /* the owner before the last change */
 	uint64_t last_seen, changed_at, flip_start;
 	uint32_t flips;
 };
 
-/* A MAC that took over addresses of other MACs. */
+/* A MAC that took over addresses of other MACs (by ARP or by NDP). */
 struct claim {
-	bool used, fired;
+	bool used, fired, ndp;
 	uint8_t mac[6];
 	uint16_t vlan;
 	uint64_t last_seen, start;
-	uint8_t ips[CLAIM_IPS][4];
+	struct mk_addr ips[CLAIM_IPS];
 	uint32_t n_ips;
 };
 
@@ -94,9 +117,11 @@ struct lat_src {
 /* A spoofing alert waiting for the gateway judgement at the snapshot. */
 struct spoof {
 	bool many; /* many_ips (keyed by mac) or flip_flop (keyed by ip) */
+	bool ndp;
+	uint64_t ts; /* the last occurrence: its maintenance window names the alert */
 	uint16_t vlan;
 	uint8_t mac[6];
-	uint8_t ips[CLAIM_IPS][4];
+	struct mk_addr ips[CLAIM_IPS];
 	uint32_t n_ips;
 };
 
@@ -114,7 +139,7 @@ struct mk_netwatch {
 	struct lat_src *lat;
 	size_t n_lat; /* slots, a power of two */
 	uint8_t lat_ports[65536 / 8];
-	uint8_t gateways[MAX_GATEWAYS][4];
+	struct mk_addr gateways[MAX_GATEWAYS];
 	size_t n_gateways, next_gateway;
 	struct spoof spoofs[MAX_SPOOFS];
 	size_t n_spoofs;
@@ -220,11 +245,6 @@ static void mac_str(const uint8_t mac[6], char buf[MK_ADDR_STRLEN])
 	mk_addr_str(&a, buf);
 }
 
-static void ip4_str(const uint8_t ip[4], char buf[MK_ADDR_STRLEN])
-{
-	snprintf(buf, MK_ADDR_STRLEN, "%u.%u.%u.%u", ip[0], ip[1], ip[2], ip[3]);
-}
-
 static const char *vendor_of(const struct mk_netwatch *nw, const uint8_t mac[6])
 {
 	const struct mk_oui *oui = mk_detect_oui(nw->d);
@@ -245,21 +265,54 @@ static void list_add(char *buf, size_t cap, const char *text)
 	memcpy(buf + used, text, n + 1);
 }
 
-static bool is_gateway(const struct mk_netwatch *nw, const uint8_t ip[4])
+/* Equal IPv4 or IPv6 addresses, whatever the unused bytes of a record hold. */
+static bool same_ip(const struct mk_addr *x, const struct mk_addr *y)
+{
+	size_t n = x->family == MK_AF_INET ? 4 : 16;
+
+	return x->family == y->family && memcmp(x->a, y->a, n) == 0;
+}
+
+static bool is_gateway(const struct mk_netwatch *nw, const struct mk_addr *ip)
 {
 	for (size_t i = 0; i < nw->n_gateways; i++)
-		if (memcmp(nw->gateways[i], ip, 4) == 0)
+		if (mk_addr_eq(&nw->gateways[i], ip))
 			return true;
 	return false;
 }
 
+static void gateway_add(struct mk_netwatch *nw, const struct mk_addr *ip)
+{
+	if (is_gateway(nw, ip))
+		return;
+	nw->gateways[nw->next_gateway] = *ip;
+	nw->next_gateway = (nw->next_gateway + 1) % MAX_GATEWAYS;
+	if (nw->n_gateways < MAX_GATEWAYS)
+		nw->n_gateways++;
+}
+
 /* ------------------------------------------------------ ip_mac_change */
 
-static struct ipmac *ipmac_slot(struct mk_netwatch *nw, uint16_t vlan, const uint8_t ip[4],
+enum { SUBJ_CHANGED, SUBJ_FLIP, SUBJ_MANY };
+
+/* The alert key of a claim's kind: ARP, or NDP with its own subjects. */
+static const char *ipmac_subject(bool ndp, int which)
+{
+	static const char *const subj[2][3] = {{"changed", "flip_flop", "many_ips"},
+	                                       {"ndp_changed", "ndp_flip_flop", "ndp_many_ips"}};
+
+	return subj[ndp][which];
+}
+
+static uint16_t ipmac_proto(bool ndp)
+{
+	return ndp ? MK_PROTO_UNKNOWN : MK_PROTO_ARP;
+}
+
+static struct ipmac *ipmac_slot(struct mk_netwatch *nw, uint16_t vlan, const struct mk_addr *ip,
                                 bool *fresh)
 {
-	uint8_t key[6] = {(uint8_t)(vlan >> 8), (uint8_t)vlan, ip[0], ip[1], ip[2], ip[3]};
-	uint32_t h = hash_bytes(key, sizeof(key), 0x1b873593u);
+	uint32_t h = mk_addr_hash(ip, 0x1b873593u ^ vlan);
 	struct ipmac *victim = NULL;
 
 	*fresh = false;
@@ -270,7 +323,7 @@ static struct ipmac *ipmac_slot(struct mk_netwatch *nw, uint16_t vlan, const uin
 			victim = e;
 			break;
 		}
-		if (e->vlan == vlan && memcmp(e->ip, ip, 4) == 0)
+		if (e->vlan == vlan && mk_addr_eq(&e->ip, ip))
 			return e;
 		if (victim == NULL || e->last_seen < victim->last_seen)
 			victim = e;
@@ -280,15 +333,15 @@ static struct ipmac *ipmac_slot(struct mk_netwatch *nw, uint16_t vlan, const uin
 	memset(victim, 0, sizeof(*victim));
 	victim->used = true;
 	victim->vlan = vlan;
-	memcpy(victim->ip, ip, 4);
+	victim->ip = *ip;
 	*fresh = true;
 	return victim;
 }
 
-static struct claim *claim_slot(struct mk_netwatch *nw, uint16_t vlan, const uint8_t mac[6],
-                                uint64_t ts)
+static struct claim *claim_slot(struct mk_netwatch *nw, bool ndp, uint16_t vlan,
+                                const uint8_t mac[6], uint64_t ts)
 {
-	uint32_t h = hash_bytes(mac, 6, vlan * 0x9e3779b9u);
+	uint32_t h = hash_bytes(mac, 6, (vlan * 2u + ndp) * 0x9e3779b9u);
 	struct claim *victim = NULL;
 
 	for (unsigned i = 0; i < PROBE_LIMIT; i++) {
@@ -298,7 +351,7 @@ static struct claim *claim_slot(struct mk_netwatch *nw, uint16_t vlan, const uin
 			victim = c;
 			break;
 		}
-		if (c->vlan == vlan && memcmp(c->mac, mac, 6) == 0) {
+		if (c->vlan == vlan && c->ndp == ndp && memcmp(c->mac, mac, 6) == 0) {
 			c->last_seen = ts;
 			return c;
 		}
@@ -309,6 +362,7 @@ static struct claim *claim_slot(struct mk_netwatch *nw, uint16_t vlan, const uin
 		nw->stats->ipmac_evicted++;
 	memset(victim, 0, sizeof(*victim));
 	victim->used = true;
+	victim->ndp = ndp;
 	victim->vlan = vlan;
 	memcpy(victim->mac, mac, 6);
 	victim->last_seen = ts;
@@ -316,81 +370,82 @@ static struct claim *claim_slot(struct mk_netwatch *nw, uint16_t vlan, const uin
 }
 
 /* Remembers a spoofing alert for the gateway judgement at the snapshot. */
-static void spoof_note(struct mk_netwatch *nw, bool many, uint16_t vlan, const uint8_t mac[6],
-                       const uint8_t (*ips)[4], uint32_t n_ips)
+static void spoof_note(struct mk_netwatch *nw, bool many, bool ndp, uint16_t vlan,
+                       const uint8_t mac[6], const struct mk_addr *ips, uint32_t n_ips,
+                       uint64_t ts)
 {
 	struct spoof *s = NULL;
 
 	for (size_t i = 0; i < nw->n_spoofs && s == NULL; i++) {
 		struct spoof *x = &nw->spoofs[i];
 
-		if (x->many == many && x->vlan == vlan &&
-		    (many ? memcmp(x->mac, mac, 6) == 0 : memcmp(x->ips[0], ips[0], 4) == 0))
+		if (x->many == many && x->ndp == ndp && x->vlan == vlan &&
+		    (many ? memcmp(x->mac, mac, 6) == 0 : mk_addr_eq(&x->ips[0], &ips[0])))
 			s = x;
 	}
 	if (s == NULL) {
 		if (nw->n_spoofs == MAX_SPOOFS)
-			return; /* judged by the DHCP routers only */
+			return; /* judged by the DHCP and RA routers only */
 		s = &nw->spoofs[nw->n_spoofs++];
 		s->many = many;
+		s->ndp = ndp;
 		s->vlan = vlan;
 	}
 	memcpy(s->mac, mac, 6);
+	s->ts = ts;
 	s->n_ips = n_ips < CLAIM_IPS ? n_ips : CLAIM_IPS;
-	memcpy(s->ips, ips, s->n_ips * 4);
+	memcpy(s->ips, ips, s->n_ips * sizeof(*ips));
 }
 
-static void ipmac_changed(struct mk_netwatch *nw, struct ipmac *e, const uint8_t old[6],
-                          uint64_t ts)
+static void ipmac_texts(struct mk_netwatch *nw, struct alert *a, const uint8_t old[6],
+                        const uint8_t mac[6])
 {
-	char ip[MK_ADDR_STRLEN], o[MK_ADDR_STRLEN], n[MK_ADDR_STRLEN];
-	struct mk_addr server;
-	struct alert *a;
+	char o[MK_ADDR_STRLEN], n[MK_ADDR_STRLEN];
 
-	mk_addr_set_ip4(&server, e->ip);
-	a = mk_detect_alert_get(nw->d, nw->t_ipmac, NULL, &server, 0, 0, MK_PROTO_ARP, "changed");
-	if (a == NULL)
-		return;
-	mk_detect_alert_seen(a, ts, 1);
-	ip4_str(e->ip, ip);
 	mac_str(old, o);
-	mac_str(e->mac, n);
+	mac_str(mac, n);
 	mk_detect_alert_text(a, "old_mac", o);
 	mk_detect_alert_text(a, "new_mac", n);
 	mk_detect_alert_text(a, "old_vendor", vendor_of(nw, old));
-	mk_detect_alert_text(a, "new_vendor", vendor_of(nw, e->mac));
+	mk_detect_alert_text(a, "new_vendor", vendor_of(nw, mac));
 }
 
-static void ipmac_flipped(struct mk_netwatch *nw, struct ipmac *e, const uint8_t old[6],
+static void ipmac_changed(struct mk_netwatch *nw, bool ndp, struct ipmac *e, const uint8_t old[6],
                           uint64_t ts)
 {
-	char o[MK_ADDR_STRLEN], n[MK_ADDR_STRLEN];
-	struct mk_addr server;
-	struct alert *a;
+	struct alert *a =
+	    mk_detect_alert_get_at(nw->d, nw->t_ipmac, NULL, &e->ip, 0, 0, ipmac_proto(ndp),
+	                           ipmac_subject(ndp, SUBJ_CHANGED), ts);
 
-	mk_addr_set_ip4(&server, e->ip);
-	a = mk_detect_alert_get(nw->d, nw->t_ipmac, NULL, &server, 0, 0, MK_PROTO_ARP, "flip_flop");
+	if (a == NULL)
+		return;
+	mk_detect_alert_seen(a, ts, 1);
+	ipmac_texts(nw, a, old, e->mac);
+}
+
+static void ipmac_flipped(struct mk_netwatch *nw, bool ndp, struct ipmac *e, const uint8_t old[6],
+                          uint64_t ts)
+{
+	struct alert *a =
+	    mk_detect_alert_get_at(nw->d, nw->t_ipmac, NULL, &e->ip, 0, 0, ipmac_proto(ndp),
+	                           ipmac_subject(ndp, SUBJ_FLIP), ts);
+
 	if (a == NULL)
 		return;
 	/* The first alert counts the flips of the window so far. */
 	mk_detect_alert_seen(a, ts, e->flips == nw->r->ipmac_flip_min ? e->flips : 1);
-	mac_str(old, o);
-	mac_str(e->mac, n);
-	mk_detect_alert_text(a, "old_mac", o);
-	mk_detect_alert_text(a, "new_mac", n);
-	mk_detect_alert_text(a, "old_vendor", vendor_of(nw, old));
-	mk_detect_alert_text(a, "new_vendor", vendor_of(nw, e->mac));
+	ipmac_texts(nw, a, old, e->mac);
 	mk_detect_alert_hosts(a, 0, nw->r->ipmac_window_s);
-	if (is_gateway(nw, e->ip))
+	if (is_gateway(nw, &e->ip))
 		mk_detect_alert_raise(a, MK_SEV_CRITICAL);
-	spoof_note(nw, false, e->vlan, e->mac, (const uint8_t(*)[4])e->ip, 1);
+	spoof_note(nw, false, ndp, e->vlan, e->mac, &e->ip, 1, ts);
 }
 
 /* mac took over ip from another MAC: one step towards many_ips. */
-static void ipmac_claimed(struct mk_netwatch *nw, uint16_t vlan, const uint8_t mac[6],
-                          const uint8_t ip[4], uint64_t ts)
+static void ipmac_claimed(struct mk_netwatch *nw, bool ndp, uint16_t vlan, const uint8_t mac[6],
+                          const struct mk_addr *ip, uint64_t ts)
 {
-	struct claim *c = claim_slot(nw, vlan, mac, ts);
+	struct claim *c = claim_slot(nw, ndp, vlan, mac, ts);
 	char list[MK_DETECT_TEXT_LEN] = "", one[MK_ADDR_STRLEN], m[MK_ADDR_STRLEN];
 	struct mk_addr client;
 	bool gateway = false, known = false;
@@ -401,24 +456,24 @@ static void ipmac_claimed(struct mk_netwatch *nw, uint16_t vlan, const uint8_t m
 		c->fired = false;
 	}
 	for (uint32_t i = 0; i < c->n_ips && i < CLAIM_IPS; i++)
-		known |= memcmp(c->ips[i], ip, 4) == 0;
+		known |= mk_addr_eq(&c->ips[i], ip);
 	if (!known) {
 		if (c->n_ips < CLAIM_IPS)
-			memcpy(c->ips[c->n_ips], ip, 4);
+			c->ips[c->n_ips] = *ip;
 		c->n_ips++; /* beyond CLAIM_IPS: counted, not named */
 	}
 	if (c->n_ips < nw->r->ipmac_claim_min)
 		return;
 	mk_addr_set_mac(&client, mac);
-	a = mk_detect_alert_get(nw->d, nw->t_ipmac, &client, NULL, 0, 0, MK_PROTO_ARP, "many_ips");
+	a = mk_detect_alert_get_at(nw->d, nw->t_ipmac, &client, NULL, 0, 0, ipmac_proto(ndp),
+	                           ipmac_subject(ndp, SUBJ_MANY), ts);
 	if (a == NULL)
 		return;
 	mk_detect_alert_seen(a, ts, c->fired ? 1 : c->n_ips);
 	c->fired = true;
 	for (uint32_t i = 0; i < c->n_ips && i < CLAIM_IPS; i++) {
-		ip4_str(c->ips[i], one);
-		list_add(list, sizeof(list), one);
-		gateway |= is_gateway(nw, c->ips[i]);
+		list_add(list, sizeof(list), mk_addr_str(&c->ips[i], one));
+		gateway |= is_gateway(nw, &c->ips[i]);
 	}
 	mac_str(mac, m);
 	mk_detect_alert_text(a, "new_mac", m);
@@ -427,35 +482,34 @@ static void ipmac_claimed(struct mk_netwatch *nw, uint16_t vlan, const uint8_t m
 	mk_detect_alert_hosts(a, c->n_ips, nw->r->ipmac_window_s);
 	if (gateway)
 		mk_detect_alert_raise(a, MK_SEV_CRITICAL);
-	spoof_note(nw, true, vlan, mac, (const uint8_t(*)[4])c->ips,
-	           c->n_ips < CLAIM_IPS ? c->n_ips : CLAIM_IPS);
+	spoof_note(nw, true, ndp, vlan, mac, c->ips, c->n_ips < CLAIM_IPS ? c->n_ips : CLAIM_IPS,
+	           ts);
 }
 
-void mk_netwatch_arp(struct mk_netwatch *nw, const struct mk_pkt *pkt)
+/* One address claim: mac says it holds ip on vlan.  may_move false: the
+ * claim can only name the first owner (an NDP advertisement without the
+ * override flag); quiet_change: a single move is not raised (link-local). */
+static void ipmac_claim(struct mk_netwatch *nw, bool ndp, uint16_t vlan, const struct mk_addr *ip,
+                        const uint8_t mac[6], uint64_t ts, bool may_move, bool quiet_change)
 {
-	const uint8_t *ip = pkt->arp.spa, *mac = pkt->arp.sha;
-	uint16_t vlan = vlan_of(pkt);
 	uint8_t old[6];
-	struct mk_addr a;
 	struct ipmac *e;
 	bool fresh, flip;
-	uint64_t ts = pkt->ts_ns;
 
-	if (nw->t_ipmac < 0 || !(pkt->layers & MK_L_ARP) || (pkt->arp.op != 1 && pkt->arp.op != 2))
-		return;
-	mk_addr_set_ip4(&a, ip);
-	/* RFC 5227 probes (sender 0.0.0.0) claim nothing; neither do broadcast,
-	 * multicast or loopback senders, nor a sender without a unicast MAC. */
-	if (mk_addr_is_special(&a) || !mk_mac_is_unicast(mac))
+	/* Broadcast, multicast, unspecified or loopback addresses and senders
+	 * without a unicast MAC claim nothing. */
+	if (mk_addr_is_special(ip) || !mk_mac_is_unicast(mac))
 		return;
 	e = ipmac_slot(nw, vlan, ip, &fresh);
+	if (fresh)
+		memcpy(e->mac, mac, 6);
 	if (fresh || memcmp(e->mac, mac, 6) == 0) {
-		if (fresh)
-			memcpy(e->mac, mac, 6);
 		if (ts > e->last_seen)
 			e->last_seen = ts;
 		return;
 	}
+	if (!may_move)
+		return;
 	/* Another MAC claims the address. */
 	memcpy(old, e->mac, 6);
 	flip = e->has_prev && memcmp(e->prev, mac, 6) == 0 &&
@@ -471,11 +525,56 @@ void mk_netwatch_arp(struct mk_netwatch *nw, const struct mk_pkt *pkt)
 			e->flips = 0;
 		e->flips++;
 		if (e->flips >= nw->r->ipmac_flip_min)
-			ipmac_flipped(nw, e, old, ts);
-	} else {
-		ipmac_changed(nw, e, old, ts);
+			ipmac_flipped(nw, ndp, e, old, ts);
+	} else if (!quiet_change) {
+		ipmac_changed(nw, ndp, e, old, ts);
 	}
-	ipmac_claimed(nw, vlan, mac, ip, ts);
+	ipmac_claimed(nw, ndp, vlan, mac, ip, ts);
+}
+
+void mk_netwatch_arp(struct mk_netwatch *nw, const struct mk_pkt *pkt)
+{
+	struct mk_addr a;
+
+	if (nw->t_ipmac < 0 || !(pkt->layers & MK_L_ARP) || (pkt->arp.op != 1 && pkt->arp.op != 2))
+		return;
+	/* RFC 5227 probes (sender 0.0.0.0) are special addresses: no claim. */
+	mk_addr_set_ip4(&a, pkt->arp.spa);
+	ipmac_claim(nw, false, vlan_of(pkt), &a, pkt->arp.sha, pkt->ts_ns, true, false);
+}
+
+static bool link_local6(const struct mk_addr *a)
+{
+	return a->family == MK_AF_INET6 && a->a[0] == 0xfe && (a->a[1] & 0xc0) == 0x80;
+}
+
+void mk_netwatch_ndp(struct mk_netwatch *nw, const struct mk_pkt *pkt)
+{
+	const struct mk_ndp *n = &pkt->ndp;
+	struct mk_addr ip;
+	bool may_move = true;
+
+	/* RFC 4861 7.1.1, 7.1.2, 6.1.2: hosts discard neighbour discovery that
+	 * may have crossed a router (hop limit below 255); it moves nothing. */
+	if (!(pkt->layers & MK_L_NDP) || pkt->ttl != 255 || pkt->src_ip.family != MK_AF_INET6)
+		return;
+	if (n->type == MK_NDP_RA) {
+		/* A default router: spoofing its address is critical. */
+		if (n->router_lifetime > 0 && link_local6(&pkt->src_ip))
+			gateway_add(nw, &pkt->src_ip);
+		return;
+	}
+	if (nw->t_ipmac < 0 || !n->has_lla)
+		return;
+	if (n->type == MK_NDP_NS) {
+		/* The solicitation's source with its source link-layer address;
+		 * duplicate address detection (from ::) is a special address. */
+		ip = pkt->src_ip;
+	} else {
+		mk_addr_set_ip6(&ip, n->target);
+		may_move = (n->flags & MK_NDP_NA_OVERRIDE) != 0;
+	}
+	ipmac_claim(nw, true, vlan_of(pkt), &ip, n->lla, pkt->ts_ns, may_move, link_local6(&ip));
 }
 
 /* --------------------------------------------------------- rogue_dhcp */
@@ -591,9 +690,9 @@ static void dhcp_reply(struct mk_netwatch *nw, const struct mk_fact *f, const st
 		return;
 	known->rival = true;
 	/* A server beyond the first seen on this segment. */
-	a = mk_detect_alert_get(nw->d, nw->t_dhcp, NULL,
-	                        known->ip.family != MK_AF_NONE ? &known->ip : &known->mac, 17, 67,
-	                        MK_PROTO_DHCP, "");
+	a = mk_detect_alert_get_at(nw->d, nw->t_dhcp, NULL,
+	                           known->ip.family != MK_AF_NONE ? &known->ip : &known->mac, 17, 67,
+	                           MK_PROTO_DHCP, "", pkt->ts_ns);
 	if (a == NULL)
 		return;
 	mk_detect_alert_seen(a, pkt->ts_ns, 1);
@@ -625,13 +724,8 @@ static void gateways_add(struct mk_netwatch *nw, const struct mk_fact *f)
 		if (n < sizeof(one)) {
 			memcpy(one, p, n);
 			one[n] = '\0';
-			if (mk_addr_parse(&a, one) && a.family == MK_AF_INET &&
-			    !is_gateway(nw, a.a)) {
-				memcpy(nw->gateways[nw->next_gateway], a.a, 4);
-				nw->next_gateway = (nw->next_gateway + 1) % MAX_GATEWAYS;
-				if (nw->n_gateways < MAX_GATEWAYS)
-					nw->n_gateways++;
-			}
+			if (mk_addr_parse(&a, one) && a.family == MK_AF_INET)
+				gateway_add(nw, &a);
 		}
 		p += n;
 		if (*p == ',')
@@ -757,7 +851,8 @@ void mk_netwatch_flow_ended(struct mk_netwatch *nw, const struct mk_flow *f)
 	}
 	if (s->n_hosts < r->lateral_hosts_min)
 		return;
-	a = mk_detect_alert_get(nw->d, nw->t_lateral, &s->src, NULL, 6, 0, MK_PROTO_UNKNOWN, "");
+	a = mk_detect_alert_get_at(nw->d, nw->t_lateral, &s->src, NULL, 6, 0, MK_PROTO_UNKNOWN, "",
+	                           f->first_ns);
 	if (a == NULL)
 		return;
 	mk_detect_alert_seen(a, f->first_ns, s->fired ? 1 : s->sessions);
@@ -787,23 +882,21 @@ void mk_netwatch_flow_ended(struct mk_netwatch *nw, const struct mk_flow *f)
 /* ------------------------------------------------------------ snapshot */
 
 struct central {
-	uint8_t ip[4];
+	struct mk_addr ip;
 	uint64_t clients; /* 64-bit bitmap of distinct clients */
 };
 
 void mk_netwatch_snapshot(struct mk_netwatch *nw, const struct mk_asset_rec *assets,
                           size_t n_assets, const struct mk_conv_rec *convs, size_t n_convs)
 {
-	struct central cand[MAX_SPOOFS * CLAIM_IPS];
+	struct central *cand;
 	size_t n_cand = 0;
 
-	if (nw->n_spoofs == 0)
+	if (nw->n_spoofs == 0 || (cand = calloc(MAX_SPOOFS * CLAIM_IPS, sizeof(*cand))) == NULL)
 		return;
 	for (size_t i = 0; i < nw->n_spoofs; i++)
-		for (uint32_t k = 0; k < nw->spoofs[i].n_ips; k++) {
-			memcpy(cand[n_cand].ip, nw->spoofs[i].ips[k], 4);
-			cand[n_cand++].clients = 0;
-		}
+		for (uint32_t k = 0; k < nw->spoofs[i].n_ips; k++)
+			cand[n_cand++].ip = nw->spoofs[i].ips[k];
 	/* The router role (a MAC fronting many addresses, or LLDP/CDP saying so). */
 	for (size_t i = 0; i < n_assets; i++) {
 		bool router = false;
@@ -813,18 +906,17 @@ void mk_netwatch_snapshot(struct mk_netwatch *nw, const struct mk_asset_rec *ass
 			          assets[i].roles[k].confidence >= 50;
 		for (size_t k = 0; router && k < assets[i].n_ips; k++)
 			for (size_t c = 0; c < n_cand; c++)
-				if (assets[i].ips[k].family == MK_AF_INET &&
-				    memcmp(assets[i].ips[k].a, cand[c].ip, 4) == 0)
+				if (same_ip(&assets[i].ips[k], &cand[c].ip))
 					cand[c].clients = UINT64_MAX;
 	}
 	/* Servers most others talk to: distinct clients in a 64-bit bitmap. */
 	for (size_t i = 0; i < n_convs; i++) {
 		const struct mk_conv_rec *cv = &convs[i];
 
-		if (cv->server.family != MK_AF_INET)
+		if (cv->server.family != MK_AF_INET && cv->server.family != MK_AF_INET6)
 			continue;
 		for (size_t c = 0; c < n_cand; c++)
-			if (memcmp(cv->server.a, cand[c].ip, 4) == 0)
+			if (same_ip(&cv->server, &cand[c].ip))
 				cand[c].clients |= (uint64_t)1
 				                   << (mk_addr_hash(&cv->client, 0xc1) % 64);
 	}
@@ -835,9 +927,9 @@ void mk_netwatch_snapshot(struct mk_netwatch *nw, const struct mk_asset_rec *ass
 		bool central = false;
 
 		for (uint32_t k = 0; k < s->n_ips && !central; k++) {
-			central = is_gateway(nw, s->ips[k]);
+			central = is_gateway(nw, &s->ips[k]);
 			for (size_t c = 0; c < n_cand && !central; c++)
-				central = memcmp(cand[c].ip, s->ips[k], 4) == 0 &&
+				central = mk_addr_eq(&cand[c].ip, &s->ips[k]) &&
 				          (unsigned)__builtin_popcountll(cand[c].clients) >=
 				              nw->r->ipmac_central_clients;
 		}
@@ -845,14 +937,16 @@ void mk_netwatch_snapshot(struct mk_netwatch *nw, const struct mk_asset_rec *ass
 			continue;
 		if (s->many) {
 			mk_addr_set_mac(&key, s->mac);
-			a = mk_detect_alert_get(nw->d, nw->t_ipmac, &key, NULL, 0, 0, MK_PROTO_ARP,
-			                        "many_ips");
+			a = mk_detect_alert_get_at(nw->d, nw->t_ipmac, &key, NULL, 0, 0,
+			                           ipmac_proto(s->ndp), ipmac_subject(s->ndp, SUBJ_MANY),
+			                           s->ts);
 		} else {
-			mk_addr_set_ip4(&key, s->ips[0]);
-			a = mk_detect_alert_get(nw->d, nw->t_ipmac, NULL, &key, 0, 0, MK_PROTO_ARP,
-			                        "flip_flop");
+			a = mk_detect_alert_get_at(nw->d, nw->t_ipmac, NULL, &s->ips[0], 0, 0,
+			                           ipmac_proto(s->ndp), ipmac_subject(s->ndp, SUBJ_FLIP),
+			                           s->ts);
 		}
 		if (a != NULL)
 			mk_detect_alert_raise(a, MK_SEV_CRITICAL);
 	}
+	free(cand);
 }

@@ -1,5 +1,6 @@
 /* netwatch_int.h - the network-level detectors of src/detect/netwatch.c:
- * ip_mac_change (an IPv4 address answered by another MAC, ARP spoofing),
+ * ip_mac_change (an IPv4 or IPv6 address answered by another MAC, ARP or NDP
+ * spoofing),
  * rogue_dhcp (a second DHCP server on a segment) and lateral_movement (one
  * client opening remote-administration sessions to many internal hosts).
  * Internal to src/detect; detect.c calls these from its own entry points, and
@@ -22,6 +23,9 @@ void mk_netwatch_free(struct mk_netwatch *nw);
 
 /* A decoded ARP packet: the sender's address claim.  O(1). */
 void mk_netwatch_arp(struct mk_netwatch *nw, const struct mk_pkt *pkt);
+/* A decoded IPv6 neighbour discovery message (MK_L_NDP): NS and NA address
+ * claims, RA default routers.  O(1). */
+void mk_netwatch_ndp(struct mk_netwatch *nw, const struct mk_pkt *pkt);
 /* An ended flow: answered remote-administration sessions.  O(1). */
 void mk_netwatch_flow_ended(struct mk_netwatch *nw, const struct mk_flow *f);
 /* An attribute fact with its host resolved: DHCP server replies (dhcp_server,

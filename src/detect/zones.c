@@ -4,7 +4,7 @@
  * data/examples/zones.conf:
  *   zone     ID [NAME...]             NAME = the rest of the line (UTF-8), default ID
  *   subnet   ID ADDRESS[/PREFIX]      IPv4 or IPv6 network (host bits must be zero)
- *   vlan     ID VLAN                  802.1Q id 1-4094 (stored, not applied yet)
+ *   vlan     ID VLAN                  802.1Q id 1-4094: the devices that sent from it
  *   asset    ID MAC|IP|ASSET-ID       one device ("m-001b1b123456" / "i-10.1.2.3" ids too)
  *   conduit  FROM TO [SERVICE...]     clients in FROM may reach servers in TO; SERVICE =
  *                                     PROTO, PROTO/PORT, tcp, udp, tcp/PORT, udp/PORT;
@@ -727,7 +727,8 @@ struct mk_zones_map {
 	size_t n_explicit;
 	struct ix *addrs; /* assets' IPs and MACs -> asset */
 	size_t n_addrs;
-	int32_t *asset_zone, *asset_explicit;
+	int16_t vlan_zone[4096]; /* VLAN id -> zone, -1 */
+	int32_t *asset_zone, *asset_explicit, *asset_vlan;
 	size_t n_assets;
 };
 
@@ -784,6 +785,24 @@ static int explicit_of(const struct mk_zones_map *m, const struct mk_addr *a)
 	return hit != NULL ? (int)hit->v : -1;
 }
 
+/* The zone of an asset's VLANs: only when every VLAN it sent from is in one
+ * zone.  A device on several VLANs of different zones (a router, a trunk, a
+ * bridge's copies) or on a VLAN without a zone is placed otherwise (by its
+ * subnet): a VLAN says where a device is only when it says one thing. */
+static int vlan_zone_of(const struct mk_zones_map *m, const struct mk_asset_rec *as)
+{
+	int zone = -1;
+
+	for (size_t k = 0; k < as->n_vlans && k < MK_ASSET_MAX_VLANS; k++) {
+		int vz = m->vlan_zone[as->vlans[k] & 0xfff];
+
+		if (vz < 0 || (zone >= 0 && vz != zone))
+			return -1;
+		zone = vz;
+	}
+	return zone;
+}
+
 struct mk_zones_map *mk_zones_map_new(const struct mk_zones *z, const struct mk_asset_rec *assets,
                                       size_t n_assets)
 {
@@ -804,15 +823,20 @@ struct mk_zones_map *mk_zones_map_new(const struct mk_zones *z, const struct mk_
 	m->addrs = calloc(n_addr + 1, sizeof(*m->addrs));
 	m->asset_zone = calloc(n_assets + 1, sizeof(*m->asset_zone));
 	m->asset_explicit = calloc(n_assets + 1, sizeof(*m->asset_explicit));
+	m->asset_vlan = calloc(n_assets + 1, sizeof(*m->asset_vlan));
 	if (m->pfx == NULL || m->explicit == NULL || m->addrs == NULL || m->asset_zone == NULL ||
-	    m->asset_explicit == NULL) {
+	    m->asset_explicit == NULL || m->asset_vlan == NULL) {
 		mk_zones_map_free(m);
 		return NULL;
 	}
+	for (size_t i = 0; i < sizeof(m->vlan_zone) / sizeof(m->vlan_zone[0]); i++)
+		m->vlan_zone[i] = -1;
 	for (size_t i = 0; i < mk_zones_n_members(z); i++) {
 		const struct member *mb = &z->members[i];
 
-		if (mb->kind == MEMBER_SUBNET) {
+		if (mb->kind == MEMBER_VLAN) {
+			m->vlan_zone[mb->vlan & 0xfff] = (int16_t)mb->zone;
+		} else if (mb->kind == MEMBER_SUBNET) {
 			m->pfx[m->n_pfx].a = mb->addr;
 			m->pfx[m->n_pfx].len = mb->prefix;
 			m->pfx[m->n_pfx++].v = mb->zone;
@@ -838,7 +862,8 @@ struct mk_zones_map *mk_zones_map_new(const struct mk_zones *z, const struct mk_
 		m->n_groups++;
 	}
 	/* Per asset: an asset line naming its MAC or one of its IPs (or its id,
-	 * which is one of those), else the longest subnet over its IPs. */
+	 * which is one of those), else its VLANs' zone, else the longest subnet
+	 * over its IPs. */
 	m->n_assets = n_assets;
 	for (size_t i = 0; i < n_assets; i++) {
 		const struct mk_asset_rec *as = &assets[i];
@@ -865,7 +890,8 @@ struct mk_zones_map *mk_zones_map_new(const struct mk_zones *z, const struct mk_
 			m->addrs[m->n_addrs++].v = (uint32_t)i;
 		}
 		m->asset_explicit[i] = ex;
-		m->asset_zone[i] = ex >= 0 ? ex : best;
+		m->asset_vlan[i] = vlan_zone_of(m, as);
+		m->asset_zone[i] = ex >= 0 ? ex : m->asset_vlan[i] >= 0 ? m->asset_vlan[i] : best;
 	}
 	qsort(m->addrs, m->n_addrs, sizeof(*m->addrs), ix_cmp);
 	return m;
@@ -880,6 +906,7 @@ void mk_zones_map_free(struct mk_zones_map *m)
 	free(m->addrs);
 	free(m->asset_zone);
 	free(m->asset_explicit);
+	free(m->asset_vlan);
 	free(m);
 }
 
@@ -906,5 +933,7 @@ int mk_zones_map_addr(const struct mk_zones_map *m, const struct mk_addr *addr)
 		return as != NULL ? m->asset_zone[as->v] : -1;
 	if (as != NULL && m->asset_explicit[as->v] >= 0)
 		return m->asset_explicit[as->v];
+	if (as != NULL && m->asset_vlan[as->v] >= 0)
+		return m->asset_vlan[as->v];
 	return lpm(m, &a, NULL);
 }

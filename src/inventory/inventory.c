@@ -117,6 +117,8 @@ struct inv_asset {
 			uint16_t n_ips, cap_ips;
 			uint32_t more_ips;   /* sourced IPs beyond max_ips_per_mac (approximate) */
 			struct inv_info *pubx; /* facts that came with a public IP not announced */
+			uint16_t vlans[MK_ASSET_MAX_VLANS]; /* VLAN ids it sent from, first seen */
+			uint8_t n_vlans;
 		} m;
 		struct {
 			uint32_t owner[INV_OWNERS];
@@ -536,18 +538,36 @@ static uint32_t ip_cached(struct mk_inventory *inv, const struct mk_addr *k, boo
 	return idx;
 }
 
-static uint32_t mac_ref(struct mk_inventory *inv, const uint8_t mac[6], bool create, uint32_t *ref)
+/* A flow's MAC ref is the object's index; MAC_REF_SET is added once the
+ * MAC sent in that flow (its VLAN was noted then), so a zeroed ref, or one
+ * written when the MAC was the receiver, still lets the first packet it
+ * sends note the VLAN.  Indexes stay below the bit (mk_inventory_new caps
+ * max_assets). */
+#define MAC_REF_SET 0x40000000u
+
+/* The MAC object of mac (the sender when src, else the receiver).  *noted:
+ * src and the flow already noted its VLAN (not its first packet from it). */
+static uint32_t mac_ref(struct mk_inventory *inv, const uint8_t mac[6], bool create, uint32_t *ref,
+                        bool src, bool *noted)
 {
-	uint32_t idx;
+	uint32_t r = ref != NULL ? *ref : NEG_REF, idx = r & ~MAC_REF_SET;
 
 	/* Only positive refs: a flow's MACs can change (a router failover,
 	 * ARP spoofing), its IPs cannot.  MAC keys hold the MAC in their first
 	 * six bytes, so the check needs no key built (this runs per packet). */
-	if (ref != NULL && !(*ref & NEG_REF) && *ref < inv->n &&
-	    inv->a[*ref].key.family == MK_AF_MAC && mac_eq(inv->a[*ref].key.a, mac))
-		return *ref;
+	*noted = false;
+	if (!(r & NEG_REF) && idx < inv->n && inv->a[idx].key.family == MK_AF_MAC &&
+	    mac_eq(inv->a[idx].key.a, mac)) {
+		if (src) {
+			*noted = (r & MAC_REF_SET) != 0;
+			if (!*noted)
+				*ref = r | MAC_REF_SET;
+		}
+		return idx;
+	}
 	idx = mac_cached(inv, mac, create);
-	ref_store(inv, ref, create, idx);
+	if (ref != NULL)
+		*ref = idx == INV_NONE ? NEG_REF : src ? idx | MAC_REF_SET : idx;
 	return idx;
 }
 
@@ -562,9 +582,89 @@ static uint32_t ip_ref(struct mk_inventory *inv, const struct mk_addr *k, bool c
 	return idx;
 }
 
+/* Remembers VLAN v (1-4094) of a MAC object; the first few are kept. */
+static void note_vlan(struct mk_inventory *inv, struct inv_asset *ma, uint16_t v)
+{
+	if (v == 0 || v >= 4095 || ma->kind != K_MAC)
+		return; /* 0: a priority tag (PROFINET), not a VLAN; 4095 reserved */
+	for (uint8_t i = 0; i < ma->u.m.n_vlans; i++)
+		if (ma->u.m.vlans[i] == v)
+			return;
+	if (ma->u.m.n_vlans >= MK_ASSET_MAX_VLANS) {
+		inv->st.dropped_vlans++;
+		return;
+	}
+	ma->u.m.vlans[ma->u.m.n_vlans++] = v;
+}
+
 void mk_inventory_packet(struct mk_inventory *inv, const struct mk_pkt *pkt)
 {
 	mk_inventory_packet_refs(inv, pkt, NULL, NULL);
+}
+
+/* Is ref the MAC object of mac? */
+static inline bool fast_mac(const struct mk_inventory *inv, uint32_t ref, const uint8_t mac[6])
+{
+	return !(ref & NEG_REF) && ref < inv->n && inv->a[ref].key.family == MK_AF_MAC &&
+	       mac_eq(inv->a[ref].key.a, mac);
+}
+
+/* Is ref the IP object of ip?  (IP objects exist only for the addresses
+ * ip_key accepts, so equality also says ip is not special.) */
+static inline bool fast_ip(const struct mk_inventory *inv, uint32_t ref, const struct mk_addr *ip)
+{
+	const struct mk_addr *k;
+
+	if ((ref & NEG_REF) || ref >= inv->n)
+		return false;
+	k = &inv->a[ref].key;
+	if (k->family != ip->family)
+		return false;
+	return ip->family == MK_AF_INET    ? memcmp(k->a, ip->a, 4) == 0
+	       : ip->family == MK_AF_INET6 ? memcmp(k->a, ip->a, 16) == 0
+	                                   : false;
+}
+
+/* The steady state of a flow: its four asset objects are remembered and are
+ * still the packet's (same MACs: a failover or spoofing changes them), and
+ * the sender's MAC already owns its IP.  Then the general path below would
+ * only move counters, and this does exactly that without building keys
+ * (it runs for most packets).  False: nothing was touched, take the path. */
+static bool packet_steady(struct mk_inventory *inv, const struct mk_pkt *pkt,
+                          const struct mk_inventory_refs *src,
+                          const struct mk_inventory_refs *dst)
+{
+	struct inv_asset *ma, *ip, *dm, *di;
+	uint32_t len;
+
+	if (!pkt->has_mac || (pkt->layers & MK_L_ARP) ||
+	    !fast_mac(inv, src->mac, pkt->src_mac) || !fast_mac(inv, dst->mac, pkt->dst_mac) ||
+	    !fast_ip(inv, src->ip, &pkt->src_ip) || !fast_ip(inv, dst->ip, &pkt->dst_ip))
+		return false;
+	ip = &inv->a[src->ip];
+	if (ip->u.i.n_owners == 0 || ip->u.i.owner[0] != src->mac)
+		return false;
+	/* Known unicast destination MAC and a non-special destination IP: the
+	 * general path's uni_dst holds, so the TTL is counted. */
+	len = pkt->wirelen > pkt->caplen ? pkt->wirelen : pkt->caplen;
+	ma = &inv->a[src->mac];
+	seen(ma, pkt->ts_ns);
+	ma->packets++;
+	ma->bytes += len;
+	count_ttl(ma, pkt->ttl);
+	seen(ip, pkt->ts_ns);
+	ip->packets++;
+	ip->bytes += len;
+	mark_present(inv, ip);
+	count_ttl(ip, pkt->ttl);
+	ip_set_owner(ip, src->mac, pkt->ts_ns);
+	dm = &inv->a[dst->mac];
+	dm->packets++;
+	dm->bytes += len;
+	di = &inv->a[dst->ip];
+	di->packets++;
+	di->bytes += len;
+	return true;
 }
 
 void mk_inventory_packet_refs(struct mk_inventory *inv, const struct mk_pkt *pkt,
@@ -577,6 +677,8 @@ void mk_inventory_packet_refs(struct mk_inventory *inv, const struct mk_pkt *pkt
 
 	if (inv == NULL || pkt == NULL)
 		return;
+	if (src != NULL && dst != NULL && packet_steady(inv, pkt, src, dst))
+		return;
 	has_mac = pkt->has_mac || (pkt->layers & MK_L_SLL);
 	len = pkt->wirelen > pkt->caplen ? pkt->wirelen : pkt->caplen;
 	if (pkt->dst_ip.family != MK_AF_NONE && mk_addr_is_special(&pkt->dst_ip))
@@ -586,7 +688,9 @@ void mk_inventory_packet_refs(struct mk_inventory *inv, const struct mk_pkt *pkt
 
 	/* The sender's MAC. */
 	if (has_mac && mk_mac_is_unicast(pkt->src_mac)) {
-		m = mac_ref(inv, pkt->src_mac, true, src != NULL ? &src->mac : NULL);
+		bool noted;
+
+		m = mac_ref(inv, pkt->src_mac, true, src != NULL ? &src->mac : NULL, true, &noted);
 		if (m != INV_NONE) {
 			struct inv_asset *ma = &inv->a[m];
 
@@ -595,6 +699,10 @@ void mk_inventory_packet_refs(struct mk_inventory *inv, const struct mk_pkt *pkt
 			ma->bytes += len;
 			if (uni_dst && (pkt->layers & (MK_L_IP4 | MK_L_IP6)))
 				count_ttl(ma, pkt->ttl);
+			/* A flow has one VLAN: noted at its first packet from
+			 * this MAC (or every packet without a flow). */
+			if (!noted && pkt->vlan_count > 0)
+				note_vlan(inv, ma, pkt->vlan[pkt->vlan_count - 1]);
 		}
 	}
 
@@ -652,7 +760,9 @@ void mk_inventory_packet_refs(struct mk_inventory *inv, const struct mk_pkt *pkt
 
 	/* Received traffic: destinations already known, never created. */
 	if (has_mac && pkt->has_mac && mk_mac_is_unicast(pkt->dst_mac)) {
-		uint32_t d = mac_ref(inv, pkt->dst_mac, false, dst != NULL ? &dst->mac : NULL);
+		bool noted;
+		uint32_t d =
+		    mac_ref(inv, pkt->dst_mac, false, dst != NULL ? &dst->mac : NULL, false, &noted);
 
 		if (d != INV_NONE) {
 			inv->a[d].packets++;
@@ -1116,6 +1226,8 @@ void mk_inventory_load(struct mk_inventory *inv, const struct mk_asset_rec *rec)
 		 * its own then, and a newer packet from another MAC still wins. */
 		for (size_t i = 0; i < rec->n_ips; i++)
 			bind_addr(inv, key.a, &rec->ips[i], rec->last_ns, true);
+		for (size_t i = 0; i < rec->n_vlans && i < MK_ASSET_MAX_VLANS; i++)
+			note_vlan(inv, &inv->a[idx], rec->vlans[i]);
 	} else {
 		struct mk_addr k;
 
@@ -1177,6 +1289,8 @@ struct mk_inventory *mk_inventory_new(const struct mk_inventory_limits *lim,
 	                                                 : INV_DEFAULT_ROUTER_CONF;
 	if (inv->lim.max_assets == 0)
 		inv->lim.max_assets = 1;
+	if (inv->lim.max_assets >= MAC_REF_SET)
+		inv->lim.max_assets = MAC_REF_SET - 1; /* refs carry a flag bit */
 	/* The set must be able to prove a router. */
 	if (inv->lim.max_ips_per_mac < inv->lim.router_min_ips)
 		inv->lim.max_ips_per_mac = inv->lim.router_min_ips;
@@ -1618,6 +1732,15 @@ static bool build_rec(struct snap *sn, uint32_t a, struct mk_asset_rec *rec)
 		snprintf(rec->id, sizeof(rec->id), "m-%02x%02x%02x%02x%02x%02x", as->key.a[0],
 		         as->key.a[1], as->key.a[2], as->key.a[3], as->key.a[4], as->key.a[5]);
 		rec->mac = as->key;
+		rec->n_vlans = as->u.m.n_vlans;
+		memcpy(rec->vlans, as->u.m.vlans, sizeof(rec->vlans));
+		for (size_t i = 1; i < rec->n_vlans; i++) /* ascending */
+			for (size_t j = i; j > 0 && rec->vlans[j] < rec->vlans[j - 1]; j--) {
+				uint16_t t = rec->vlans[j];
+
+				rec->vlans[j] = rec->vlans[j - 1];
+				rec->vlans[j - 1] = t;
+			}
 		if (!sn->router[a]) {
 			rec_merge(sn, rec, as->u.m.pubx, sr, &os, &os_conf, &ok);
 			memcpy(ttl, as->ttl, sizeof(ttl));

@@ -116,7 +116,7 @@ int mk_syslog_target_parse(const char *text, struct mk_syslog_target *t, char *e
 
 		if (!mk_parse_ulong(port, 65535, &v) || v == 0)
 			return target_fail(err, errlen, "stream.target_port");
-		snprintf(t->port, sizeof(t->port), "%lu", v);
+		snprintf(t->port, sizeof(t->port), "%u", (unsigned)(v & 0xffff)); /* v <= 65535 */
 	}
 	return 0;
 }

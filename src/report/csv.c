@@ -132,7 +132,7 @@ static void write_assets(FILE *f, const struct mk_report *r)
 		"id", "mac", "ips", "vendor", "hostnames", "role", "role_confidence", "roles",
 		"server_protocols", "client_protocols", "identity_vendor", "identity_product",
 		"identity_model", "identity_firmware", "identity_serial", "identity_source", "os",
-		"first_seen", "last_seen", "packets", "bytes", "zone_id", "zone",
+		"first_seen", "last_seen", "packets", "bytes", "zone_id", "zone", "vlans",
 	};
 	enum { NCOL = sizeof(head) / sizeof(head[0]) };
 
@@ -142,7 +142,7 @@ static void write_assets(FILE *f, const struct mk_report *r)
 		const struct mk_identity_rec *idn = a->identity;
 		char id[MK_ASSET_ID_LEN], mac[MK_ADDR_STRLEN] = "", ips[2048] = "", names[2048] = "";
 		char roles[1024] = "", conf[8] = "", server[1024], client[1024], first[40], last[40];
-		char pk[24], by[24], abuf[MK_ADDR_STRLEN];
+		char pk[24], by[24], abuf[MK_ADDR_STRLEN], vlans[MK_ASSET_MAX_VLANS * 6 + 1] = "";
 		const char *row[NCOL], *zid = NULL, *zname = NULL;
 
 		memcpy(id, a->id, sizeof(id));
@@ -191,6 +191,14 @@ static void write_assets(FILE *f, const struct mk_report *r)
 		mk_report_asset_zone(r, i, &zid, &zname);
 		row[21] = zid;
 		row[22] = zname;
+		/* VLAN ids, space-separated like the IPs */
+		for (size_t k = 0; k < a->n_vlans && k < MK_ASSET_MAX_VLANS; k++) {
+			char one[8];
+
+			snprintf(one, sizeof(one), "%u", a->vlans[k]);
+			join(vlans, sizeof(vlans), " ", one);
+		}
+		row[23] = vlans;
 		csv_row(f, row, NCOL);
 	}
 }

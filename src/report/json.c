@@ -198,6 +198,12 @@ void mk_report_json_asset(struct mk_json *j, const struct mk_report *rep, size_t
 		mk_json_end_object(j);
 	}
 	mk_json_end_array(j);
+	/* the 802.1Q VLAN ids it sent from (model.h), ascending */
+	mk_json_key(j, "vlans");
+	mk_json_begin_array(j);
+	for (size_t i = 0; i < a->n_vlans && i < MK_ASSET_MAX_VLANS; i++)
+		mk_json_uint(j, a->vlans[i]);
+	mk_json_end_array(j);
 	/* the asset's zone (zones.h): {"id", "name"}, null when in none */
 	mk_json_key(j, "zone");
 	if (mk_report_asset_zone(rep, i_asset, &zid, &zname)) {

@@ -22,7 +22,7 @@
 #include "mieruka/facts.h"
 #include "mieruka/util.h"
 
-#define MAX_COLS 8
+#define MAX_COLS 10
 #define CELL_MAX 512
 #define GAP 2 /* spaces between columns */
 
@@ -333,7 +333,7 @@ static void print_assets(FILE *f, const struct mk_report *r, size_t max_rows)
 	const struct mk_asset_rec **v;
 	struct table t;
 	size_t shown;
-	bool zones;
+	bool zones, vlans = false;
 
 	fprintf(f, "\n== %s (%s: %zu) ==\n", mk_msg("report.assets"), mk_msg("report.devices"),
 	        r->n_assets);
@@ -348,6 +348,8 @@ static void print_assets(FILE *f, const struct mk_report *r, size_t max_rows)
 		v[i] = &r->assets[i];
 	qsort(v, r->n_assets, sizeof(*v), asset_cmp);
 	zones = r->zones != NULL;
+	for (size_t i = 0; i < r->n_assets && !vlans; i++)
+		vlans = r->assets[i].n_vlans > 0;
 
 	table_init(&t);
 	table_col(&t, mk_msg("report.col.ip"), 24, false);
@@ -359,12 +361,16 @@ static void print_assets(FILE *f, const struct mk_report *r, size_t max_rows)
 	table_col(&t, mk_msg("report.col.packets"), 0, true);
 	if (zones) /* only when zones are defined: the column would be empty */
 		table_col(&t, mk_msg("report.col.zone"), 20, false);
+	if (vlans) /* only when some device sent tagged frames */
+		table_col(&t, mk_msg("report.col.vlan"), 12, false);
 	shown = r->n_assets < max_rows ? r->n_assets : max_rows;
 	for (size_t i = 0; i < shown; i++) {
 		const struct mk_asset_rec *a = v[i];
 		char ip[MK_ADDR_STRLEN + 32] = "", mac[MK_ADDR_STRLEN] = "", role[128] = "";
 		char protos[600], pk[32], abuf[MK_ADDR_STRLEN];
-		const char *cells[8], *zid = NULL, *zname = NULL;
+		const char *cells[9], *zid = NULL, *zname = NULL;
+		char vl[MK_ASSET_MAX_VLANS * 6 + 1] = "";
+		size_t nc = 7;
 
 		if (a->n_ips > 0) {
 			mk_addr_str(&a->ips[0], abuf);
@@ -392,7 +398,14 @@ static void print_assets(FILE *f, const struct mk_report *r, size_t max_rows)
 		cells[6] = pk;
 		if (zones) {
 			mk_report_asset_zone(r, (size_t)(a - r->assets), &zid, &zname);
-			cells[7] = zname;
+			cells[nc++] = zname;
+		}
+		if (vlans) {
+			for (size_t k = 0, o = 0;
+			     k < a->n_vlans && k < MK_ASSET_MAX_VLANS && o < sizeof(vl); k++)
+				o += (size_t)snprintf(vl + o, sizeof(vl) - o, "%s%u", k > 0 ? " " : "",
+				                      a->vlans[k]);
+			cells[nc++] = vl;
 		}
 		if (!table_row(&t, cells))
 			break;

@@ -258,6 +258,16 @@ const char *const mk_store_migrations[] = {
 	"  notes TEXT,"
 	"  criticality TEXT"                  /* high, medium, low, NULL */
 	");",
+
+	/* ---- version 8: the VLANs of an asset (model.h mk_asset_rec.vlans) ---- */
+	/* The 802.1Q ids a device sent from (at most a few, ascending by seq);
+	 * zones (zone_members kind 'vlan') place the device by them. */
+	"CREATE TABLE asset_vlans ("
+	"  asset_id TEXT NOT NULL REFERENCES assets(id) ON DELETE CASCADE,"
+	"  seq INTEGER NOT NULL,"
+	"  vlan INTEGER NOT NULL,"            /* 1-4094 */
+	"  PRIMARY KEY (asset_id, seq)"
+	");",
 };
 
 const size_t mk_store_n_migrations = sizeof(mk_store_migrations) / sizeof(mk_store_migrations[0]);

@@ -98,6 +98,9 @@ enum stmt_id {
 	S_WINDOW_INS,
 	S_WINDOW_SEL,
 	S_WINDOW_DEL,
+	S_ASSET_DEL_VLANS,
+	S_VLAN_INS,
+	S_VLAN_SEL,
 	S_COUNT,
 };
 
@@ -226,6 +229,9 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_WINDOW_SEL] = "SELECT id, start_ns, end_ns, devices, vendor, note, created_ns"
 	                 " FROM maintenance_windows ORDER BY id",
 	[S_WINDOW_DEL] = "DELETE FROM maintenance_windows WHERE id=?1",
+	[S_ASSET_DEL_VLANS] = "DELETE FROM asset_vlans WHERE asset_id=?1",
+	[S_VLAN_INS] = "INSERT INTO asset_vlans(asset_id, seq, vlan) VALUES(?1,?2,?3)",
+	[S_VLAN_SEL] = "SELECT vlan FROM asset_vlans WHERE asset_id=?1 ORDER BY seq",
 };
 
 struct mk_store {
@@ -735,6 +741,7 @@ static int del_children(struct mk_store *st, const char *id)
 	static const enum stmt_id dels[] = {
 		S_ASSET_DEL_IPS, S_ASSET_DEL_NAMES, S_ASSET_DEL_REASONS,
 		S_ASSET_DEL_ROLES, S_ASSET_DEL_ATTRS, S_ASSET_DEL_IDENTITY,
+		S_ASSET_DEL_VLANS,
 	};
 
 	for (size_t i = 0; i < sizeof(dels) / sizeof(dels[0]); i++) {
@@ -780,6 +787,15 @@ static int put_asset_rows(struct mk_store *st, const struct mk_asset_rec *rec, c
 		sqlite3_bind_int64(s, 2, (sqlite3_int64)i);
 		bind_text(s, 3, mk_addr_str(&rec->ips[i], buf));
 		if (stmt_done(st, s, "write asset address") != 0)
+			return -1;
+	}
+	for (size_t i = 0; i < rec->n_vlans && i < MK_ASSET_MAX_VLANS; i++) {
+		if ((s = stmt_get(st, S_VLAN_INS)) == NULL)
+			return -1;
+		bind_text(s, 1, id);
+		sqlite3_bind_int64(s, 2, (sqlite3_int64)i);
+		sqlite3_bind_int(s, 3, rec->vlans[i]);
+		if (stmt_done(st, s, "write asset VLAN") != 0)
 			return -1;
 	}
 	for (size_t i = 0; i < rec->n_names; i++) {
@@ -1094,6 +1110,20 @@ static int load_children(struct mk_store *st, const char *id, struct mk_asset_re
 	}
 	sqlite3_reset(s);
 	if (oom || (rc != SQLITE_DONE && rc != SQLITE_ROW))
+		goto out_err;
+
+	/* VLANs: 1-4094, at most MK_ASSET_MAX_VLANS (a damaged row is skipped) */
+	if ((s = stmt_get(st, S_VLAN_SEL)) == NULL)
+		return -1;
+	bind_text(s, 1, id);
+	STEP_ROWS(s, rc) {
+		sqlite3_int64 v = sqlite3_column_int64(s, 0);
+
+		if (v >= 1 && v <= 4094 && rec->n_vlans < MK_ASSET_MAX_VLANS)
+			rec->vlans[rec->n_vlans++] = (uint16_t)v;
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		goto out_err;
 
 	/* host names */

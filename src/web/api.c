@@ -465,7 +465,7 @@ static void api_asset_patch(struct mk_web_req *q, struct mk_web_reply *p, struct
 		}
 	old = note_of(*sp, id);
 	memset(&n, 0, sizeof(n));
-	snprintf(n.asset_id, sizeof(n.asset_id), "%s", id);
+	snprintf(n.asset_id, sizeof(n.asset_id), "%.*s", (int)(sizeof(n.asset_id) - 1), id);
 	n.name = old != NULL ? old->name : NULL;
 	n.notes = old != NULL ? old->notes : NULL;
 	if (old != NULL)

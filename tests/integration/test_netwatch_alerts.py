@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Network-level alerts end to end: mieruka analyze --json on real and generated captures.
 
-- ip_mac_change, rogue_dhcp, lateral_movement, exploit_attempt and the TeamViewer/AnyDesk
-  identification on the generated captures of tests/captures/{netwatch,teamviewer,anydesk}
+- ip_mac_change (ARP and IPv6 neighbour discovery), rogue_dhcp, lateral_movement,
+  exploit_attempt and the TeamViewer/AnyDesk identification on the generated captures of tests/captures/{netwatch,teamviewer,anydesk}
   (made by tests/captures/netwatch/make-captures.py; what each holds is in its README):
   exact alerts, counts, severities and evidence.
 - The real WannaCry capture (attack/zeek-EternalSafety__wannacry.pcap): its EternalBlue
@@ -12,8 +12,9 @@
 - The real SMBGhost capture (office/smb__SMBGhost.pcap) is a vulnerability scanner's
   NEGOTIATE offering compression, answered by the server; it carries no compression
   transform header, so no exploit_attempt.
-- False alarms: every normal SMB capture in office/ raises no exploit_attempt or
-  lateral_movement; every office DHCP capture (one server each) no rogue_dhcp; the
+- False alarms: the PROFINET captures holding neighbour discovery (duplicate address
+  detection, router solicitations) raise no ip_mac_change; every normal SMB capture in
+  office/ raises no exploit_attempt or lateral_movement; every office DHCP capture (one server each) no rogue_dhcp; the
   normal captures of test_alerts.py raise none of these types at high or critical.
 
 Usage: test_netwatch_alerts.py --mieruka PATH --shared PATH --src PATH
@@ -127,6 +128,53 @@ def generated(mieruka, src, tmp):
                 check(ev.get("old_vendor") == "Siemens AG"
                       and ev.get("new_vendor", "").startswith("Rockwell"),
                       f"ip_change_once vendors {ev}")
+
+    # NDP spoofing of the RA router's link-local address and two hosts
+    doc = run("netwatch/ndp_spoof.pcap")
+    if doc:
+        got = summary(mine(doc))
+        want = sorted([
+            ("ip_mac_change", "medium", 1, None, "fd00:10::20", None),
+            ("ip_mac_change", "medium", 1, None, "fd00:10::21", None),
+            ("ip_mac_change", "critical", 5, None, "fe80::1", None),
+            ("ip_mac_change", "high", 5, None, "fd00:10::20", None),
+            ("ip_mac_change", "high", 5, None, "fd00:10::21", None),
+            ("ip_mac_change", "critical", 9, "02:00:00:00:00:66", None, None),
+        ])
+        check(got == want, f"ndp_spoof: {got}")
+        check(all("protocol" not in a["evidence"] for a in mine(doc)),
+              "ndp_spoof: an NDP alert names a protocol")
+        many = [a for a in mine(doc) if a["evidence"].get("client") == "02:00:00:00:00:66"]
+        if many:
+            ev = many[0]["evidence"]
+            check(ev.get("ips") == "fe80::1,fd00:10::20,fd00:10::21"
+                  and ev.get("distinct_hosts") == 3, f"ndp_spoof many_ips evidence {ev}")
+            check("近隣探索" in many[0]["detail"]["ja"] and
+                  "neighbour discovery" in many[0]["detail"]["en"], "ndp_spoof: NDP texts")
+        flip = [a for a in mine(doc) if a["evidence"].get("server") == "fe80::1"]
+        if flip:
+            ev = flip[0]["evidence"]
+            check({ev.get("old_mac"), ev.get("new_mac")} == {"02:00:00:00:00:66",
+                                                            "00:1b:1b:00:00:01"},
+                  f"ndp_spoof flip_flop macs {ev}")
+        check(not {k: v for k, v in doc["statistics"].items() if k.startswith("decode.ndp")},
+              f"ndp_spoof: decode events {doc['statistics']}")
+
+    # one replaced device over IPv6; the link-local move, a proxy answer, a routed NA
+    # and a malformed one raise nothing
+    doc = run("netwatch/ndp_change_once.pcap")
+    if doc:
+        got = mine(doc)
+        check(summary(got) == [("ip_mac_change", "medium", 1, None, "fd00:10::30", None)],
+              f"ndp_change_once: {summary(got)}")
+        if got:
+            ev = got[0]["evidence"]
+            check(ev.get("old_mac") == "00:1b:1b:00:00:30" and
+                  ev.get("new_mac") == "00:00:bc:00:00:30", f"ndp_change_once evidence {ev}")
+            check("IPv6アドレスが別の機器に移りました" in got[0]["title"]["ja"],
+                  "ndp_change_once: title")
+        check(doc["statistics"].get("decode.ndp_bad_option") == 1,
+              f"ndp_change_once: decode.ndp_bad_option {doc['statistics'].get('decode.ndp_bad_option')}")
 
     # rogue DHCP: the relay agent and the other VLAN's server are not rogue
     doc = run("netwatch/rogue_dhcp.pcap")
@@ -268,6 +316,18 @@ def real(mieruka, caps, tmp):
         check(not mine(doc), f"{rel}: {summary(mine(doc))}")
         check([c["protocol"] for c in doc["communications"]] == ["smb"],
               f"{rel}: communications {doc['communications']}")
+
+    # the shared captures holding neighbour discovery (duplicate address detection and
+    # router solicitations of PROFINET devices) claim nothing
+    for rel in ("profinet/profinet_io_cm_mixed_1.pcap", "profinet/profinet_io_cm_mixed_2.pcapng"):
+        path = os.path.join(caps, rel)
+        if not os.path.exists(path):
+            FAILS.append(f"{rel}: capture missing")
+            continue
+        doc = analyze(mieruka, os.path.join(tmp, rel.replace("/", "_") + ".db"), [path])
+        if doc:
+            bad = summary([a for a in doc["alerts"] if a["type"] == "ip_mac_change"])
+            check(not bad, f"{rel}: {bad}")
 
     # false alarms: normal SMB, DHCP
     office = os.path.join(caps, "office")

@@ -1,5 +1,6 @@
 /* test_inventory.c - the asset inventory (inventory.c): MAC and IP assets,
- * the router rule, bindings, facts, flows, OS guesses, roles, loading, caps.
+ * the router rule, bindings, facts, flows, OS guesses, roles, loading, caps,
+ * the VLANs of MAC assets.
  * Inputs are synthetic mk_pkt / mk_fact / mk_flow values built field by field. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1127,6 +1128,139 @@ static void test_load_roundtrip(void **state)
 	mk_inventory_free(inv);
 }
 
+
+/* The VLANs of a MAC asset: the innermost tag, 1-4094 only, the first
+ * MK_ASSET_MAX_VLANS (more counted), noted at a flow's first packet only,
+ * none for assets behind a router, kept across a reload. */
+static void tag(struct mk_pkt *p, uint16_t outer, uint16_t inner)
+{
+	p->layers |= MK_L_VLAN;
+	p->vlan_count = inner != 0 ? 2 : 1;
+	p->vlan[0] = outer;
+	p->vlan[1] = inner;
+}
+
+static void test_vlans(void **state)
+{
+	struct mk_inventory *inv = new_inv(NULL), *inv2;
+	struct mk_inventory_refs r1[2], r2[2];
+	struct snapshot s, s2;
+	const struct mk_asset_rec *a;
+	struct mk_pkt p;
+
+	(void)state;
+	memset(r1, 0, sizeof(r1));
+	memset(r2, 0, sizeof(r2));
+	/* one flow on VLAN 20: the first packet notes it; a later packet of the
+	 * same flow is not looked at (it cannot change VLAN: flows key on it) */
+	for (int i = 0; i < 5; i++) {
+		p = ip_pkt(MAC_H1, MAC_H2, "192.168.1.10", "192.168.1.20", 64, 100 + (uint64_t)i);
+		tag(&p, i < 4 ? 20 : 99, 0);
+		mk_inventory_packet_refs(inv, &p, &r1[0], &r1[1]);
+	}
+	/* the answers: H2 on VLAN 20 too */
+	p = ip_pkt(MAC_H2, MAC_H1, "192.168.1.20", "192.168.1.10", 64, 110);
+	tag(&p, 20, 0);
+	mk_inventory_packet_refs(inv, &p, &r1[1], &r1[0]);
+	/* another flow of H1 on VLAN 10; a Q-in-Q frame counts its inner tag;
+	 * a priority tag (VLAN 0, PROFINET) and 4095 are no VLAN */
+	p = ip_pkt(MAC_H1, MAC_H3, "192.168.1.10", "192.168.1.30", 64, 120);
+	tag(&p, 10, 0);
+	mk_inventory_packet_refs(inv, &p, &r2[0], &r2[1]);
+	p = ip_pkt(MAC_H1, MAC_H3, "192.168.1.10", "192.168.1.30", 64, 121);
+	tag(&p, 300, 30);
+	mk_inventory_packet(inv, &p);
+	p = ip_pkt(MAC_H3, MAC_H1, "192.168.1.30", "192.168.1.10", 64, 122);
+	tag(&p, 0, 0);
+	mk_inventory_packet(inv, &p);
+	p = ip_pkt(MAC_H3, MAC_H1, "192.168.1.30", "192.168.1.10", 64, 123);
+	tag(&p, 4095, 0);
+	mk_inventory_packet(inv, &p);
+	/* a known device answering in a new flow: the flow's first packet (to
+	 * it) filled its ref as the receiver; its own first packet still notes
+	 * the VLAN */
+	{
+		struct mk_inventory_refs r3[2];
+
+		memset(r3, 0, sizeof(r3));
+		p = ip_pkt(MAC_H1, MAC_H3, "192.168.1.10", "192.168.1.30", 64, 125);
+		tag(&p, 77, 0);
+		mk_inventory_packet_refs(inv, &p, &r3[0], &r3[1]);
+		p = ip_pkt(MAC_H3, MAC_H1, "192.168.1.30", "192.168.1.10", 64, 126);
+		tag(&p, 77, 0);
+		mk_inventory_packet_refs(inv, &p, &r3[1], &r3[0]);
+	}
+	/* untagged traffic adds nothing */
+	p = ip_pkt(MAC_H1, MAC_H3, "192.168.1.10", "192.168.1.30", 64, 124);
+	mk_inventory_packet(inv, &p);
+	s = snap(inv);
+	a = find(&s, "m-001b1b000001");
+	assert_non_null(a);
+	assert_int_equal(a->n_vlans, 4);
+	assert_int_equal(a->vlans[0], 10); /* ascending */
+	assert_int_equal(a->vlans[1], 20);
+	assert_int_equal(a->vlans[2], 30);
+	assert_int_equal(a->vlans[3], 77);
+	a = find(&s, "m-0000bc000002");
+	assert_int_equal(a->n_vlans, 1);
+	assert_int_equal(a->vlans[0], 20);
+	a = find(&s, "m-000c29000003");
+	assert_int_equal(a->n_vlans, 1);
+	assert_int_equal(a->vlans[0], 77);
+	assert_int_equal(mk_inventory_stats(inv)->dropped_vlans, 0);
+	snap_free(&s);
+
+	/* six VLANs from one MAC: four kept, the rest counted */
+	for (uint16_t v = 1; v <= 6; v++) {
+		p = ip_pkt(MAC_H2, MAC_H1, "192.168.1.20", "192.168.1.10", 64, 200 + v);
+		tag(&p, (uint16_t)(100 + v), 0);
+		mk_inventory_packet(inv, &p);
+	}
+	assert_int_equal(mk_inventory_stats(inv)->dropped_vlans, 3);
+	/* a router on VLAN 50 fronting four hosts: the hosts, IP-keyed, have no
+	 * VLAN (their frames were the router's) */
+	for (int i = 1; i <= 4; i++) {
+		char sip[32];
+
+		snprintf(sip, sizeof(sip), "10.9.0.%d", i);
+		p = ip_pkt(MAC_R, MAC_H1, sip, "192.168.1.10", 64, 300 + (uint64_t)i);
+		tag(&p, 50, 0);
+		mk_inventory_packet(inv, &p);
+	}
+	s = snap(inv);
+	a = find(&s, "m-0000bc000002");
+	assert_int_equal(a->n_vlans, MK_ASSET_MAX_VLANS);
+	assert_int_equal(a->vlans[0], 20);
+	assert_int_equal(a->vlans[3], 103);
+	assert_non_null(role(find(&s, "m-000c29aabbcc"), MK_ROLE_ROUTER));
+	assert_int_equal(find(&s, "m-000c29aabbcc")->n_vlans, 1);
+	assert_int_equal(find(&s, "m-000c29aabbcc")->vlans[0], 50);
+	a = find(&s, "i-10.9.0.1");
+	assert_non_null(a);
+	assert_int_equal(a->n_vlans, 0);
+
+	/* the next run starts from the records: VLANs kept, new ones added */
+	inv2 = new_inv(NULL);
+	for (size_t i = 0; i < s.n; i++)
+		mk_inventory_load(inv2, &s.r[i]);
+	p = ip_pkt(MAC_H3, MAC_H1, "192.168.1.30", "192.168.1.10", 64, 400);
+	tag(&p, 10, 0);
+	mk_inventory_packet(inv2, &p);
+	s2 = snap(inv2);
+	a = find(&s2, "m-001b1b000001");
+	assert_int_equal(a->n_vlans, 4);
+	assert_int_equal(a->vlans[2], 30);
+	assert_int_equal(find(&s2, "m-0000bc000002")->n_vlans, MK_ASSET_MAX_VLANS);
+	a = find(&s2, "m-000c29000003");
+	assert_int_equal(a->n_vlans, 2);
+	assert_int_equal(a->vlans[0], 10);
+	assert_int_equal(a->vlans[1], 77);
+	snap_free(&s2);
+	snap_free(&s);
+	mk_inventory_free(inv2);
+	mk_inventory_free(inv);
+}
+
 static uint64_t rng_state;
 
 static uint32_t rnd(void)
@@ -1328,6 +1462,10 @@ static void test_refs_change_nothing(void **state)
 			assert_int_equal(a.r[i].n_ips, y->n_ips);
 			for (size_t j = 0; j < a.r[i].n_ips; j++)
 				assert_true(mk_addr_eq(&a.r[i].ips[j], &y->ips[j]));
+			/* the TTL counts behind the OS guess, through the guess */
+			assert_true((a.r[i].os == NULL) == (y->os == NULL));
+			if (a.r[i].os != NULL)
+				assert_string_equal(a.r[i].os, y->os);
 		}
 		snap_free(&a);
 		snap_free(&b);
@@ -1480,6 +1618,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mac_with_two_ips),
+		cmocka_unit_test(test_vlans),
 		cmocka_unit_test(test_router_with_ten_hosts_behind),
 		cmocka_unit_test(test_public_ips_are_not_assets),
 		cmocka_unit_test(test_arp_bindings),

@@ -1,7 +1,10 @@
 /* test_netwatch.c - src/detect/netwatch.c through the detector's entry points:
  * ip_mac_change (one change, flip-flop, one MAC taking many addresses, the
  * gateway made critical by DHCP, by the router role and by its many clients,
- * RFC 5227 probes, VLANs, the table cap), rogue_dhcp (first server, second
+ * RFC 5227 probes, VLANs, the table cap; the same over IPv6 neighbour
+ * discovery with what it ignores: DAD, messages without a link-layer option,
+ * hop limits below 255, NAs without override, a link-local address moving
+ * once; RA routers as gateways), rogue_dhcp (first server, second
  * server, relay agents, VLANs, the cap), lateral_movement (the fan-out
  * threshold, probes, external hosts, windows, the cap), the SMB events mapped
  * in detect.tsv, subject-specific texts (alerts.tsv TYPE/SUBJECT) and the
@@ -21,6 +24,7 @@
 #include "detect/detect_int.h"
 #include "detect/netwatch_int.h"
 #include "mieruka/detect.h"
+#include "mieruka/ledger.h"
 #include "mieruka/proto.h"
 
 #define ALERTS MK_TEST_SRCDIR "/data/rules/alerts.tsv"
@@ -586,6 +590,49 @@ static void test_rogue_dhcp(void **state)
 	mk_detect_free(d);
 }
 
+/* Network-level alerts honour maintenance windows like the others: a rival
+ * DHCP server set up during planned work (a window naming it) is planned;
+ * the same server answering after the window is an open alert. */
+static void test_rogue_dhcp_in_window(void **state)
+{
+	struct mk_detect *d = new_det();
+	struct mk_window_rec w;
+	struct snap s;
+	int planned = 0, open = 0;
+
+	(void)state;
+	memset(&w, 0, sizeof(w));
+	w.id = 7;
+	w.start_ns = T0 + 5 * S;
+	w.end_ns = T0 + 20 * S;
+	ip4(&w.devices[0], 192, 168, 10, 99);
+	w.n_devices = 1;
+	snprintf(w.note, sizeof(w.note), "new DHCP server");
+	mk_detect_add_window(d, &w);
+	dhcp(d, 1, 0x01, "192.168.10.1", NULL, 0, T0);
+	dhcp(d, 99, 0x99, "192.168.10.99", NULL, 0, T0 + 10 * S); /* inside */
+	dhcp(d, 99, 0x99, "192.168.10.99", NULL, 0, T0 + 11 * S); /* inside */
+	dhcp(d, 99, 0x99, "192.168.10.99", NULL, 0, T0 + 30 * S); /* after */
+	snap_take(d, &s, NULL, 0, NULL, 0);
+	for (size_t i = 0; i < s.n; i++) {
+		if (strcmp(s.v[i].type, "rogue_dhcp") != 0)
+			continue;
+		if (s.v[i].status == MK_ALERT_PLANNED) {
+			planned++;
+			assert_int_equal(s.v[i].count, 2);
+			assert_non_null(strstr(s.v[i].subject, "maint:7"));
+		} else {
+			open++;
+			assert_int_equal(s.v[i].count, 1);
+			assert_int_equal(s.v[i].first_ns, T0 + 30 * S);
+		}
+	}
+	assert_int_equal(planned, 1);
+	assert_int_equal(open, 1);
+	snap_free(&s);
+	mk_detect_free(d);
+}
+
 static void test_rogue_dhcp_cap(void **state)
 {
 	struct mk_detect *d = new_det_with("set\tdhcp_servers_max\t2\n");
@@ -796,6 +843,283 @@ static void test_merge_keeps_texts(void **state)
 	mk_detect_free(d2);
 }
 
+
+/* ---- ip_mac_change over IPv6 neighbour discovery ---- */
+
+/* fd00:10::x (x < 0x80) or fe80::x (x >= 0x80: fe80::(x - 0x80)). */
+static void ip6(uint8_t out[16], uint8_t x)
+{
+	memset(out, 0, 16);
+	if (x >= 0x80) {
+		out[0] = 0xfe;
+		out[1] = 0x80;
+		out[15] = (uint8_t)(x - 0x80);
+	} else {
+		out[0] = 0xfd;
+		out[2] = 0x00;
+		out[3] = 0x10;
+		out[15] = x;
+	}
+}
+
+#define LL(x) ((uint8_t)(0x80 + (x)))
+
+enum { NS_DAD = 0x100, NO_LLA = 0x200, HOP64 = 0x400 };
+
+/* An NDP message of type (135 NS, 136 NA with flags, 134 RA with a
+ * lifetime) about address x (NS: its source; NA: its target; RA: its
+ * source) with the link-layer address ..:mx, on vlan (0: none).  Extra bits
+ * in type: NS_DAD (source ::), NO_LLA (no link-layer option), HOP64. */
+static void ndp(struct mk_detect *d, unsigned type, uint8_t flags, uint8_t x, uint8_t mx,
+                uint16_t vlan, uint64_t ts)
+{
+	struct mk_pkt p;
+
+	memset(&p, 0, sizeof(p));
+	p.ts_ns = ts;
+	p.layers = MK_L_ETH | MK_L_IP6 | MK_L_ICMP6 | MK_L_NDP;
+	p.has_mac = true;
+	mac(p.src_mac, mx);
+	p.ttl = (type & HOP64) ? 64 : 255;
+	p.src_ip.family = MK_AF_INET6;
+	p.dst_ip.family = MK_AF_INET6;
+	p.dst_ip.a[0] = 0xff;
+	p.dst_ip.a[1] = 0x02;
+	p.dst_ip.a[15] = 1;
+	p.icmp_type = (uint8_t)(type & 0xff);
+	p.ndp.type = p.icmp_type;
+	p.ndp.flags = flags;
+	if (!(type & NO_LLA)) {
+		p.ndp.has_lla = true;
+		mac(p.ndp.lla, mx);
+	}
+	if ((type & 0xff) == MK_NDP_RA) {
+		ip6(p.src_ip.a, x);
+		p.ndp.router_lifetime = flags != 0 ? 1800 : 0;
+		p.ndp.flags = 0;
+	} else if ((type & 0xff) == MK_NDP_NS) {
+		if (!(type & NS_DAD))
+			ip6(p.src_ip.a, x);
+		ip6(p.ndp.target, 0x7f);
+	} else {
+		ip6(p.src_ip.a, x);
+		ip6(p.ndp.target, x);
+	}
+	if (vlan != 0) {
+		p.vlan_count = 1;
+		p.vlan[0] = vlan;
+	}
+	mk_detect_ndp(d, &p);
+}
+
+#define O_FLAG MK_NDP_NA_OVERRIDE
+#define SO_FLAG (MK_NDP_NA_SOLICITED | MK_NDP_NA_OVERRIDE)
+
+static void test_ndp_one_change(void **state)
+{
+	struct mk_detect *d = new_det();
+	const struct mk_alert_rec *a;
+	struct mk_addr want;
+	struct snap s;
+
+	(void)state;
+	ndp(d, MK_NDP_NA, O_FLAG, 0x30, 0x30, 0, T0);
+	ndp(d, MK_NDP_NS, 0, 0x30, 0x30, 0, T0 + 10 * S); /* the same owner: nothing */
+	ndp(d, MK_NDP_NA, O_FLAG, 0x30, 0xa0, 0, T0 + 3600 * S); /* replaced */
+	ndp(d, MK_NDP_NA, SO_FLAG, 0x30, 0xa0, 0, T0 + 3700 * S);
+	snap_take(d, &s, NULL, 0, NULL, 0);
+	assert_int_equal(s.n, 1);
+	a = find(&s, "ip_mac_change", "ndp_changed");
+	assert_non_null(a);
+	assert_int_equal(a->severity, MK_SEV_MEDIUM);
+	assert_int_equal(a->count, 1);
+	assert_int_equal(a->first_ns, T0 + 3600 * S);
+	assert_true(mk_addr_parse(&want, "fd00:10::30"));
+	assert_true(mk_addr_eq(&a->server, &want));
+	assert_int_equal(a->client.family, MK_AF_NONE);
+	assert_int_equal(a->proto, MK_PROTO_UNKNOWN); /* no PROTO id names NDP */
+	assert_string_equal(ev(a, "old_mac"), "00:1b:1b:00:00:30");
+	assert_string_equal(ev(a, "new_mac"), "00:1b:1b:00:00:a0");
+	assert_rendered(a);
+	assert_non_null(strstr(a->title_ja, "IPv6アドレスが別の機器に移りました: fd00:10::30"));
+	assert_non_null(strstr(a->detail_ja, "近隣探索"));
+	assert_non_null(strstr(a->detail_en, "neighbour discovery"));
+	snap_free(&s);
+	mk_detect_free(d);
+}
+
+static void test_ndp_ignored(void **state)
+{
+	struct mk_detect *d = new_det();
+	struct mk_pkt p;
+	struct snap s;
+
+	(void)state;
+	ndp(d, MK_NDP_NA, O_FLAG, 0x40, 0x40, 0, T0);
+	/* another MAC, but each of these claims nothing: */
+	ndp(d, MK_NDP_NS | NS_DAD, 0, 0x40, 0x41, 0, T0 + 1 * S);       /* DAD from :: */
+	ndp(d, MK_NDP_NA | NO_LLA, O_FLAG, 0x40, 0x41, 0, T0 + 2 * S);  /* no target LLA */
+	ndp(d, MK_NDP_NS | NO_LLA, 0, 0x40, 0x41, 0, T0 + 3 * S);       /* no source LLA */
+	ndp(d, MK_NDP_NA | HOP64, O_FLAG, 0x40, 0x41, 0, T0 + 4 * S);   /* crossed a router */
+	ndp(d, MK_NDP_NA, MK_NDP_NA_SOLICITED, 0x40, 0x41, 0, T0 + 5 * S); /* no override */
+	ndp(d, MK_NDP_RA, 1, 0x40, 0x41, 0, T0 + 6 * S);                /* RAs claim nothing */
+	/* without the layer bit the message is not looked at */
+	memset(&p, 0, sizeof(p));
+	p.layers = MK_L_IP6 | MK_L_ICMP6;
+	p.ttl = 255;
+	p.icmp_type = MK_NDP_NA;
+	mk_detect_ndp(d, &p);
+	/* a link-local address moving once is not an alert */
+	ndp(d, MK_NDP_NA, O_FLAG, LL(1), 0x01, 0, T0 + 7 * S);
+	ndp(d, MK_NDP_NS, 0, LL(1), 0x02, 0, T0 + 8 * S);
+	/* a non-override NA names the first owner of a new address */
+	ndp(d, MK_NDP_NA, 0, 0x42, 0x42, 0, T0 + 9 * S);
+	/* the same address on another VLAN is another address */
+	ndp(d, MK_NDP_NA, O_FLAG, 0x40, 0x43, 20, T0 + 10 * S);
+	snap_take(d, &s, NULL, 0, NULL, 0);
+	assert_int_equal(s.n, 0);
+	snap_free(&s);
+	/* the original owner was kept through all of it: ..:40 answering is no
+	 * change, and a solicitation with ..:44 as its source LLA is one */
+	ndp(d, MK_NDP_NA, SO_FLAG, 0x40, 0x40, 0, T0 + 11 * S);
+	ndp(d, MK_NDP_NS, 0, 0x40, 0x44, 0, T0 + 12 * S);
+	ndp(d, MK_NDP_NA, O_FLAG, 0x42, 0x45, 0, T0 + 13 * S);
+	snap_take(d, &s, NULL, 0, NULL, 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(count_type(&s, "ip_mac_change"), 2);
+	for (size_t i = 0; i < s.n; i++) {
+		assert_string_equal(s.v[i].subject, "ndp_changed");
+		if (s.v[i].server.a[15] == 0x40) {
+			assert_string_equal(ev(&s.v[i], "old_mac"), "00:1b:1b:00:00:40");
+			assert_string_equal(ev(&s.v[i], "new_mac"), "00:1b:1b:00:00:44");
+		} else {
+			assert_int_equal(s.v[i].server.a[15], 0x42);
+			assert_string_equal(ev(&s.v[i], "old_mac"), "00:1b:1b:00:00:42");
+		}
+	}
+	snap_free(&s);
+	mk_detect_free(d);
+}
+
+/* The attacker (MAC ..:66) claims the router's fe80::1 and the hosts
+ * fd00:10::20 and ::21 in unsolicited override NAs; the real owners answer
+ * after each round.  As tests/captures/netwatch/ndp_spoof.pcap. */
+static void ndp_rounds(struct mk_detect *d, int rounds)
+{
+	ndp(d, MK_NDP_NA, O_FLAG, LL(1), 0x01, 0, T0);
+	ndp(d, MK_NDP_NS, 0, 0x20, 0x20, 0, T0 + S / 10);
+	ndp(d, MK_NDP_NA, SO_FLAG, 0x21, 0x21, 0, T0 + S / 5);
+	for (int r = 0; r < rounds; r++) {
+		uint64_t t = T0 + (10 + 2 * (uint64_t)r) * S;
+
+		ndp(d, MK_NDP_NA, O_FLAG, LL(1), 0x66, 0, t);
+		ndp(d, MK_NDP_NA, O_FLAG, 0x20, 0x66, 0, t + 1);
+		ndp(d, MK_NDP_NA, O_FLAG, 0x21, 0x66, 0, t + 2);
+		ndp(d, MK_NDP_NA, SO_FLAG, LL(1), 0x01, 0, t + S / 2);
+		ndp(d, MK_NDP_NA, SO_FLAG, 0x20, 0x20, 0, t + S / 2 + 1);
+		ndp(d, MK_NDP_NA, SO_FLAG, 0x21, 0x21, 0, t + S / 2 + 2);
+	}
+}
+
+static void test_ndp_spoofing(void **state)
+{
+	struct mk_detect *d = new_det();
+	const struct mk_alert_rec *a;
+	struct mk_addr router_ll, h20;
+	struct snap s;
+
+	(void)state;
+	assert_true(mk_addr_parse(&router_ll, "fe80::1"));
+	assert_true(mk_addr_parse(&h20, "fd00:10::20"));
+	/* an ARP claim by the same MAC is counted apart */
+	arp(d, 2, 66, 0x66, 0, T0);
+	ndp_rounds(d, 3);
+	snap_take(d, &s, NULL, 0, NULL, 0);
+	/* two ndp_changed (not for the link-local fe80::1), three ndp_flip_flop,
+	 * one ndp_many_ips; nothing of ARP's */
+	assert_int_equal(s.n, 6);
+	for (size_t i = 0; i < s.n; i++) {
+		a = &s.v[i];
+		assert_string_equal(a->type, "ip_mac_change");
+		assert_int_equal(a->proto, MK_PROTO_UNKNOWN);
+		assert_rendered(a);
+		if (strcmp(a->subject, "ndp_flip_flop") == 0) {
+			assert_int_equal(a->count, 5);
+			assert_int_equal(a->severity, MK_SEV_HIGH); /* no gateway known */
+			assert_string_equal(ev(a, "window_s"), "600");
+		} else if (strcmp(a->subject, "ndp_changed") == 0) {
+			assert_false(mk_addr_eq(&a->server, &router_ll));
+			assert_int_equal(a->count, 1);
+		} else {
+			assert_string_equal(a->subject, "ndp_many_ips");
+			assert_int_equal(a->client.family, MK_AF_MAC);
+			assert_int_equal(a->client.a[5], 0x66);
+			assert_int_equal(a->count, 9);
+			assert_int_equal(a->severity, MK_SEV_HIGH);
+			/* the list holds what fits in 63 bytes */
+			assert_string_equal(ev(a, "ips"), "fe80::1,fd00:10::20,fd00:10::21");
+			assert_string_equal(ev(a, "distinct_hosts"), "3");
+			assert_non_null(strstr(a->title_ja, "IPv6アドレスを次々に名乗っています"));
+		}
+	}
+	assert_null(find(&s, "ip_mac_change", "flip_flop"));
+	assert_null(find(&s, "ip_mac_change", "many_ips"));
+	snap_free(&s);
+	mk_detect_free(d);
+
+	/* a Router Advertisement from fe80::1 makes it a gateway: critical */
+	d = new_det();
+	ndp(d, MK_NDP_RA, 1, LL(1), 0x01, 0, T0);
+	ndp(d, MK_NDP_RA, 0, LL(2), 0x02, 0, T0); /* lifetime 0: not a default router */
+	ndp_rounds(d, 3);
+	snap_take(d, &s, NULL, 0, NULL, 0);
+	for (size_t i = 0; i < s.n; i++) {
+		a = &s.v[i];
+		if (strcmp(a->subject, "ndp_many_ips") == 0 ||
+		    (strcmp(a->subject, "ndp_flip_flop") == 0 && mk_addr_eq(&a->server, &router_ll)))
+			assert_int_equal(a->severity, MK_SEV_CRITICAL);
+		else if (strcmp(a->subject, "ndp_flip_flop") == 0)
+			assert_int_equal(a->severity, MK_SEV_HIGH);
+		else
+			assert_int_equal(a->severity, MK_SEV_MEDIUM);
+	}
+	snap_free(&s);
+	mk_detect_free(d);
+
+	/* without RAs: an asset with the router role holding fe80::1, or a server
+	 * of five clients, is judged at the snapshot */
+	d = new_det();
+	ndp_rounds(d, 3);
+	{
+		struct mk_role_rec role = {.role = MK_ROLE_ROUTER, .confidence = 90};
+		struct mk_asset_rec router;
+		struct mk_conv_rec convs[5];
+
+		memset(&router, 0, sizeof(router));
+		router.ips = &router_ll;
+		router.n_ips = 1;
+		router.roles = &role;
+		router.n_roles = 1;
+		memset(convs, 0, sizeof(convs));
+		for (int i = 0; i < 5; i++) {
+			ip6(convs[i].client.a, (uint8_t)(0x50 + i));
+			convs[i].client.family = MK_AF_INET6;
+			convs[i].server = h20;
+			convs[i].transport = 6;
+			convs[i].port = 502;
+		}
+		snap_take(d, &s, &router, 1, convs, 5);
+	}
+	for (size_t i = 0; i < s.n; i++)
+		if (strcmp(s.v[i].subject, "ndp_flip_flop") == 0)
+			assert_int_equal(s.v[i].severity, mk_addr_eq(&s.v[i].server, &router_ll) ||
+			                                          mk_addr_eq(&s.v[i].server, &h20)
+			                                      ? MK_SEV_CRITICAL
+			                                      : MK_SEV_HIGH);
+	snap_free(&s);
+	mk_detect_free(d);
+}
+
 /* ---- rules ---- */
 
 static void test_rules(void **state)
@@ -807,6 +1131,9 @@ static void test_rules(void **state)
 	static const char *const variants[][2] = {
 	    {"ip_mac_change", "flip_flop"},
 	    {"ip_mac_change", "many_ips"},
+	    {"ip_mac_change", "ndp_changed"},
+	    {"ip_mac_change", "ndp_flip_flop"},
+	    {"ip_mac_change", "ndp_many_ips"},
 	    {"lateral_movement", "smb_psexec"},
 	    {"exploit_attempt", "smb1_doublepulsar_reply"},
 	    {"exploit_attempt", "smb2_compression_overflow"},
@@ -823,8 +1150,8 @@ static void test_rules(void **state)
 		assert_non_null(strstr(r.types[t].detail[MK_LANG_JA], "いま行うこと"));
 		assert_non_null(strstr(r.types[t].detail[MK_LANG_EN], "Now:"));
 	}
-	assert_int_equal(r.n_variants, 5);
-	for (size_t i = 0; i < 5; i++) {
+	assert_int_equal(r.n_variants, sizeof(variants) / sizeof(variants[0]));
+	for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
 		const struct mk_alert_variant *v =
 		    mk_detect_variant(&r, mk_detect_type_index(&r, variants[i][0]), variants[i][1]);
 
@@ -917,12 +1244,16 @@ int main(void)
 	    cmocka_unit_test(test_ipmac_cap),
 	    cmocka_unit_test(test_rogue_dhcp),
 	    cmocka_unit_test(test_rogue_dhcp_rivals),
+	    cmocka_unit_test(test_rogue_dhcp_in_window),
 	    cmocka_unit_test(test_rogue_dhcp_cap),
 	    cmocka_unit_test(test_lateral_fanout),
 	    cmocka_unit_test(test_lateral_not),
 	    cmocka_unit_test(test_lateral_cap),
 	    cmocka_unit_test(test_smb_events),
 	    cmocka_unit_test(test_merge_keeps_texts),
+	    cmocka_unit_test(test_ndp_one_change),
+	    cmocka_unit_test(test_ndp_ignored),
+	    cmocka_unit_test(test_ndp_spoofing),
 	    cmocka_unit_test(test_rules),
 	    cmocka_unit_test(test_rules_malformed),
 	};

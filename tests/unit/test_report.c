@@ -16,6 +16,7 @@
 
 #include "mieruka/report.h"
 #include "mieruka/util.h"
+#include "mieruka/zones.h"
 
 static char tmpdir[256];
 
@@ -166,6 +167,9 @@ static void sample_build(struct sample *s)
 	a->last_ns = UINT64_C(1682937000000000000);
 	a->packets = 1234567;
 	a->bytes = 98765432;
+	a->vlans[0] = 10;
+	a->vlans[1] = 4094;
+	a->n_vlans = 2;
 
 	/* 1: an IP-keyed device with a Japanese vendor and a formula name */
 	a = &s->assets[1];
@@ -269,6 +273,7 @@ static const char json_check[] =
 	"assert list(a)[:15] == ['id','mac','ips','vendor','hostnames','roles','protocols','identity',"
 	"'os','first_seen','last_seen','packets','bytes','hostname_sources','attributes'], list(a)\n"
 	"assert a['zone'] is None\n"
+	"assert a['vlans'] == [10, 4094], a['vlans']\n"
 	"assert a['mac'] == '00:1b:1b:12:34:56'\n"
 	"assert a['ips'] == ['10.0.0.5', 'fe80::1'], a['ips']\n"
 	"assert a['hostnames'][0] == 'ライン1制御盤'\n"
@@ -286,6 +291,7 @@ static const char json_check[] =
 	"b = d['assets'][1]\n"
 	"assert b['mac'] is None and b['identity'] is None and b['os'] is None\n"
 	"assert b['roles'] == [] and b['protocols'] == {'server': [], 'client': []}\n"
+	"assert b['vlans'] == []\n"
 	"m = d['communications'][0]\n"
 	"assert list(m)[:10] == ['client','server','transport','port','protocol','packets','bytes',"
 	"'first_seen','last_seen','operations'], list(m)\n"
@@ -393,6 +399,7 @@ static const char csv_check[] =
 	"assert a[1][h['identity_product']] == 'S7-1200' and a[1][h['identity_model']] == ''\n"
 	"assert a[1][h['first_seen']] == '2023-05-01T09:30:00.123456Z'\n"
 	"assert a[1][h['packets']] == '1234567'\n"
+	"assert a[1][h['vlans']] == '10 4094' and a[2][h['vlans']] == '', a[1][h['vlans']]\n"
 	"assert a[2][h['vendor']] == '三菱電機'\n"
 	"assert a[2][h['hostnames']] == \"'=HYPERLINK(\\\"http://evil\\\",\\\"x\\\")\", a[2][h['hostnames']]\n"
 	"assert a[3][h['vendor']] == \"'+Vendor, Inc.\", a[3][h['vendor']]\n"
@@ -421,7 +428,7 @@ static void test_csv_files(void **state)
 	text = slurp(path, &len);
 	/* BOM, English ids, CRLF */
 	assert_memory_equal(text, "\xef\xbb\xbf" "id,mac,ips,vendor,hostnames,", 31);
-	assert_non_null(strstr(text, ",bytes,zone_id,zone\r\n"));
+	assert_non_null(strstr(text, ",bytes,zone_id,zone,vlans\r\n"));
 	/* every LF is preceded by CR, except inside the quoted hostile host name */
 	size_t bare_lf = 0;
 
@@ -560,6 +567,9 @@ static void test_text_japanese_alignment(void **state)
 	/* and the role column after the host names */
 	col = column_of(head, "役割");
 	assert_int_equal(column_of(l1, "PLC 90%"), col);
+	/* a VLAN column, since one device sent tagged frames */
+	col = column_of(head, "VLAN");
+	assert_int_equal(column_of(l1, "10 4094"), col);
 	/* the long Japanese name was cut with an ellipsis within 20 columns */
 	assert_null(strstr(l3, "データ収集サーバ"));
 	assert_non_null(strstr(l3, "\xe2\x80\xa6"));
@@ -567,6 +577,26 @@ static void test_text_japanese_alignment(void **state)
 	assert_non_null(strstr(text, "読出し 50, 書込み 2"));
 	/* top conversation by bytes first */
 	assert_true(strstr(text, "modbus tcp/502") < strstr(text, "ntp udp/123"));
+	free(text);
+
+	/* with zones too: both columns, the zone first */
+	sample_build(&s);
+	{
+		char err[256] = "";
+		const char zt[] = "zone line1 第一系統\nvlan line1 10\nvlan line1 4094\n";
+
+		assert_int_equal(mk_report_set_zones(&s.r, mk_zones_parse(zt, strlen(zt), "z", err,
+		                                                          sizeof(err))),
+		                 0);
+	}
+	text = render(&s.r, 10);
+	mk_report_set_zones(&s.r, NULL);
+	sample_free(&s);
+	line_with(text, "MACアドレス", head, sizeof(head));
+	line_with(text, "10.0.0.5 +1", l1, sizeof(l1));
+	assert_true(column_of(head, "ゾーン") < column_of(head, "VLAN"));
+	assert_int_equal(column_of(l1, "第一系統"), column_of(head, "ゾーン"));
+	assert_int_equal(column_of(l1, "10 4094"), column_of(head, "VLAN"));
 	free(text);
 	mk_i18n_set_lang(MK_LANG_EN);
 }

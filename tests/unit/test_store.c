@@ -114,6 +114,9 @@ static void make_full_asset(struct mk_asset_rec *a)
 	a->last_ns = UINT64_C(1682937000999999999);
 	a->packets = 123456;
 	a->bytes = UINT64_MAX; /* above 2^63: must come back bit-identical */
+	a->vlans[0] = 10;
+	a->vlans[1] = 4094;
+	a->n_vlans = 2;
 }
 
 /* An asset keyed by IP with only the mandatory fields. */
@@ -197,6 +200,9 @@ static void assert_asset_eq(const struct mk_asset_rec *x, const struct mk_asset_
 {
 	assert_string_equal(x->id, y->id);
 	assert_true(mk_addr_eq(&x->mac, &y->mac) || (x->mac.family == 0 && y->mac.family == 0));
+	assert_int_equal(x->n_vlans, y->n_vlans);
+	for (size_t i = 0; i < x->n_vlans; i++)
+		assert_int_equal(x->vlans[i], y->vlans[i]);
 	assert_int_equal(x->n_ips, y->n_ips);
 	for (size_t i = 0; i < x->n_ips; i++)
 		assert_true(mk_addr_eq(&x->ips[i], &y->ips[i]));
@@ -423,6 +429,8 @@ static void test_roundtrip_every_field(void **state)
 	                               "'modbus,s7comm' AND mac='00:1b:1b:12:34:56'"), 1);
 	assert_int_equal(raw_sql(path, "SELECT count(*) FROM conversations WHERE transport='l2'"
 	                               " AND proto='lldp'"), 1);
+	assert_int_equal(raw_sql(path, "SELECT count(*) FROM asset_vlans WHERE vlan IN (10, 4094)"
+	                               " AND asset_id='m-001b1b123456'"), 2);
 	assert_int_equal(raw_sql(path, "SELECT count(*) FROM captures WHERE link_types="
 	                               "'ethernet,linux_sll,147'"), 2);
 
@@ -487,6 +495,7 @@ static void test_replace_semantics(void **state)
 	assert_int_equal(raw_sql(path, "SELECT count(*) FROM asset_role_reasons"), 0);
 	assert_int_equal(raw_sql(path, "SELECT count(*) FROM asset_attrs"), 0);
 	assert_int_equal(raw_sql(path, "SELECT count(*) FROM asset_identity"), 0);
+	assert_int_equal(raw_sql(path, "SELECT count(*) FROM asset_vlans"), 0);
 	assert_int_equal(raw_sql(path, "SELECT count(*) FROM capture_warnings"), 1);
 
 	mk_asset_rec_clear(&a1);

@@ -1,6 +1,8 @@
 /* test_zones.c - zones and conduits: the zone file parser (every error path,
  * CIDR edges, longest prefix, asset lines over subnets, Japanese names), the
- * conduit rules, the store round trip, and zone_violation in the detector. */
+ * conduit rules, the store round trip, zone_violation in the detector, and
+ * VLAN membership (asset line > VLAN > subnet; a device on VLANs of several
+ * zones or on an unzoned VLAN goes by subnet; untagged devices unchanged). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -779,6 +781,175 @@ static void test_earlier_run_keeps_zones(void **state)
 	mk_detect_free(d);
 }
 
+
+/* ---- VLANs: asset line > VLAN > subnet ---- */
+
+static const char vlan_text[] = "zone office 事務所\n"
+                                "zone line1 ライン1\n"
+                                "zone line2 ライン2\n"
+                                "zone maint 保守\n"
+                                "subnet office 192.168.50.0/24\n"
+                                "vlan line1 10\n"
+                                "vlan line2 20\n"
+                                "vlan line2 21\n"
+                                "asset maint 00:1b:1b:00:00:99\n";
+
+struct vworld {
+	struct mk_addr ips[10];
+	struct mk_asset_rec as[10];
+	size_t n;
+};
+
+/* Asset n: MAC (NULL: keyed by IP), one IP, VLANs (0-terminated). */
+static void vasset(struct vworld *w, const char *mac, const char *ip, const uint16_t *vlans)
+{
+	struct mk_asset_rec *a = &w->as[w->n];
+
+	memset(a, 0, sizeof(*a));
+	w->ips[w->n] = addr(ip);
+	a->ips = &w->ips[w->n];
+	a->n_ips = 1;
+	if (mac != NULL) {
+		a->mac = addr(mac);
+		snprintf(a->id, sizeof(a->id), "m-%c%c%c%c%c%c%c%c%c%c%c%c", mac[0], mac[1], mac[3],
+		         mac[4], mac[6], mac[7], mac[9], mac[10], mac[12], mac[13], mac[15],
+		         mac[16]);
+	} else {
+		snprintf(a->id, sizeof(a->id), "i-%s", ip);
+	}
+	for (size_t k = 0; vlans != NULL && vlans[k] != 0 && k < MK_ASSET_MAX_VLANS; k++)
+		a->vlans[a->n_vlans++] = vlans[k];
+	w->n++;
+}
+
+static void vworld_init(struct vworld *w)
+{
+	memset(w, 0, sizeof(*w));
+	vasset(w, "00:1b:1b:00:00:11", "192.168.50.11", (const uint16_t[]){10, 0});     /* 0 */
+	vasset(w, "00:1b:1b:00:00:20", "192.168.50.20", (const uint16_t[]){20, 0});     /* 1 */
+	vasset(w, "00:1b:1b:00:01:00", "192.168.50.100", NULL);                         /* 2 */
+	vasset(w, "00:1b:1b:00:00:99", "192.168.50.50", (const uint16_t[]){10, 0});     /* 3 */
+	vasset(w, "02:00:00:00:00:01", "192.168.50.1", (const uint16_t[]){10, 20, 0});  /* 4 */
+	vasset(w, "00:1b:1b:00:00:60", "192.168.50.60", (const uint16_t[]){10, 40, 0}); /* 5 */
+	vasset(w, "00:1b:1b:00:00:e9", "10.9.9.9", (const uint16_t[]){10, 0});          /* 6 */
+	vasset(w, "00:1b:1b:00:00:70", "192.168.50.70", (const uint16_t[]){20, 21, 0}); /* 7 */
+	vasset(w, NULL, "192.168.50.80", NULL);                                         /* 8 */
+	vasset(w, "00:1b:1b:00:00:12", "192.168.50.12", (const uint16_t[]){10, 0});     /* 9 */
+}
+
+static void test_vlan_precedence(void **state)
+{
+	struct mk_zones *z = parse_ok(vlan_text);
+	struct mk_zones_map *m;
+	struct vworld w;
+	static const struct {
+		const char *addr, *zone;
+	} want[] = {
+	    {"192.168.50.11", "line1"},     /* VLAN 10 beats the office subnet */
+	    {"00:1b:1b:00:00:11", "line1"}, /* its MAC too (L2 conversations) */
+	    {"192.168.50.20", "line2"},
+	    {"192.168.50.100", "office"},   /* untagged: the subnet, as before */
+	    {"192.168.50.50", "maint"},     /* the asset line beats its VLAN */
+	    {"192.168.50.1", "office"},     /* VLANs of two zones: by subnet */
+	    {"02:00:00:00:00:01", "office"},
+	    {"192.168.50.60", "office"},    /* VLAN 40 has no zone: by subnet */
+	    {"10.9.9.9", "line1"},          /* a VLAN needs no subnet */
+	    {"192.168.50.70", "line2"},     /* two VLANs of one zone */
+	    {"192.168.50.80", "office"},    /* IP-keyed asset: no VLAN */
+	    {"192.168.50.200", "office"},   /* no asset: the subnet */
+	    {"10.9.9.8", "-"},              /* no asset, no subnet */
+	};
+	static const char *const by_asset[] = {"line1", "line2", "office", "maint", "office",
+	                                       "office", "line1", "line2", "office", "line1"};
+
+	(void)state;
+	vworld_init(&w);
+	m = mk_zones_map_new(z, w.as, w.n);
+	assert_non_null(m);
+	for (size_t i = 0; i < w.n; i++) {
+		int zi = mk_zones_map_asset(m, i);
+
+		if (strcmp(zi >= 0 ? mk_zones_id(z, (size_t)zi) : "-", by_asset[i]) != 0)
+			fail_msg("asset %zu (%s): zone %s, want %s", i, w.as[i].id,
+			         zi >= 0 ? mk_zones_id(z, (size_t)zi) : "-", by_asset[i]);
+	}
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct mk_addr a = addr(want[i].addr);
+		int zi = mk_zones_map_addr(m, &a);
+
+		if (strcmp(zi >= 0 ? mk_zones_id(z, (size_t)zi) : "-", want[i].zone) != 0)
+			fail_msg("%s: zone %s, want %s", want[i].addr,
+			         zi >= 0 ? mk_zones_id(z, (size_t)zi) : "-", want[i].zone);
+	}
+	mk_zones_map_free(m);
+	/* without VLAN lines the same devices are all in the office subnet */
+	mk_zones_free(z);
+	z = parse_ok("zone office\nsubnet office 192.168.50.0/24\nzone line1\n");
+	m = mk_zones_map_new(z, w.as, w.n);
+	assert_int_equal(mk_zones_map_asset(m, 0), 0);
+	assert_int_equal(mk_zones_map_asset(m, 6), -1);
+	mk_zones_map_free(m);
+	mk_zones_free(z);
+}
+
+static void test_vlan_violations(void **state)
+{
+	struct mk_detect *d = new_det();
+	struct vworld w;
+	struct mk_conv_rec convs[4];
+	struct snap s;
+	const struct mk_alert_rec *a;
+
+	(void)state;
+	vworld_init(&w);
+	/* line1 -> line2 (VLAN 10 -> 20, one /24): a violation */
+	conv(&convs[0], "192.168.50.11", "192.168.50.20", 6, 502, MK_PROTO_MODBUS, 2);
+	/* inside VLAN 10: none */
+	conv(&convs[1], "192.168.50.11", "192.168.50.12", 6, 502, MK_PROTO_MODBUS, 1);
+	/* untagged office -> VLAN 20: a violation, office by its subnet */
+	conv(&convs[2], "192.168.50.100", "192.168.50.20", 6, 502, MK_PROTO_MODBUS, 3);
+	/* untagged -> an address of no device: both office, none */
+	conv(&convs[3], "192.168.50.100", "192.168.50.201", 6, 445, MK_PROTO_SMB, 1);
+	mk_detect_set_zones(d, parse_ok(vlan_text));
+	s.n = mk_detect_snapshot(d, w.as, w.n, convs, 4, &s.v);
+	assert_true(s.n != (size_t)-1);
+	assert_int_equal(n_zone(&s), 2);
+	a = find(&s, "192.168.50.11", "192.168.50.20");
+	assert_non_null(a);
+	assert_int_equal(a->count, 2);
+	assert_string_equal(ev(a, "client_zone"), "line1");
+	assert_string_equal(ev(a, "server_zone"), "line2");
+	assert_string_equal(ev(a, "server_zone_name"), "ライン2");
+	a = find(&s, "192.168.50.100", "192.168.50.20");
+	assert_non_null(a);
+	assert_int_equal(a->count, 3);
+	assert_string_equal(ev(a, "client_zone"), "office");
+	snap_free(&s);
+	mk_detect_free(d);
+
+	/* a conduit line1 -> line2 for Modbus: only the office one is left */
+	d = new_det();
+	mk_detect_set_zones(d, parse_ok("zone office\nzone line1\nzone line2\n"
+	                                "subnet office 192.168.50.0/24\n"
+	                                "vlan line1 10\nvlan line2 20\n"
+	                                "conduit line1 line2 modbus/502\n"));
+	s.n = mk_detect_snapshot(d, w.as, w.n, convs, 4, &s.v);
+	assert_int_equal(n_zone(&s), 1);
+	assert_non_null(find(&s, "192.168.50.100", "192.168.50.20"));
+	snap_free(&s);
+	mk_detect_free(d);
+
+	/* the same records without their VLANs: one subnet, one zone, nothing */
+	for (size_t i = 0; i < w.n; i++)
+		w.as[i].n_vlans = 0;
+	d = new_det();
+	mk_detect_set_zones(d, parse_ok(vlan_text));
+	s.n = mk_detect_snapshot(d, w.as, w.n, convs, 4, &s.v);
+	assert_int_equal(n_zone(&s), 0);
+	snap_free(&s);
+	mk_detect_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -793,6 +964,8 @@ int main(void)
 	    cmocka_unit_test(test_violations),
 	    cmocka_unit_test(test_conduit_allows_and_l2),
 	    cmocka_unit_test(test_earlier_run_keeps_zones),
+	    cmocka_unit_test(test_vlan_precedence),
+	    cmocka_unit_test(test_vlan_violations),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -7,7 +7,7 @@ Run from anywhere with Debian's python3-scapy (2.5):
 It rewrites, byte for byte the same each time (fixed times, addresses, random
 fields):
     tests/captures/netwatch/{arp_spoof,ip_change_once,rogue_dhcp,lateral_fanout,
-                             psexec,smbghost}.pcap
+                             psexec,smbghost,ndp_spoof,ndp_change_once}.pcap
     tests/captures/teamviewer/teamviewer.pcap
     tests/captures/anydesk/anydesk.pcap
 What each holds, and what mieruka must say about it, is in the README next to
@@ -16,7 +16,9 @@ each file and asserted by tests/integration/test_netwatch_alerts.py.
 import os
 import struct
 
-from scapy.all import ARP, BOOTP, DHCP, IP, TCP, UDP, Dot1Q, Ether, Raw, wrpcap
+from scapy.all import (ARP, BOOTP, DHCP, ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_RA,
+                       ICMPv6NDOptDstLLAddr, ICMPv6NDOptPrefixInfo, ICMPv6NDOptSrcLLAddr, IP,
+                       IPv6, TCP, UDP, Dot1Q, Ether, Raw, wrpcap)
 from scapy.layers.tls.all import (TLS, ServerName, TLS_Ext_ServerName, TLSClientHello,
                                   TLSServerHello)
 
@@ -168,6 +170,124 @@ def rogue_dhcp():
          dhcp_discover("00:1b:1b:00:20:01", T0 + 20, vlan=20),
          dhcp_reply("00:1b:1b:00:20:fe", "10.20.0.1", "00:1b:1b:00:20:01", "10.20.0.50",
                     "offer", T0 + 20.01, vlan=20)]
+    return stamp(p)
+
+
+# ------------------------------------------------------------------ NDP
+
+ALL_NODES6 = "ff02::1"
+ALL_NODES_MAC = "33:33:00:00:00:01"
+
+
+def snm(ip6):
+    """The solicited-node multicast address and its MAC (RFC 4291 2.7.1, RFC 2464 7)."""
+    import ipaddress
+    low = ipaddress.IPv6Address(ip6).packed[-3:]
+    return ("ff02::1:ff%02x:%02x%02x" % tuple(low),
+            "33:33:ff:%02x:%02x:%02x" % tuple(low))
+
+
+def na(mac, src, target, t, lla=None, r=0, s=0, o=1, hlim=255, dst=ALL_NODES6,
+       dst_mac=ALL_NODES_MAC, opt_len=None):
+    """A Neighbor Advertisement (RFC 4861 4.4) for target with its target
+    link-layer address lla (None: the sender's MAC; False: no option)."""
+    p = (Ether(src=mac, dst=dst_mac) / IPv6(src=src, dst=dst, hlim=hlim) /
+         ICMPv6ND_NA(tgt=target, R=r, S=s, O=o))
+    if lla is not False:
+        opt = ICMPv6NDOptDstLLAddr(lladdr=lla or mac)
+        if opt_len is not None:
+            opt.len = opt_len  # a malformed option
+        p = p / opt
+    return at(p, t)
+
+
+def ns(mac, src, target, t, with_slla=True):
+    """A Neighbor Solicitation (RFC 4861 4.3) from src for target, to the
+    target's solicited-node group; from "::" (duplicate address detection)
+    it carries no source link-layer address."""
+    group, group_mac = snm(target)
+    p = (Ether(src=mac, dst=group_mac) / IPv6(src=src, dst=group, hlim=255) /
+         ICMPv6ND_NS(tgt=target))
+    if with_slla and src != "::":
+        p = p / ICMPv6NDOptSrcLLAddr(lladdr=mac)
+    return at(p, t)
+
+
+def ra(mac, src, t, lifetime=1800):
+    """A Router Advertisement (RFC 4861 4.2) with its source link-layer
+    address and the prefix fd00:10::/64."""
+    return at(Ether(src=mac, dst=ALL_NODES_MAC) / IPv6(src=src, dst=ALL_NODES6, hlim=255) /
+              ICMPv6ND_RA(routerlifetime=lifetime) / ICMPv6NDOptSrcLLAddr(lladdr=mac) /
+              ICMPv6NDOptPrefixInfo(prefix="fd00:10::", prefixlen=64), t)
+
+
+GW6 = "fe80::1"                       # the router's link-local address (its RAs' source)
+H20_6, H21_6 = "fd00:10::20", "fd00:10::21"
+H20_LL = "fe80::21b:1bff:fe00:20"     # EUI-64 of 00:1b:1b:00:00:20
+EVIL_LL = "fe80::ff:fe00:66"
+
+
+def ndp_spoof():
+    """NDP spoofing, the IPv6 twin of arp_spoof: the router fe80::1
+    (00:1b:1b:00:00:01) advertises itself (RA, lifetime 1800 s) and answers a
+    host's solicitation (NA with R, S, O); host fd00:10::20 solicits with its
+    source link-layer address, host fd00:10::21 announces itself (unsolicited
+    NA, O).  A new device runs duplicate address detection for fd00:10::22 (NS
+    from ::, claims nothing).  Then three rounds, 2 s apart: the attacker
+    (02:00:00:00:00:66) sends unsolicited override NAs for fe80::1, ::20 and
+    ::21 with its own MAC as target link-layer address; 0.5 s later the owners
+    advertise again.  Per address: learn, change, five flips: ndp_flip_flop
+    count 5; ndp_changed (count 1) for ::20 and ::21 only, since fe80::1 is
+    link-local; ndp_many_ips for the attacker, count 9, 3 addresses.  fe80::1
+    sent an RA with a lifetime, so its flip_flop and the many_ips are critical.
+    """
+    p = []
+    t = T0
+    p.append(ra(GW_MAC, GW6, t))
+    p.append(ns(H20_MAC, H20_LL, GW6, t + 0.1))
+    p.append(na(GW_MAC, GW6, GW6, t + 0.101, r=1, s=1, o=1, dst=H20_LL, dst_mac=H20_MAC))
+    p.append(ns(H20_MAC, H20_6, H21_6, t + 0.2))
+    p.append(na(H21_MAC, H21_6, H21_6, t + 0.3))
+    p.append(ns("00:1b:1b:00:00:22", "::", "fd00:10::22", t + 0.4))
+    for r in range(3):
+        t = T0 + 10 + 2 * r
+        p.append(na(EVIL_MAC, EVIL_LL, GW6, t, r=1))
+        p.append(na(EVIL_MAC, EVIL_LL, H20_6, t + 0.01))
+        p.append(na(EVIL_MAC, EVIL_LL, H21_6, t + 0.02))
+        p.append(na(GW_MAC, GW6, GW6, t + 0.5, r=1))
+        p.append(na(H20_MAC, H20_6, H20_6, t + 0.51))
+        p.append(na(H21_MAC, H21_6, H21_6, t + 0.52))
+    return stamp(p)
+
+
+def ndp_change_once():
+    """A PLC replaced, over IPv6, and what must not cry wolf.
+    fd00:10::30 and its manually set link-local fe80::30 belong to
+    00:1b:1b:00:00:30 (Siemens; unsolicited NAs, and an answer to a host's
+    solicitation).  An hour later the replacement 00:00:bc:00:00:30 (Rockwell
+    Automation) runs duplicate address detection for both (NS from ::: nothing),
+    advertises both and answers: one ndp_changed for fd00:10::30 (medium, count
+    1), none for fe80::30 (a link-local address moving once).  Then, claiming
+    nothing: the router's proxy answer for fd00:10::20 without the override flag,
+    an override NA for fd00:10::20 with hop limit 64 (it crossed a router), and
+    an NA for fd00:10::21 whose option has length 0 (counted as
+    decode.ndp_bad_option)."""
+    old, new = "00:1b:1b:00:00:30", "00:00:bc:00:00:30"
+    ip, ll = "fd00:10::30", "fe80::30"
+    p = [na(old, ip, ip, T0),
+         na(old, ll, ll, T0 + 0.01),
+         ns(H20_MAC, H20_6, ip, T0 + 1),
+         na(old, ip, ip, T0 + 1.001, s=1, dst=H20_6, dst_mac=H20_MAC),
+         ns(new, "::", ip, T0 + 3600),
+         ns(new, "::", ll, T0 + 3600.01),
+         na(new, ip, ip, T0 + 3602),
+         na(new, ll, ll, T0 + 3602.01),
+         ns(H20_MAC, H20_6, ip, T0 + 3700),
+         na(new, ip, ip, T0 + 3700.001, s=1, dst=H20_6, dst_mac=H20_MAC),
+         na(GW_MAC, GW6, H20_6, T0 + 3800, r=1, s=1, o=0, dst="fd00:10::99",
+            dst_mac="00:1b:1b:00:00:99"),
+         na("02:00:00:00:00:77", "fe80::77", H20_6, T0 + 3801, hlim=64),
+         na("02:00:00:00:00:78", "fe80::78", H21_6, T0 + 3802, opt_len=0)]
     return stamp(p)
 
 
@@ -410,6 +530,8 @@ def main():
     write(os.path.join(nw, "lateral_fanout.pcap"), lateral_fanout())
     write(os.path.join(nw, "psexec.pcap"), psexec())
     write(os.path.join(nw, "smbghost.pcap"), smbghost())
+    write(os.path.join(nw, "ndp_spoof.pcap"), ndp_spoof())
+    write(os.path.join(nw, "ndp_change_once.pcap"), ndp_change_once())
     os.makedirs(os.path.join(ROOT, "teamviewer"), exist_ok=True)
     os.makedirs(os.path.join(ROOT, "anydesk"), exist_ok=True)
     write(os.path.join(ROOT, "teamviewer", "teamviewer.pcap"), teamviewer())
