@@ -200,7 +200,7 @@ export async function render(root, ctx) {
         h('button', { type: 'button', onclick: () => { cy.fit(undefined, 20); setTimeout(() => window.print(), 100); } }, t('common.print')))),
     h('div.filters.noprint', groupSel, protoSel, roleSel, h('label.check', indOnly, t('map.industrial_only')), search),
     h('p.printonly', t('map.print_title', { date: fmtDate(new Date().toISOString()) })),
-    h('p.maphint.noprint', { hidden: true }, t('map.grouped_hint')),
+    h('p.maphint.noprint', t('map.grouped_hint')),
     box, legend, info);
   const hint = root.querySelector('.maphint');
 
