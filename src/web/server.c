@@ -171,6 +171,8 @@ static void snap_free(struct mk_web_snap *s)
 	}
 	free(s->notes);
 	free(s->alerts_recent);
+	mk_web_map_free(s->map);
+	pthread_mutex_destroy(&s->map_lock);
 	free(s);
 }
 
@@ -185,8 +187,10 @@ static struct mk_web_snap *snap_load(struct mk_web *w)
 
 	if (s == NULL)
 		return NULL;
+	pthread_mutex_init(&s->map_lock, NULL);
 	if (mk_store_sqlite.open(&st, w->db_path, err, sizeof(err)) != 0) {
 		mk_error("%s", err);
+		pthread_mutex_destroy(&s->map_lock);
 		free(s);
 		return NULL;
 	}

@@ -34,6 +34,8 @@ struct mk_web_snap {
 	struct mk_asset_note *notes; /* sorted by asset id; strings owned */
 	size_t n_notes;
 	size_t *alerts_recent; /* alert indexes, latest last_seen first */
+	pthread_mutex_t map_lock;
+	struct mk_web_map *map; /* map.c: built on the first map request, under map_lock */
 };
 
 /* Capture upload jobs (upload.c): one analysis at a time; the last few
@@ -135,6 +137,10 @@ void mk_web_snap_invalidate(struct mk_web *w);
 
 /* api.c: /api/v1/...; auth endpoints are in server.c. */
 void mk_web_api(struct mk_web_req *q, struct mk_web_reply *p, const char *path);
+/* map.c: GET /api/v1/map; the snapshot's map is freed with it. */
+struct mk_web_map;
+void mk_web_api_map(struct mk_web_req *q, struct mk_web_reply *p, struct mk_web_snap *s);
+void mk_web_map_free(struct mk_web_map *m);
 /* server.c: the session endpoints (setup, session, me). true when handled. */
 bool mk_web_api_auth(struct mk_web_req *q, struct mk_web_reply *p, const char *path);
 

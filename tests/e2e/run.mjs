@@ -236,6 +236,64 @@ try {
   await page.selectOption('#lang-select', 'ja');
   await page.waitForFunction(() => document.querySelector('#nav a[href="/assets"]')?.textContent === '資産台帳');
 
+  // a plant too big to draw device by device (tests/e2e/map_pcap.py: 450 devices) on its own
+  // loopback server: the map comes up folded into groups within seconds, a group opens on a
+  // click, and a device in it opens its page
+  if (!MOCK) {
+    const mcap = path.join(tmp, 'map.pcap'), mzones = path.join(tmp, 'map.zones'), mdb = path.join(tmp, 'map.db');
+    run(py, [path.join(here, 'map_pcap.py'), mcap, mzones]);
+    run(BIN, ['analyze', '--quiet', '--db', mdb, '--zones', mzones, mcap]);
+    const mport = await freePort();
+    const mbase = `http://127.0.0.1:${mport}`;
+    const mserver = spawn(BIN, ['serve', '--db', mdb, '--listen', `127.0.0.1:${mport}`], { stdio: ['ignore', 'inherit', 'inherit'] });
+    children.push(mserver);
+    await waitHealth(mbase);
+    const t0 = Date.now();
+    await page.goto(mbase + '/map');
+    await page.waitForSelector('main[data-ready="map"]', { timeout: 20000 });
+    await page.waitForFunction(() => window.__mierukaCy && window.__mierukaCy.nodes('[?collapsed]').length > 0, null, { timeout: 10000 });
+    const ms = Date.now() - t0;
+    await shot('map-grouped');
+    const folded = await page.evaluate(() => window.__mierukaCy.nodes('[?collapsed]').map((n) => n.id()).sort());
+    check(ms < 5000, `the 450-device map renders folded in ${ms} ms (< 5 s)`);
+    check(JSON.stringify(folded) === JSON.stringify(['nozone', 'zone:line1|net:10.20.1.0/24', 'zone:line1|net:10.20.4.0/24', 'zone:office']),
+      `four folded groups (${folded.join(', ')})`);
+    check(await page.evaluate(() => window.__mierukaCy.nodes('[!isGroup]').length) === 0, 'no device drawn while every group is folded');
+    check(/事務所/.test(await page.evaluate(() => window.__mierukaCy.getElementById('zone:office').data('label'))), 'a group is labelled with its zone name');
+    // open the office group with a click on the canvas
+    const at = async (sel) => page.evaluate((id) => {
+      const cy = window.__mierukaCy; const n = cy.getElementById(id);
+      cy.zoom(1); cy.center(n);
+      const p = n.renderedPosition(); const r = cy.container().getBoundingClientRect();
+      return { x: r.left + p.x, y: r.top + p.y };
+    }, sel);
+    let p = await at('zone:office');
+    await page.mouse.click(p.x, p.y);
+    await page.waitForFunction(() => window.__mierukaCy.nodes('[!isGroup]').length === 100 && !document.querySelector('#cy').dataset.loading, null, { timeout: 10000 });
+    await shot('map-expanded');
+    check(true, 'a click on the office group shows its 100 devices');
+    check(await page.evaluate(() => window.__mierukaCy.nodes('[?collapsed]').length) === 3, 'the other three groups stay folded');
+    check(await page.evaluate(() => window.__mierukaCy.edges('[?industrial]').length) === 100, 'the 100 Modbus links of the office are drawn as industrial edges');
+    // filters still work on folded groups: industrial only hides the groups without industrial links
+    await page.check('input[name=industrial]');
+    await page.waitForFunction(() => window.__mierukaCy.nodes('[?collapsed].gone').length > 0, null, { timeout: 5000 }).catch(() => null);
+    const indVisible = await page.evaluate(() => window.__mierukaCy.nodes('[?collapsed]').filter((n) => !n.hasClass('gone')).map((n) => n.id()).sort());
+    check(JSON.stringify(indVisible) === JSON.stringify(['zone:line1|net:10.20.1.0/24']), `industrial-only leaves the office devices and line 1 (${indVisible.join(', ')})`);
+    await page.uncheck('input[name=industrial]');
+    // a device of the opened group opens its page
+    const dev = await page.evaluate(() => {
+      const cy = window.__mierukaCy; const n = cy.nodes('[!isGroup]')[0];
+      cy.zoom(1.5); cy.center(n);
+      const p = n.renderedPosition(); const r = cy.container().getBoundingClientRect();
+      return { id: n.id(), x: r.left + p.x, y: r.top + p.y };
+    });
+    await page.mouse.click(dev.x, dev.y);
+    await page.waitForURL((u) => u.pathname === `/assets/${encodeURIComponent(dev.id)}`, { timeout: 10000 });
+    await page.waitForSelector('main[data-ready="device"]');
+    check((await page.textContent('main')).includes('10.20.2.'), `a click on device ${dev.id} of the opened group opens its page`);
+    mserver.kill('SIGTERM');
+  }
+
   // hostile names: shown literally, nothing executes, no element is created from them
   dialogs.length = 0;
   await page.evaluate(() => { window.__imgsBefore = document.images.length; });

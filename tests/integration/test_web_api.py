@@ -254,6 +254,13 @@ def loopback_tests(s, doc, mieruka, db):
     check(all(e["source"] in ids and e["target"] in ids for e in m["edges"]) and m["edges"], "map edges")
     check(any(e["industrial"] and "modbus" in e["protocols"] for e in m["edges"]), "map: industrial modbus edge")
     check(not any(e["industrial"] for e in m["edges"] if e["protocols"] == ["dns"]), "map: dns not industrial")
+    for by in ("zone", "subnet"):
+        g = s.json("GET", "/api/v1/map?group=" + by)
+        check(g["grouped"] is False and all(x["expanded"] for x in g["groups"])
+              and sum(x["devices"] for x in g["groups"]) == len(assets), f"small map by {by}: all groups open")
+        check(sorted(n["id"] for n in g["nodes"]) == sorted(by_id), f"small map by {by}: every device")
+        check(sorted((e["source"], e["target"]) for e in g["edges"]) ==
+              sorted((e["source"], e["target"]) for e in m["edges"]), f"small map by {by}: the device edges")
 
     # change ledger (most recent first) and maintenance windows, as in the document
     r = s.json("GET", "/api/v1/changes?limit=1000")
@@ -283,6 +290,9 @@ def loopback_tests(s, doc, mieruka, db):
           f"PATCH result {d and d['notes']}")
     r = s.json("GET", "/api/v1/assets?q=%E3%83%A9%E3%82%A4%E3%83%B3")  # "ライン"
     check([a["id"] for a in r["items"]] == [some["id"]], "search by the given name")
+    m = s.json("GET", "/api/v1/map")
+    check([n["label"] for n in m["nodes"] if n["id"] == some["id"]] == ["ライン1 PLC"],
+          "the map (cached per snapshot) shows the new name after the edit")
     for bad in ('{"criticality":"extreme"}', '{"colour":"red"}', '{"name": 3}', 'not json',
                 json.dumps({"name": "x" * 200})):
         st, _, data = s.req("PATCH", "/api/v1/assets/" + some["id"], bad, csrf)
@@ -541,6 +551,140 @@ def too_large_tests(s, args, csrf):
     check(up is not None and wait_job(s, up["job"])["state"] == "done", "small upload under the cap")
 
 
+def expected_map(doc, by, expanded):
+    """The grouped map worked out from the analyze --json document (reference for map.c)."""
+    assets = doc["assets"]
+    zone_n = {}
+    for a in assets:
+        z = (a.get("zone") or {}).get("id")
+        zone_n[z] = zone_n.get(z, 0) + 1
+
+    def subnet(a):
+        v4 = [ip for ip in a["ips"] if "." in ip]
+        return ".".join(v4[0].split(".")[:3]) + ".0/24" if v4 else "l2"
+
+    group_of, unit_of = {}, {}
+    for a in assets:
+        z = (a.get("zone") or {}).get("id")
+        if by == "subnet":
+            g = "net:" + subnet(a)
+        else:
+            g = ("zone:" + z if z else "nozone") + ("|net:" + subnet(a) if zone_n[z] > 300 else "")
+        group_of[a["id"]] = g
+    all_exp = len(assets) <= 300
+    for a in assets:
+        unit_of[a["id"]] = a["id"] if all_exp or group_of[a["id"]] in expanded else group_of[a["id"]]
+    addr = {}
+    for a in assets:
+        for x in a["ips"] + ([a["mac"]] if a["mac"] else []):
+            addr[x] = a["id"]
+    edges = {}
+    for c in doc["communications"]:
+        ca, sa = addr.get(c["client"]), addr.get(c["server"])
+        if ca is None or sa is None or ca == sa:
+            continue
+        u, v = unit_of[ca], unit_of[sa]
+        if u == v:
+            continue
+        e = edges.setdefault((u, v), {"protocols": set(), "packets": 0, "bytes": 0})
+        e["protocols"].add(c["protocol"])
+        e["packets"] += c["packets"]
+        e["bytes"] += c["bytes"]
+    groups = {}
+    for a in assets:
+        g = groups.setdefault(group_of[a["id"]], {"devices": 0, "roles": {}})
+        g["devices"] += 1
+        r = a["roles"][0]["role"] if a["roles"] else "unknown"
+        g["roles"][r] = g["roles"].get(r, 0) + 1
+    nodes = sorted(a["id"] for a in assets if unit_of[a["id"]] == a["id"])
+    return groups, nodes, edges
+
+
+def map_group_tests(mieruka, src, tmp):
+    """Grouping and expanding on a generated plant of 450 devices (tests/e2e/map_pcap.py)."""
+    cap, zones = os.path.join(tmp, "map.pcap"), os.path.join(tmp, "map.zones")
+    r = subprocess.run(["/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable,
+                        os.path.join(src, "tests", "e2e", "map_pcap.py"), cap, zones],
+                       capture_output=True, text=True)
+    if not check(r.returncode == 0, f"map_pcap.py: {r.stderr[-500:]}"):
+        return
+    db, out = os.path.join(tmp, "map.db"), os.path.join(tmp, "map.json")
+    r = subprocess.run([mieruka, "analyze", "--quiet", "--db", db, "--zones", zones, "--json", out, cap],
+                       capture_output=True, text=True)
+    if not check(r.returncode == 0, f"analyze map.pcap: {r.stderr}"):
+        return
+    with open(out, encoding="utf-8") as f:
+        doc = json.load(f)
+    check(len(doc["assets"]) == 450 and len(doc["communications"]) == 460,
+          f"map plant: {len(doc['assets'])} assets, {len(doc['communications'])} conversations")
+    s = Server(mieruka, db, "127.0.0.1:0")
+    try:
+        flat = s.json("GET", "/api/v1/map")
+        check(len(flat["nodes"]) == 450 and len(flat["edges"]) == 460 and flat["truncated"] is False,
+              f"flat map of 450 devices: {len(flat['nodes'])} nodes, {len(flat['edges'])} edges")
+
+        def edge_map(m):
+            return {(e["source"], e["target"]): {"protocols": set(e["protocols"]), "packets": e["packets"],
+                                                 "bytes": e["bytes"]} for e in m["edges"]}
+
+        def compare(m, by, expanded, what):
+            groups, nodes, edges = expected_map(doc, by, expanded)
+            check(m["group_by"] == by and m["grouped"] is True and m["devices"] == 450
+                  and m["threshold"] == 300 and m["truncated"] is False, f"{what}: header {m.get('grouped')}")
+            got = {g["id"]: {"devices": g["devices"], "roles": g["roles"]} for g in m["groups"]}
+            check(got == groups, f"{what}: groups {got} vs {groups}")
+            check([g["id"] for g in m["groups"] if g["expanded"]] == sorted(expanded), f"{what}: expanded flags")
+            check(sorted(n["id"] for n in m["nodes"]) == nodes, f"{what}: {len(m['nodes'])} device nodes, wanted {len(nodes)}")
+            check(all(n["group"] in expanded for n in m["nodes"]), f"{what}: nodes carry their group")
+            got_e = edge_map(m)
+            check(len(m["edges"]) == len(got_e) and got_e == edges,
+                  f"{what}: {len(m['edges'])} edges, wanted {len(edges)}: "
+                  f"{sorted(set(got_e) ^ set(edges))[:4]}")
+            return m
+
+        # by zone: line1 (320 > 300) is split by subnet; hand-counted from map_pcap.py
+        L1, L4 = "zone:line1|net:10.20.1.0/24", "zone:line1|net:10.20.4.0/24"
+        m = compare(s.json("GET", "/api/v1/map?group=zone"), "zone", set(), "group=zone")
+        g = {x["id"]: x for x in m["groups"]}
+        check(sorted(g) == sorted([L1, L4, "nozone", "zone:office"]), f"zone groups {sorted(g)}")
+        check([g[k]["devices"] for k in (L1, L4, "zone:office", "nozone")] == [200, 120, 100, 30],
+              "zone group sizes 200/120/100/30")
+        check(g[L1]["label"] == "ライン1 · 10.20.1.0/24" and g["zone:office"]["label"] == "事務所"
+              and g["nozone"]["label"] is None and g["zone:office"]["zone"] == "事務所", "group labels")
+        check(g[L1]["roles"].get("plc") == 100, f"line1 PLCs by role: {g[L1]['roles']}")
+        check([g[k]["industrial"] for k in (L1, L4, "zone:office", "nozone")] == [True, False, True, False],
+              "industrial flags: Modbus between office and line1 only")
+        e = edge_map(m)
+        check(sorted(e) == sorted([("zone:office", L1), ("nozone", "zone:office"), ("nozone", L1)]),
+              f"zone group edges {sorted(e)}")
+        check(e[("zone:office", L1)]["protocols"] == {"modbus"}
+              and e[("zone:office", L1)]["packets"] == 600, f"office->line1: 100 Modbus conversations, 600 packets: {e.get(('zone:office', L1))}")
+        check([x["industrial"] for x in m["edges"]][:1] == [True], "industrial edges first")
+        # expanding the office: its 100 devices, 100 edges to line1, 30 from no-zone, 1 group edge left
+        m = compare(s.json("GET", "/api/v1/map?group=zone&expand=zone:office"), "zone", {"zone:office"},
+                    "expand=zone:office")
+        check(len(m["nodes"]) == 100 and len(m["edges"]) == 131, f"office expanded: {len(m['nodes'])} nodes, {len(m['edges'])} edges")
+        # office and line1 10.20.1.0/24 open: 300 devices, 100 Modbus + 200 line + 30 + 10 edges
+        m = compare(s.json("GET", "/api/v1/map?group=zone&expand=zone:office," + L1.replace("|", "%7C")), "zone",
+                    {"zone:office", L1}, "expand=office,line1")
+        check(len(m["nodes"]) == 300 and len(m["edges"]) == 340, f"two expanded: {len(m['nodes'])} nodes, {len(m['edges'])} edges")
+        # by subnet
+        m = compare(s.json("GET", "/api/v1/map?group=subnet"), "subnet", set(), "group=subnet")
+        check(sorted(x["id"] for x in m["groups"]) == ["net:10.20.1.0/24", "net:10.20.2.0/24", "net:10.20.3.0/24",
+                                                       "net:10.20.4.0/24"], "subnet groups")
+        compare(s.json("GET", "/api/v1/map?group=subnet&expand=net:10.20.3.0/24"), "subnet",
+                {"net:10.20.3.0/24"}, "expand=net:10.20.3.0/24")
+        # the cached answer is the same bytes each time
+        a1, a2 = s.req("GET", "/api/v1/map?group=zone")[2], s.req("GET", "/api/v1/map?group=zone")[2]
+        check(a1 == a2, "cached map answer")
+        for bad, code in (("group=colour", 400), ("expand=zone:office", 400),
+                          ("group=zone&expand=zone:nowhere", 404), ("group=zone&expand=zone:office,", 404)):
+            st, _, data = s.req("GET", "/api/v1/map?" + bad)
+            check(st == code, f"map?{bad}: {st} {data[:100]!r}")
+    finally:
+        s.stop()
+
+
 def login_tests(s):
     st, h, data = s.req("GET", "/api/v1/assets")
     check(st == 401 and error_code(data) == "login_required", f"unauthenticated API: {st}")
@@ -707,6 +851,7 @@ def main():
             login_tests(s)
         finally:
             s.stop()
+        map_group_tests(args.mieruka, args.src, tmp)
     if FAILS:
         print(f"{len(FAILS)} failure(s)")
         return 1
