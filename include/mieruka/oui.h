@@ -16,6 +16,13 @@ struct mk_oui;
 /* dir holds oui.txt etc.  NULL dir = the default search path.  Returns an empty
  * (but usable) table with a warning in err when the files are missing. */
 struct mk_oui *mk_oui_load(const char *dir, char *err, size_t errlen);
+/* The same load on a thread of its own, so start-up does not wait for the
+ * 9 MB of registry text: returns at once (NULL only on ENOMEM); the first
+ * lookup (or mk_oui_wait) waits for the load to end.  Lookups may then come
+ * from any thread. */
+struct mk_oui *mk_oui_load_background(const char *dir);
+/* Waits for a background load; its message ("" when none: see mk_oui_load). */
+const char *mk_oui_wait(const struct mk_oui *oui);
 void mk_oui_free(struct mk_oui *oui);
 /* NULL when unknown, or for locally administered / multicast addresses. */
 const char *mk_oui_lookup(const struct mk_oui *oui, const uint8_t mac[6]);

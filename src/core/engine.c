@@ -51,6 +51,7 @@ struct mk_engine {
 	uint32_t detail_ops_proto[MK_PROTO_COUNT]; /* the same per protocol (change ledger) */
 	struct mk_ports *ports;
 	struct mk_oui *oui;
+	bool oui_reported;           /* its load's warning was printed (first snapshot) */
 	struct mk_fingerprints *fp;
 	struct mk_sni_apps *sni; /* data/tls_sni.tsv: applications named by their TLS server name */
 	uint64_t packets, now_ns;
@@ -560,10 +561,10 @@ struct mk_engine *mk_engine_new(const struct mk_engine_config *cfg, char *err, s
 		snprintf(err, errlen, "%s", msg);
 		goto fail;
 	}
-	msg[0] = '\0';
-	eng->oui = mk_oui_load(NULL, msg, sizeof(msg));
-	if (msg[0] != '\0')
-		mk_warn("%s", msg);
+	/* The IEEE registry loads on a thread of its own while packets are
+	 * read; vendor names are first needed at a snapshot (or by a rare
+	 * alert), which waits for it. */
+	eng->oui = mk_oui_load_background(NULL);
 	if (mk_data_path("tls_sni.tsv", path, sizeof(path))) {
 		int bad = 0;
 
@@ -899,6 +900,13 @@ int mk_engine_snapshot(struct mk_engine *eng, struct mk_store_batch *b)
 	size_t n;
 
 	memset(b, 0, sizeof(*b));
+	if (!eng->oui_reported) {
+		const char *m = mk_oui_wait(eng->oui);
+
+		if (m[0] != '\0')
+			mk_warn("%s", m);
+		eng->oui_reported = true;
+	}
 	if (eng->packets > 0)
 		engine_tick(eng); /* judge the hour so far */
 	n = mk_inventory_snapshot(eng->inv, &b->assets);

@@ -19,6 +19,8 @@
  */
 #include "mieruka/oui.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +42,15 @@ struct oui_tab {
 	size_t n, cap;
 };
 
+/* A load running on its own thread (mk_oui_load_background). */
+struct oui_bg {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	atomic_bool joined; /* the tables are complete and may be read */
+	char dir[4096];
+	char err[512];
+};
+
 struct mk_oui {
 	struct oui_tab tab[OUI_NTAB];
 	char *pool;
@@ -47,6 +58,7 @@ struct mk_oui {
 	/* Load-time only: open-addressing set of pool offsets for dedupe. */
 	uint32_t *dedupe;
 	size_t dedupe_cap, dedupe_n;
+	struct oui_bg *bg; /* NULL: loaded synchronously */
 };
 
 static uint32_t name_hash(const char *s, size_t n)
@@ -331,21 +343,17 @@ static void tab_finish(struct oui_tab *t)
 	}
 }
 
-struct mk_oui *mk_oui_load(const char *dir, char *err, size_t errlen)
+/* Fills o from the registry files of dir; false on ENOMEM (message in err,
+ * o then holds what was read). */
+static bool oui_fill(struct mk_oui *o, const char *dir, char *err, size_t errlen)
 {
 	/* iab.txt holds the older 36-bit Individual Address Blocks (00-50-C2...),
 	 * which the MA-L list only names "IEEE Registration Authority". */
 	static const char *const files[] = {"oui.txt", "mam.txt", "oui36.txt", "iab.txt"};
-	struct mk_oui *o = calloc(1, sizeof(*o));
 	long got[4];
 
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
-	if (o == NULL) {
-		if (err != NULL && errlen > 0)
-			snprintf(err, errlen, "oui: out of memory");
-		return NULL;
-	}
 	if (dir == NULL || dir[0] == '\0')
 		dir = getenv("MIERUKA_OUI_DIR");
 	if (dir == NULL || dir[0] == '\0')
@@ -355,8 +363,7 @@ struct mk_oui *mk_oui_load(const char *dir, char *err, size_t errlen)
 		if (got[i] == -2) {
 			if (err != NULL && errlen > 0)
 				snprintf(err, errlen, "oui: out of memory loading %s/%s", dir, files[i]);
-			mk_oui_free(o);
-			return NULL;
+			return false;
 		}
 	}
 	free(o->dedupe);
@@ -379,17 +386,104 @@ struct mk_oui *mk_oui_load(const char *dir, char *err, size_t errlen)
 		else if (got[0] == 0)
 			snprintf(err, errlen, "oui: %s/oui.txt has no entries", dir);
 	}
+	return true;
+}
+
+static void oui_clear(struct mk_oui *o)
+{
+	for (int t = 0; t < OUI_NTAB; t++) {
+		free(o->tab[t].v);
+		memset(&o->tab[t], 0, sizeof(o->tab[t]));
+	}
+	free(o->pool);
+	free(o->dedupe);
+	o->pool = NULL;
+	o->dedupe = NULL;
+	o->pool_len = o->pool_cap = o->dedupe_cap = o->dedupe_n = 0;
+}
+
+struct mk_oui *mk_oui_load(const char *dir, char *err, size_t errlen)
+{
+	struct mk_oui *o = calloc(1, sizeof(*o));
+
+	if (o == NULL) {
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "oui: out of memory");
+		return NULL;
+	}
+	if (!oui_fill(o, dir, err, errlen)) {
+		mk_oui_free(o);
+		return NULL;
+	}
 	return o;
+}
+
+static void *oui_thread(void *arg)
+{
+	struct mk_oui *o = arg;
+
+	/* Out of memory: an empty table (no vendor names) and the message. */
+	if (!oui_fill(o, o->bg->dir[0] != '\0' ? o->bg->dir : NULL, o->bg->err,
+	              sizeof(o->bg->err)))
+		oui_clear(o);
+	return NULL;
+}
+
+struct mk_oui *mk_oui_load_background(const char *dir)
+{
+	struct mk_oui *o = calloc(1, sizeof(*o));
+
+	if (o == NULL)
+		return NULL;
+	o->bg = calloc(1, sizeof(*o->bg));
+	if (o->bg == NULL) {
+		free(o);
+		return mk_oui_load(dir, NULL, 0);
+	}
+	snprintf(o->bg->dir, sizeof(o->bg->dir), "%s", dir != NULL ? dir : "");
+	pthread_mutex_init(&o->bg->mu, NULL);
+	atomic_init(&o->bg->joined, false);
+	if (pthread_create(&o->bg->thread, NULL, oui_thread, o) != 0) {
+		/* no thread: load here and now */
+		oui_thread(o);
+		atomic_store(&o->bg->joined, true);
+	}
+	return o;
+}
+
+/* Waits for a background load to end (once; later calls cost one load). */
+static void oui_ready(const struct mk_oui *o)
+{
+	struct oui_bg *bg = o->bg;
+
+	if (bg == NULL || atomic_load_explicit(&bg->joined, memory_order_acquire))
+		return;
+	pthread_mutex_lock(&bg->mu);
+	if (!atomic_load_explicit(&bg->joined, memory_order_relaxed)) {
+		pthread_join(bg->thread, NULL);
+		atomic_store_explicit(&bg->joined, true, memory_order_release);
+	}
+	pthread_mutex_unlock(&bg->mu);
+}
+
+const char *mk_oui_wait(const struct mk_oui *oui)
+{
+	if (oui == NULL)
+		return "";
+	oui_ready(oui);
+	return oui->bg != NULL ? oui->bg->err : "";
 }
 
 void mk_oui_free(struct mk_oui *oui)
 {
 	if (oui == NULL)
 		return;
-	for (int t = 0; t < OUI_NTAB; t++)
-		free(oui->tab[t].v);
-	free(oui->pool);
-	free(oui->dedupe);
+	if (oui->bg != NULL) {
+		oui_ready(oui);
+		pthread_mutex_destroy(&oui->bg->mu);
+		free(oui->bg);
+	}
+	oui_clear(oui);
 	free(oui);
 }
 
@@ -417,6 +511,7 @@ const char *mk_oui_lookup(const struct mk_oui *oui, const uint8_t mac[6])
 
 	if (oui == NULL || mac == NULL)
 		return NULL;
+	oui_ready(oui);
 	/* Multicast (I/G bit) and locally administered (U/L bit) addresses are
 	 * not assigned by the IEEE: any name would be a false claim. */
 	if (mac[0] & 0x03)
@@ -438,6 +533,7 @@ size_t mk_oui_count(const struct mk_oui *oui)
 
 	if (oui == NULL)
 		return 0;
+	oui_ready(oui);
 	for (int t = 0; t < OUI_NTAB; t++)
 		n += oui->tab[t].n;
 	return n;
@@ -450,6 +546,7 @@ size_t mk_oui_memory(const struct mk_oui *oui)
 
 	if (oui == NULL)
 		return 0;
+	oui_ready(oui);
 	n = sizeof(*oui) + oui->pool_cap;
 	for (int t = 0; t < OUI_NTAB; t++)
 		n += oui->tab[t].cap * sizeof(uint64_t);

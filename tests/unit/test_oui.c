@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +125,57 @@ static void test_env_and_missing(void **state)
 	assert_null(mk_oui_lookup(NULL, m));
 	assert_int_equal(mk_oui_count(NULL), 0);
 	mk_oui_free(NULL);
+}
+
+/* The background load gives the same table as the synchronous one, to
+ * lookups from two threads at once, and reports a missing directory at the
+ * wait; freeing an unread background table is clean. */
+struct bg_arg {
+	const struct mk_oui *o;
+	const uint8_t *mac;
+	const char *name;
+};
+
+static void *bg_lookup(void *p)
+{
+	struct bg_arg *a = p;
+
+	a->name = mk_oui_lookup(a->o, a->mac);
+	return NULL;
+}
+
+static void test_background(void **state)
+{
+	const uint8_t siemens[6] = {0x00, 0x1b, 0x1b, 0x12, 0x34, 0x56};
+	struct mk_oui *sync, *bg;
+	struct bg_arg a;
+	pthread_t t;
+	char err[256];
+
+	(void)state;
+	if (access(IEEE_DIR "/oui.txt", R_OK) != 0)
+		skip(); /* ieee-data is a build dependency: scripts/deps.sh installs it */
+	sync = mk_oui_load(IEEE_DIR, err, sizeof(err));
+	bg = mk_oui_load_background(IEEE_DIR);
+	assert_non_null(sync);
+	assert_non_null(bg);
+	a.o = bg;
+	a.mac = siemens;
+	assert_int_equal(pthread_create(&t, NULL, bg_lookup, &a), 0);
+	assert_string_equal(mk_oui_lookup(bg, siemens), mk_oui_lookup(sync, siemens));
+	pthread_join(t, NULL);
+	assert_string_equal(a.name, mk_oui_lookup(sync, siemens));
+	assert_int_equal(mk_oui_count(bg), mk_oui_count(sync));
+	assert_string_equal(mk_oui_wait(bg), "");
+	mk_oui_free(bg);
+	mk_oui_free(sync);
+
+	bg = mk_oui_load_background("/nonexistent/bg");
+	assert_non_null(strstr(mk_oui_wait(bg), "/nonexistent/bg"));
+	assert_int_equal(mk_oui_count(bg), 0);
+	mk_oui_free(bg);
+	mk_oui_free(mk_oui_load_background(IEEE_DIR)); /* never read */
+	assert_string_equal(mk_oui_wait(NULL), "");
 }
 
 static char tmpdir[64];
@@ -276,6 +328,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_real_files),
 		cmocka_unit_test(test_env_and_missing),
+		cmocka_unit_test(test_background),
 		cmocka_unit_test(test_small_and_longest_match),
 		cmocka_unit_test(test_truncations),
 		cmocka_unit_test(test_garbage),
