@@ -1072,6 +1072,13 @@ int mk_web_run(const struct mk_web_options *o)
 		mk_error("%s %s", mk_msg("cli.serve_cannot_listen"), o->listen);
 		goto out;
 	}
+	/* before the URL is printed: whoever read it may stop us at once */
+	memset(&sact, 0, sizeof(sact));
+	sact.sa_handler = on_signal;
+	sigaction(SIGINT, &sact, NULL);
+	sigaction(SIGTERM, &sact, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGCHLD, SIG_IGN); /* the browser opener is never waited for */
 	di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	port = di != NULL ? di->port : 0;
 	if (sa.ss_family == AF_INET6)
@@ -1086,12 +1093,6 @@ int mk_web_run(const struct mk_web_options *o)
 	fflush(stdout);
 	if (o->open_browser)
 		open_browser(url);
-	memset(&sact, 0, sizeof(sact));
-	sact.sa_handler = on_signal;
-	sigaction(SIGINT, &sact, NULL);
-	sigaction(SIGTERM, &sact, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGCHLD, SIG_IGN); /* the browser opener is never waited for */
 	while (!stop_flag)
 		usleep(100 * 1000);
 	MHD_stop_daemon(d);
