@@ -122,6 +122,10 @@ struct mk_store_ops {
 	int (*delete_session)(struct mk_store *st, const char *token_hash);
 	int (*put_asset_note)(struct mk_store *st, const struct mk_asset_note *n);
 	int (*each_asset_note)(struct mk_store *st, mk_asset_note_cb cb, void *ctx);
+	/* Ends every session of user but the one whose token hash is keep_hash
+	 * (NULL or "": all of them), e.g. after a password change.  The number
+	 * ended, or -1 on error. */
+	int (*delete_user_sessions)(struct mk_store *st, const char *user, const char *keep_hash);
 };
 
 extern const struct mk_store_ops mk_store_sqlite;
