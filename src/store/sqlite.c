@@ -1942,4 +1942,6 @@ const struct mk_store_ops mk_store_sqlite = {
 	.delete_session = mk_sqlite_delete_session,
 	.put_asset_note = mk_sqlite_put_asset_note,
 	.each_asset_note = mk_sqlite_each_asset_note,
+	.put_traffic = mk_sqlite_put_traffic,
+	.each_traffic = mk_sqlite_each_traffic,
 };
