@@ -50,6 +50,7 @@ struct mk_detect_stats {
 	uint64_t scan_sources_evicted; /* sources forgotten to make room */
 	uint64_t windows_dropped;      /* maintenance windows beyond max_windows */
 	uint64_t baseline_dropped;     /* learned keys refused by baseline_max_items */
+	uint64_t baseline_alerts_dropped; /* new deviation alerts refused by baseline_max_alerts */
 	uint64_t baseline_tracked_dropped; /* devices the volume/silence tick could not follow */
 	/* src/detect/netwatch.c (caps in data/rules/detect.tsv) */
 	uint64_t ipmac_evicted;           /* IPv4 -> MAC entries forgotten to make room */

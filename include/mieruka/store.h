@@ -123,6 +123,10 @@ struct mk_store_ops {
 	int (*delete_session)(struct mk_store *st, const char *token_hash);
 	int (*put_asset_note)(struct mk_store *st, const struct mk_asset_note *n);
 	int (*each_asset_note)(struct mk_store *st, mk_asset_note_cb cb, void *ctx);
+	/* Ends every session of user but the one whose token hash is keep_hash
+	 * (NULL or "": all of them), e.g. after a password change.  The number
+	 * ended, or -1 on error. */
+	int (*delete_user_sessions)(struct mk_store *st, const char *user, const char *keep_hash);
 	/* Traffic per hour (model.h mk_traffic_rec; sqlite_traffic.c).  put adds
 	 * each record's packets and bytes to its hour's row, then forgets the
 	 * hours more than MK_TRAFFIC_MAX_HOURS before the newest; each goes by

@@ -66,5 +66,9 @@ int mk_cmd_serve(int argc, char **argv)
 		mk_error("%s: %s", o.db_path, mk_msg("cli.no_database"));
 		return MK_EXIT_INPUT;
 	}
-	return mk_web_run(&o) == 0 ? MK_EXIT_OK : MK_EXIT_INPUT;
+	switch (mk_web_run(&o)) {
+	case 0: return MK_EXIT_OK;
+	case -2: return MK_EXIT_USAGE; /* --listen, --tls-cert/--tls-key */
+	default: return MK_EXIT_INPUT;
+	}
 }

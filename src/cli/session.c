@@ -300,6 +300,11 @@ int mk_session_finish(struct mk_session *s)
 		rc = -1;
 	}
 	s->writer = NULL;
+	/* Everything is in the database: the engine's tables (the flow table
+	 * alone is its memcap) are freed before the outputs read it back, so
+	 * the two never add up in the peak memory. */
+	mk_engine_free(s->eng);
+	s->eng = NULL;
 	return rc;
 }
 

@@ -856,6 +856,7 @@ static void collect_counters(struct mk_engine *eng, struct counter_list *cl)
 	counter_add(cl, "changes.dropped", mk_detect_changes_dropped(eng->det));
 	counter_add(cl, "maintenance.windows_dropped", mk_detect_stats(eng->det)->windows_dropped);
 	counter_add(cl, "baseline.dropped", mk_detect_stats(eng->det)->baseline_dropped);
+	counter_add(cl, "baseline.alerts_dropped", mk_detect_stats(eng->det)->baseline_alerts_dropped);
 	counter_add(cl, "baseline.tracked_dropped",
 	            mk_detect_stats(eng->det)->baseline_tracked_dropped);
 	counter_add(cl, "detect.ipmac_evicted", mk_detect_stats(eng->det)->ipmac_evicted);

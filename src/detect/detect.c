@@ -136,6 +136,8 @@ struct mk_detect {
 	size_t n_zl;
 	struct mk_netwatch *nw; /* ip_mac_change, rogue_dhcp, lateral_movement (netwatch.c) */
 	const struct mk_oui *oui;
+	bool refuse_new;     /* alert_get: find only (the deviation budget is spent) */
+	size_t n_deviation;  /* deviation alerts created in this run */
 };
 
 void mk_detect_limits_default(struct mk_detect_limits *lim)
@@ -422,6 +424,10 @@ static struct alert *alert_get(struct mk_detect *d, int type, struct mk_addr c, 
 		    mk_addr_eq(&a->client, &c) && mk_addr_eq(&a->server, &s) &&
 		    strcmp(a->subject, subj) == 0)
 			return a;
+	}
+	if (d->refuse_new) {
+		d->stats.baseline_alerts_dropped++;
+		return NULL;
 	}
 	if (d->n >= d->lim.max_alerts) {
 		d->stats.alerts_dropped++;
@@ -1228,8 +1234,18 @@ void mk_detect_find(struct mk_detect *d, const struct mk_detect_finding *f, bool
 	 * window; mk_window_subject_strip gives the baseline key back). */
 	subject_for(subj, sizeof(subj), f->subject != NULL ? f->subject : "",
 	            window_for(d, f->first, f->last > f->first ? f->last : f->first, addrs, 2));
-	a = alert_get(d, f->type, f->client, f->server, f->transport, f->port, f->proto, subj);
+	/* Deviation alerts have a budget of their own within max_alerts: a
+	 * flood of new devices (a MAC-spoofing tool, a wrongly wired mirror
+	 * port) must not fill the table, nor memory, with thousands of copies
+	 * of one story.  Known alerts still count their occurrences. */
+	d->refuse_new = d->n_deviation >= d->rules.baseline_max_alerts;
+	{
+		size_t before = d->n;
 
+		a = alert_get(d, f->type, f->client, f->server, f->transport, f->port, f->proto, subj);
+		d->n_deviation += d->n - before;
+	}
+	d->refuse_new = false;
 	if (a == NULL)
 		return;
 	if (f->severity > a->severity && f->severity < MK_SEV_COUNT)

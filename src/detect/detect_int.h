@@ -87,6 +87,7 @@ struct mk_detect_rules {
 	uint32_t ledger_gap_s;
 	/* baseline (src/detect/baseline.c; detect.tsv "baseline" section) */
 	uint32_t baseline_max_items;        /* learned keys kept */
+	uint32_t baseline_max_alerts;       /* deviation alerts created per run */
 	uint32_t baseline_max_tracked;      /* devices followed for volume and silence */
 	uint32_t tick_s;                    /* packet-time interval of the volume/silence tick */
 	uint32_t learn_capture_percent;     /* analyze without a baseline: learn this % of input */

@@ -28,7 +28,8 @@ void mk_detect_rules_init(struct mk_detect_rules *r)
 	r->arp_sweep_min = 64;
 	r->arp_sweep_window_s = 60;
 	r->ledger_gap_s = 300;
-	r->baseline_max_items = 100000;
+	r->baseline_max_items = 30000;
+	r->baseline_max_alerts = 2000;
 	r->baseline_max_tracked = 32768;
 	r->tick_s = 60;
 	r->learn_capture_percent = 25;
@@ -250,6 +251,8 @@ static bool set_line(struct mk_detect_rules *r, const char *name, const char *va
 	    {"ledger_gap_s", offsetof(struct mk_detect_rules, ledger_gap_s), 1, 86400},
 	    {"baseline_max_items", offsetof(struct mk_detect_rules, baseline_max_items), 16,
 	     10000000},
+	    {"baseline_max_alerts", offsetof(struct mk_detect_rules, baseline_max_alerts), 1,
+	     1000000},
 	    {"baseline_max_tracked", offsetof(struct mk_detect_rules, baseline_max_tracked), 16,
 	     10000000},
 	    {"tick_s", offsetof(struct mk_detect_rules, tick_s), 1, 3600},

@@ -1942,6 +1942,7 @@ const struct mk_store_ops mk_store_sqlite = {
 	.delete_session = mk_sqlite_delete_session,
 	.put_asset_note = mk_sqlite_put_asset_note,
 	.each_asset_note = mk_sqlite_each_asset_note,
+	.delete_user_sessions = mk_sqlite_delete_user_sessions,
 	.put_traffic = mk_sqlite_put_traffic,
 	.each_traffic = mk_sqlite_each_traffic,
 };

@@ -30,6 +30,7 @@ int mk_sqlite_put_session(struct mk_store *st, const struct mk_web_session *s, u
 int mk_sqlite_get_session(struct mk_store *st, const char *token_hash, uint64_t now_ns,
                           struct mk_web_session *out);
 int mk_sqlite_delete_session(struct mk_store *st, const char *token_hash);
+int mk_sqlite_delete_user_sessions(struct mk_store *st, const char *user, const char *keep_hash);
 int mk_sqlite_put_asset_note(struct mk_store *st, const struct mk_asset_note *n);
 int mk_sqlite_each_asset_note(struct mk_store *st, mk_asset_note_cb cb, void *ctx);
 

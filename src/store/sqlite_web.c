@@ -170,6 +170,22 @@ int mk_sqlite_delete_session(struct mk_store *st, const char *token_hash)
 	return exec_done(st, s, "delete session");
 }
 
+int mk_sqlite_delete_user_sessions(struct mk_store *st, const char *user, const char *keep_hash)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (prepare(st, "DELETE FROM web_sessions WHERE user = ? AND token_hash <> ?", &s) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, keep_hash != NULL ? keep_hash : "", -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return mk_sqlite_fail(st, "end sessions");
+	return sqlite3_changes(mk_sqlite_db(st));
+}
+
 int mk_sqlite_put_asset_note(struct mk_store *st, const struct mk_asset_note *n)
 {
 	sqlite3_stmt *s;

@@ -368,7 +368,10 @@ void mk_web_api_password(struct mk_web_req *q, struct mk_web_reply *p)
 	}
 	if (code == NULL) {
 		pthread_mutex_lock(&w->write_lock);
-		if (mk_store_sqlite.put_user(w->wst, &u) != 0) {
+		/* the new password ends the user's other sessions (a stolen cookie
+		 * with it); the one that changed it stays */
+		if (mk_store_sqlite.put_user(w->wst, &u) != 0 ||
+		    mk_store_sqlite.delete_user_sessions(w->wst, u.name, q->session_hash) < 0) {
 			mk_error("%s", mk_store_sqlite.error(w->wst));
 			code = "internal";
 		}

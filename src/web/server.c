@@ -354,7 +354,7 @@ static int start_session(struct mk_web_req *q, struct mk_web_reply *p, const cha
 	mk_web_token_new(tok);
 	mk_web_token_hash(tok, se.token_hash);
 	snprintf(se.user, sizeof(se.user), "%s", user);
-	se.expires_ns = now_ns() + (uint64_t)MK_WEB_SESSION_SECONDS * 1000000000ull;
+	se.expires_ns = now_ns() + (uint64_t)q->w->session_s * 1000000000ull;
 	pthread_mutex_lock(&q->w->write_lock);
 	rc = mk_store_sqlite.put_session(q->w->wst, &se, now_ns());
 	if (rc != 0)
@@ -363,8 +363,8 @@ static int start_session(struct mk_web_req *q, struct mk_web_reply *p, const cha
 	if (rc != 0)
 		return -1;
 	snprintf(p->cookie, sizeof(p->cookie),
-	         "mieruka_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s", tok,
-	         MK_WEB_SESSION_SECONDS, q->w->tls ? "; Secure" : "");
+	         "mieruka_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%u%s", tok,
+	         q->w->session_s, q->w->tls ? "; Secure" : "");
 	mk_web_csrf_for(tok, csrf);
 	return 0;
 }
@@ -713,10 +713,14 @@ struct conn_state {
 	struct mk_web_reply early;
 };
 
-static void add_headers(struct MHD_Response *r, const struct mk_web_reply *p)
+static void add_headers(struct MHD_Response *r, const struct mk_web *w,
+                        const struct mk_web_reply *p)
 {
 	for (size_t i = 0; i < mk_web_n_security_headers; i++)
 		MHD_add_response_header(r, mk_web_security_headers[i][0], mk_web_security_headers[i][1]);
+	/* only under TLS: a browser ignores it over plain HTTP anyway (RFC 6797) */
+	if (w->tls)
+		MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
 	if (p->type != NULL)
 		MHD_add_response_header(r, "Content-Type", p->type);
 	if (p->api)
@@ -745,7 +749,8 @@ static void client_addr(struct MHD_Connection *c, char *out, size_t len)
 
 static void fill_req(struct mk_web_req *q, struct mk_web *w, struct MHD_Connection *c,
                      const char *method, const char *url, const char *body, size_t len);
-static enum MHD_Result send_reply(struct MHD_Connection *c, struct mk_web_reply *pp);
+static enum MHD_Result send_reply(struct MHD_Connection *c, const struct mk_web *w,
+                                   struct mk_web_reply *pp);
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version,
@@ -777,7 +782,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Expect");
 		if (expect == NULL || strcasecmp(expect, "100-continue") != 0)
 			return MHD_YES;
-		return send_reply(c, &cs->early);
+		return send_reply(c, w, &cs->early);
 	}
 	if (*upload_data_size > 0 && (cs->up != NULL || cs->refused)) {
 		if (cs->up != NULL)
@@ -806,7 +811,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;
 	}
 	if (cs->refused)
-		return send_reply(c, &cs->early);
+		return send_reply(c, w, &cs->early);
 	memset(&p, 0, sizeof(p));
 	fill_req(&q, w, c, method, url, cs->body, cs->len);
 	if (cs->up != NULL) {
@@ -817,7 +822,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	} else {
 		handle(&q, &p);
 	}
-	return send_reply(c, &p);
+	return send_reply(c, w, &p);
 }
 
 static void fill_req(struct mk_web_req *q, struct mk_web *w, struct MHD_Connection *c,
@@ -834,7 +839,8 @@ static void fill_req(struct mk_web_req *q, struct mk_web *w, struct MHD_Connecti
 }
 
 /* Queues the reply (its body passes to the response; p is emptied). */
-static enum MHD_Result send_reply(struct MHD_Connection *c, struct mk_web_reply *pp)
+static enum MHD_Result send_reply(struct MHD_Connection *c, const struct mk_web *w,
+                                   struct mk_web_reply *pp)
 {
 	struct mk_web_reply p = *pp;
 	struct MHD_Response *r;
@@ -854,7 +860,7 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, struct mk_web_reply 
 		free(p.body);
 		return MHD_NO;
 	}
-	add_headers(r, &p);
+	add_headers(r, w, &p);
 	ret = MHD_queue_response(c, p.status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -942,22 +948,24 @@ static int parse_listen(const char *s, char *host, size_t hostlen, struct sockad
 	return -1;
 }
 
-static char *read_file(const char *path)
+/* How long a session lasts: 12 hours; the environment variable
+ * MIERUKA_SESSION_TTL_S (seconds, 1 to 43200, read at start) shortens it.  It
+ * is for the tests (docs/API.md), not a setting for users. */
+static unsigned session_seconds(void)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t len = 0;
-	long n;
+	const char *e = getenv("MIERUKA_SESSION_TTL_S");
+	char *end;
+	unsigned long v;
 
-	if (f == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && n < 1024 * 1024 &&
-	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) != NULL) {
-		len = fread(buf, 1, (size_t)n, f);
-		buf[len] = '\0';
+	if (e == NULL || e[0] == '\0')
+		return MK_WEB_SESSION_SECONDS;
+	errno = 0;
+	v = strtoul(e, &end, 10);
+	if (errno != 0 || end == e || *end != '\0' || v < 1 || v > MK_WEB_SESSION_SECONDS) {
+		mk_warn("MIERUKA_SESSION_TTL_S=%s: not 1..%d seconds, ignored", e, MK_WEB_SESSION_SECONDS);
+		return MK_WEB_SESSION_SECONDS;
 	}
-	fclose(f);
-	return buf;
+	return (unsigned)v;
 }
 
 static void load_industrial(struct mk_web *w)
@@ -1016,21 +1024,20 @@ int mk_web_run(const struct mk_web_options *o)
 	w.db_path = o->db_path;
 	if (parse_listen(o->listen, host, sizeof(host), &sa, &salen) != 0) {
 		mk_error("%s: %s", mk_msg("cli.serve_bad_listen"), o->listen);
-		return -1;
+		return -2;
 	}
 	if ((o->tls_cert == NULL) != (o->tls_key == NULL)) {
 		mk_error("%s", mk_msg("cli.serve_tls_pair"));
-		return -1;
+		return -2;
 	}
 	w.tls = o->tls_cert != NULL;
 	if (w.tls && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
 		mk_error("%s", mk_msg("cli.serve_no_tls"));
 		return -1;
 	}
-	if (w.tls && ((cert = read_file(o->tls_cert)) == NULL || (key = read_file(o->tls_key)) == NULL)) {
-		mk_error("%s / %s: %s", o->tls_cert, o->tls_key, strerror(errno ? errno : EINVAL));
-		goto out;
-	}
+	if (w.tls && mk_web_tls_load(o->tls_cert, o->tls_key, &cert, &key) != 0)
+		return -2;
+	w.session_s = session_seconds();
 	if (mk_web_auth_init() != 0) {
 		mk_error("libsodium cannot start");
 		goto out;
@@ -1065,6 +1072,13 @@ int mk_web_run(const struct mk_web_options *o)
 		mk_error("%s %s", mk_msg("cli.serve_cannot_listen"), o->listen);
 		goto out;
 	}
+	/* before the URL is printed: whoever read it may stop us at once */
+	memset(&sact, 0, sizeof(sact));
+	sact.sa_handler = on_signal;
+	sigaction(SIGINT, &sact, NULL);
+	sigaction(SIGTERM, &sact, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGCHLD, SIG_IGN); /* the browser opener is never waited for */
 	di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	port = di != NULL ? di->port : 0;
 	if (sa.ss_family == AF_INET6)
@@ -1079,12 +1093,6 @@ int mk_web_run(const struct mk_web_options *o)
 	fflush(stdout);
 	if (o->open_browser)
 		open_browser(url);
-	memset(&sact, 0, sizeof(sact));
-	sact.sa_handler = on_signal;
-	sigaction(SIGINT, &sact, NULL);
-	sigaction(SIGTERM, &sact, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	signal(SIGCHLD, SIG_IGN); /* the browser opener is never waited for */
 	while (!stop_flag)
 		usleep(100 * 1000);
 	MHD_stop_daemon(d);
@@ -1101,6 +1109,9 @@ out:
 		snap_free(w.snap);
 	free(w.rl);
 	free(cert);
-	free(key);
+	if (key != NULL) {
+		memset(key, 0, strlen(key)); /* the private key */
+		free(key);
+	}
 	return rc;
 }

@@ -69,6 +69,7 @@ struct mk_web {
 	struct mk_web_jobs jobs;
 	bool login_required; /* a non-loopback listen address */
 	bool tls;
+	unsigned session_s; /* MK_WEB_SESSION_SECONDS, or MIERUKA_SESSION_TTL_S (tests) */
 	pthread_mutex_t write_lock;
 	struct mk_store *wst; /* writes, under write_lock */
 	pthread_mutex_t snap_lock;
@@ -198,7 +199,12 @@ struct mk_web_options {
 	bool open_browser;
 	uint64_t max_upload_mb; /* serve --max-upload; 0 = the default 1024 */
 };
-/* Runs until SIGINT/SIGTERM: 0, or -1 with a message printed. */
+/* Runs until SIGINT/SIGTERM: 0; -2 for a bad --listen or TLS pair (usage),
+ * -1 otherwise; a message is printed. */
 int mk_web_run(const struct mk_web_options *o);
+/* tls.c: reads the PEM certificate (chain) and key and checks them with
+ * GnuTLS (a key of another certificate is refused): 0 with *cert and *key
+ * malloc'd NUL-terminated, or -1 with a message naming the file. */
+int mk_web_tls_load(const char *cert_path, const char *key_path, char **cert, char **key);
 
 #endif /* MIERUKA_WEB_INT_H */

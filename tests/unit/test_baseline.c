@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -26,6 +27,8 @@
 #define S 1000000000ull
 #define MIN (60 * S)
 
+static const char *detect_path = DETECT; /* a test may point it to its own rules */
+
 static struct mk_detect *new_det(void)
 {
 	struct mk_detect_limits lim;
@@ -33,7 +36,7 @@ static struct mk_detect *new_det(void)
 	struct mk_detect *d;
 
 	mk_detect_limits_default(&lim);
-	d = mk_detect_new(&lim, ALERTS, DETECT, ROLES, err, sizeof(err));
+	d = mk_detect_new(&lim, ALERTS, detect_path, ROLES, err, sizeof(err));
 	assert_non_null(d);
 	assert_string_equal(err, "");
 	return d;
@@ -389,6 +392,48 @@ static void test_cap(void **state)
 	mk_detect_rules_clear(&r);
 }
 
+/* A flood of new devices spends the deviation-alert budget (detect.tsv
+ * baseline_max_alerts), then is counted, not stored; known alerts go on. */
+static void test_deviation_budget(void **state)
+{
+	char path[] = "/tmp/mk_test_budget_XXXXXX";
+	struct dev devs[8];
+	struct plant p;
+	struct mk_detect *d;
+	struct snap s;
+	FILE *in, *out;
+	char line[4096];
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	out = fdopen(fd, "w");
+	in = fopen(DETECT, "r");
+	assert_non_null(out);
+	assert_non_null(in);
+	while (fgets(line, sizeof(line), in) != NULL)
+		fputs(line, out);
+	fclose(in);
+	fputs("set\tbaseline_max_alerts\t3\n", out);
+	fclose(out);
+	detect_path = path;
+	d = learned_plant(&p);
+	detect_path = DETECT;
+	unlink(path);
+	for (int i = 0; i < 8; i++)
+		dev_init(&devs[i], (uint8_t)(100 + i), T0 + 200 * S, T0 + 300 * S);
+	snap_take(d, &s, devs, 8, NULL, 0);
+	assert_int_equal(count_type(&s, "new_device"), 3);
+	assert_int_equal(mk_detect_stats(d)->baseline_alerts_dropped, 5);
+	snap_free(&s);
+	/* the three known ones stay, and nothing new is created */
+	snap_take(d, &s, devs, 8, NULL, 0);
+	assert_int_equal(count_type(&s, "new_device"), 3);
+	assert_int_equal(mk_detect_stats(d)->baseline_alerts_dropped, 10);
+	snap_free(&s);
+	mk_detect_free(d);
+}
+
 static void test_accept_teaches(void **state)
 {
 	struct plant p;
@@ -579,6 +624,7 @@ int main(void)
 	    cmocka_unit_test(test_late_learning),
 	    cmocka_unit_test(test_dangerous_never_learned),
 	    cmocka_unit_test(test_cap),
+	    cmocka_unit_test(test_deviation_budget),
 	    cmocka_unit_test(test_accept_teaches),
 	    cmocka_unit_test(test_tick_volume_silence),
 	};
