@@ -89,6 +89,18 @@ struct mk_capture_rec {
 };
 void mk_capture_rec_clear(struct mk_capture_rec *rec);
 
+/* Traffic per hour of packet time: every packet the engine saw (decoded or
+ * not, any protocol) and its bytes on the wire, as the captures count them.
+ * The engine hands what it counted since its previous snapshot; the store
+ * adds it to the hour's row and keeps the latest MK_TRAFFIC_MAX_HOURS hours
+ * (src/core/traffic.c, src/store/sqlite_traffic.c). */
+#define MK_TRAFFIC_HOUR_NS 3600000000000ull
+#define MK_TRAFFIC_MAX_HOURS (24u * 400u) /* about 400 days of hours */
+struct mk_traffic_rec {
+	uint64_t hour_ns; /* start of the UTC hour, ns since the Unix epoch */
+	uint64_t packets, bytes;
+};
+
 /* Alert severities of interface.md, ascending. */
 enum mk_severity {
 	MK_SEV_INFO,

@@ -38,6 +38,8 @@ struct mk_report {
 	int *asset_zone;
 	struct mk_baseline_meta baseline; /* state NONE when the database has none */
 	size_t n_baseline_items;
+	struct mk_traffic_rec *traffic; /* per hour, oldest first (extension) */
+	size_t n_traffic;
 };
 /* Gives r the zones (ownership: r frees them with asset_zone) and works out
  * each asset's zone.  An empty set or NULL leaves r without zones.  0, or -1
@@ -75,6 +77,10 @@ void mk_report_json_alert(struct mk_json *j, const struct mk_report *r,
 void mk_report_json_asset(struct mk_json *j, const struct mk_report *r, size_t i);
 void mk_report_json_conv(struct mk_json *j, const struct mk_conv_rec *c);
 void mk_report_json_capture(struct mk_json *j, const struct mk_capture_rec *c);
+
+/* One {"t": TIME, "packets", "bytes"} object of the document's "traffic"
+ * (the web API's overview writes the same). */
+void mk_report_json_traffic(struct mk_json *j, const struct mk_traffic_rec *t);
 
 /* One maintenance window object of the document's "maintenance_windows". */
 void mk_report_json_window(struct mk_json *j, const struct mk_window_rec *w);

@@ -39,6 +39,7 @@ typedef int (*mk_alert_cb)(void *ctx, const struct mk_alert_rec *rec);
 typedef int (*mk_change_cb)(void *ctx, const struct mk_change_rec *rec);
 typedef int (*mk_window_cb)(void *ctx, const struct mk_window_rec *rec);
 typedef int (*mk_baseline_cb)(void *ctx, const struct mk_baseline_item *item);
+typedef int (*mk_traffic_cb)(void *ctx, const struct mk_traffic_rec *rec);
 
 /* The dashboard's records (src/web). */
 enum { MK_WEB_VIEWER, MK_WEB_ADMIN };
@@ -126,6 +127,12 @@ struct mk_store_ops {
 	 * (NULL or "": all of them), e.g. after a password change.  The number
 	 * ended, or -1 on error. */
 	int (*delete_user_sessions)(struct mk_store *st, const char *user, const char *keep_hash);
+	/* Traffic per hour (model.h mk_traffic_rec; sqlite_traffic.c).  put adds
+	 * each record's packets and bytes to its hour's row, then forgets the
+	 * hours more than MK_TRAFFIC_MAX_HOURS before the newest; each goes by
+	 * hour ascending. */
+	int (*put_traffic)(struct mk_store *st, const struct mk_traffic_rec *v, size_t n);
+	int (*each_traffic)(struct mk_store *st, mk_traffic_cb cb, void *ctx);
 };
 
 extern const struct mk_store_ops mk_store_sqlite;
@@ -156,6 +163,8 @@ struct mk_store_batch {
 	size_t n_baseline_items;
 	struct mk_change_rec *changes; /* change ledger entries (plain records) */
 	size_t n_changes;
+	struct mk_traffic_rec *traffic; /* per hour, ascending: deltas the store adds */
+	size_t n_traffic;
 };
 void mk_store_batch_clear(struct mk_store_batch *b);
 

@@ -394,7 +394,7 @@ static int copy_asset(struct mk_asset_rec *d, const struct mk_asset_rec *s)
 struct loader {
 	struct mk_report *r;
 	size_t cap_assets, cap_convs, cap_captures, cap_counters, cap_alerts;
-	size_t cap_changes, cap_windows;
+	size_t cap_changes, cap_windows, cap_traffic;
 };
 
 static int load_asset(void *ctx, const struct mk_asset_rec *rec)
@@ -476,6 +476,16 @@ static int load_window(void *ctx, const struct mk_window_rec *rec)
 	return 0;
 }
 
+static int load_traffic(void *ctx, const struct mk_traffic_rec *rec)
+{
+	struct loader *l = ctx;
+
+	if (GROW(l->r->traffic, l->r->n_traffic, l->cap_traffic) != 0)
+		return -1;
+	l->r->traffic[l->r->n_traffic++] = *rec;
+	return 0;
+}
+
 static int count_item(void *ctx, const struct mk_baseline_item *it)
 {
 	(void)it;
@@ -486,7 +496,7 @@ static int count_item(void *ctx, const struct mk_baseline_item *it)
 int mk_report_load(struct mk_store *st, struct mk_report *r)
 {
 	const struct mk_store_ops *ops = store_ops(st);
-	struct loader l = {r, 0, 0, 0, 0, 0, 0, 0};
+	struct loader l = {r, 0, 0, 0, 0, 0, 0, 0, 0};
 	struct mk_zones *zones = NULL;
 
 	memset(r, 0, sizeof(*r));
@@ -495,7 +505,8 @@ int mk_report_load(struct mk_store *st, struct mk_report *r)
 	    ops->each_alert(st, load_alert, &l) != 0 || ops->each_change(st, load_change, &l) != 0 ||
 	    ops->each_window(st, load_window, &l) != 0 || ops->get_zones(st, &zones) != 0 ||
 	    ops->get_baseline_meta(st, &r->baseline) < 0 ||
-	    ops->each_baseline_item(st, count_item, r) != 0) {
+	    ops->each_baseline_item(st, count_item, r) != 0 ||
+	    ops->each_traffic(st, load_traffic, &l) != 0) {
 		mk_error("cannot read the database back: %s", ops->error(st));
 		return -1;
 	}
@@ -519,6 +530,7 @@ void mk_report_free(struct mk_report *r)
 	free(r->alerts);
 	free(r->changes);
 	free(r->windows);
+	free(r->traffic);
 	free(r->assets);
 	free(r->convs);
 	free(r->captures);

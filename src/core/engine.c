@@ -22,6 +22,7 @@
 #include "mieruka/proto.h"
 #include "mieruka/util.h"
 #include "core/sni_apps_int.h"
+#include "core/traffic_int.h"
 
 /* flow->app_state */
 enum app_state {
@@ -65,6 +66,7 @@ struct mk_engine {
 	/* what the previous snapshot reported, so counters go out as deltas */
 	struct mk_counter_rec *last_counters;
 	size_t n_last_counters;
+	struct mk_traffic traffic; /* packets and bytes per hour (traffic.c) */
 };
 
 void mk_engine_config_default(struct mk_engine_config *cfg)
@@ -623,6 +625,7 @@ void mk_engine_free(struct mk_engine *eng)
 	for (size_t i = 0; i < eng->n_last_counters; i++)
 		free(eng->last_counters[i].name);
 	free(eng->last_counters);
+	mk_traffic_free(&eng->traffic);
 	free(eng);
 }
 
@@ -733,6 +736,7 @@ void mk_engine_packet(struct mk_engine *eng, struct mk_pkt *pkt)
 	int dir = 0;
 
 	eng->packets++;
+	mk_traffic_packet(&eng->traffic, pkt->ts_ns, pkt->wirelen);
 	/* Several files form one timeline, but their clocks may disagree: time
 	 * used for expiry never goes backwards. */
 	if (pkt->ts_ns >= eng->now_ns)
@@ -864,6 +868,7 @@ static void collect_counters(struct mk_engine *eng, struct counter_list *cl)
 		counter_add(cl, name, eng->anomalies[i].count);
 	}
 	counter_add(cl, "anomaly.unnamed_overflow", eng->anomalies_unnamed);
+	counter_add(cl, "traffic.packets_dropped", eng->traffic.dropped_packets);
 }
 
 /* Turns running totals into deltas against the previous snapshot and keeps the
@@ -937,6 +942,11 @@ int mk_engine_snapshot(struct mk_engine *eng, struct mk_store_batch *b)
 		goto fail_counters;
 	b->counters = cl.v;
 	b->n_counters = cl.n;
+	/* Last: on failure the hours stay counted for the next snapshot. */
+	n = mk_traffic_take(&eng->traffic, &b->traffic);
+	if (n == (size_t)-1)
+		goto fail;
+	b->n_traffic = n;
 	return 0;
 fail_counters:
 	for (size_t i = 0; i < cl.n; i++)

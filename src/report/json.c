@@ -456,6 +456,18 @@ void mk_report_json_window(struct mk_json *j, const struct mk_window_rec *w)
 	mk_json_end_object(j);
 }
 
+void mk_report_json_traffic(struct mk_json *j, const struct mk_traffic_rec *t)
+{
+	mk_json_begin_object(j);
+	mk_json_key(j, "t");
+	mk_json_time(j, t->hour_ns);
+	mk_json_key(j, "packets");
+	mk_json_uint(j, t->packets);
+	mk_json_key(j, "bytes");
+	mk_json_uint(j, t->bytes);
+	mk_json_end_object(j);
+}
+
 int mk_report_json(FILE *f, const struct mk_report *r)
 {
 	struct mk_report_index *ix;
@@ -524,6 +536,13 @@ int mk_report_json(FILE *f, const struct mk_report *r)
 	mk_json_key(&j, "items");
 	mk_json_uint(&j, r->n_baseline_items);
 	mk_json_end_object(&j);
+
+	/* extension: packets and bytes per hour, oldest first */
+	mk_json_key(&j, "traffic");
+	mk_json_begin_array(&j);
+	for (size_t i = 0; i < r->n_traffic; i++)
+		mk_report_json_traffic(&j, &r->traffic[i]);
+	mk_json_end_array(&j);
 
 	mk_json_key(&j, "statistics");
 	mk_json_begin_object(&j);

@@ -268,6 +268,17 @@ const char *const mk_store_migrations[] = {
 	"  vlan INTEGER NOT NULL,"            /* 1-4094 */
 	"  PRIMARY KEY (asset_id, seq)"
 	");",
+
+	/* ---- version 9: traffic per hour (model.h mk_traffic_rec) ---- */
+	/* Packets and bytes of every packet analysed, per UTC hour of packet
+	 * time; runs add to the hour's row (re-analysing a capture adds again,
+	 * like the counters); only the latest MK_TRAFFIC_MAX_HOURS (9,600)
+	 * hours before the newest are kept. */
+	"CREATE TABLE traffic_hours ("
+	"  hour_ns INTEGER PRIMARY KEY,"      /* start of the hour, ns since the epoch */
+	"  packets INTEGER NOT NULL DEFAULT 0,"
+	"  bytes INTEGER NOT NULL DEFAULT 0"  /* on the wire */
+	");",
 };
 
 const size_t mk_store_n_migrations = sizeof(mk_store_migrations) / sizeof(mk_store_migrations[0]);

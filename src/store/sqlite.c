@@ -1943,4 +1943,6 @@ const struct mk_store_ops mk_store_sqlite = {
 	.put_asset_note = mk_sqlite_put_asset_note,
 	.each_asset_note = mk_sqlite_each_asset_note,
 	.delete_user_sessions = mk_sqlite_delete_user_sessions,
+	.put_traffic = mk_sqlite_put_traffic,
+	.each_traffic = mk_sqlite_each_traffic,
 };

@@ -34,4 +34,8 @@ int mk_sqlite_delete_user_sessions(struct mk_store *st, const char *user, const 
 int mk_sqlite_put_asset_note(struct mk_store *st, const struct mk_asset_note *n);
 int mk_sqlite_each_asset_note(struct mk_store *st, mk_asset_note_cb cb, void *ctx);
 
+/* sqlite_traffic.c: traffic per hour. */
+int mk_sqlite_put_traffic(struct mk_store *st, const struct mk_traffic_rec *v, size_t n);
+int mk_sqlite_each_traffic(struct mk_store *st, mk_traffic_cb cb, void *ctx);
+
 #endif /* MIERUKA_STORE_SQLITE_INT_H */

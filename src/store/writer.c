@@ -54,6 +54,7 @@ void mk_store_batch_clear(struct mk_store_batch *b)
 	free(b->changes);
 	free(b->baseline_meta);
 	free(b->baseline_items);
+	free(b->traffic);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -84,6 +85,9 @@ static int write_batch(struct mk_store_writer *w, const struct mk_store_batch *b
 	for (size_t i = 0; i < b->n_changes; i++)
 		if (ops->put_change == NULL || ops->put_change(w->st, &b->changes[i]) != 0)
 			return -1;
+	if (b->n_traffic > 0 &&
+	    (ops->put_traffic == NULL || ops->put_traffic(w->st, b->traffic, b->n_traffic) != 0))
+		return -1;
 	return 0;
 }
 

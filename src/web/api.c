@@ -752,6 +752,38 @@ static void next_action(struct mk_json *j, const char *key, uint64_t n, const ch
 	mk_json_end_object(j);
 }
 
+/* The last 7 days of the traffic held (by hour, ending at the newest hour),
+ * from the first hour with data in them, hours without packets as zeros so
+ * the chart's axis is time: at most 168 objects. */
+static void overview_traffic(struct mk_json *j, const struct mk_report *r)
+{
+	const uint64_t span = 7 * 24 * MK_TRAFFIC_HOUR_NS;
+	size_t i = r->n_traffic;
+
+	mk_json_begin_array(j);
+	if (r->n_traffic > 0) {
+		uint64_t last = r->traffic[r->n_traffic - 1].hour_ns;
+		uint64_t from = last >= span ? last - span + MK_TRAFFIC_HOUR_NS : 0;
+
+		while (i > 0 && r->traffic[i - 1].hour_ns >= from)
+			i--;
+		/* Each step writes a zero hour towards the next record or the
+		 * record itself: at most 168 + n_traffic steps. */
+		for (uint64_t h = r->traffic[i].hour_ns; i < r->n_traffic;) {
+			struct mk_traffic_rec zero = {h, 0, 0};
+
+			if (r->traffic[i].hour_ns > h) {
+				mk_report_json_traffic(j, &zero);
+				h += MK_TRAFFIC_HOUR_NS;
+			} else {
+				h = r->traffic[i].hour_ns + MK_TRAFFIC_HOUR_NS;
+				mk_report_json_traffic(j, &r->traffic[i++]);
+			}
+		}
+	}
+	mk_json_end_array(j);
+}
+
 static void api_overview(struct mk_web_req *q, struct mk_web_reply *p, struct mk_web_snap *s)
 {
 	const struct mk_report *r = &s->r;
@@ -824,8 +856,7 @@ static void api_overview(struct mk_web_req *q, struct mk_web_reply *p, struct mk
 	mk_json_key(&o.j, "alerts_open");
 	mk_json_uint(&o.j, open);
 	mk_json_key(&o.j, "traffic");
-	mk_json_begin_array(&o.j);
-	mk_json_end_array(&o.j);
+	overview_traffic(&o.j, r);
 	mk_json_key(&o.j, "next_actions");
 	mk_json_begin_array(&o.j);
 	if (urgent > 0)

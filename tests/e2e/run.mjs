@@ -133,6 +133,9 @@ try {
   const kpi = await page.textContent('.kpi .kpi-num');
   check(Number(kpi.replace(/[^0-9]/g, '')) === doc.assets.length, `overview counts ${doc.assets.length} devices (shows ${kpi})`);
   check(await page.locator('.countlist li').count() > 0, 'overview lists devices by role');
+  const bars = await page.locator('svg.chart rect.barrect').count();
+  check(bars > 0 && bars <= 168, `overview draws traffic per hour (${bars} bars)`);
+  check(/\d{1,2}月\d{1,2}日 \d{1,2}時/.test(await page.textContent('svg.chart')), 'traffic chart hours in Japanese (12月7日 9時)');
 
   await open('/assets', 'assets');
   await shot('assets');
@@ -230,6 +233,9 @@ try {
   await open('/assets', 'assets');
   check(/\d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d/.test(await page.textContent('table.ledger tbody')), 'English dates after the switch, remembered across pages');
   await shot('assets-en');
+  await open('/', 'overview');
+  check(/\d{1,2} [A-Z][a-z]{2} \d\d:00/.test(await page.textContent('svg.chart')), 'traffic chart hours in English (7 Dec 09:00)');
+  await shot('overview-en');
   await open('/alerts', 'alerts');
   await shot('alerts-en');
   await open('/settings', 'settings');

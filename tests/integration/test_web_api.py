@@ -135,6 +135,27 @@ def check_headers(what, h, api):
         check(h.get("cache-control") == "no-store", f"{what}: cache-control")
 
 
+def overview_traffic(traffic):
+    """The overview's traffic from the document's: the last 7 days (168 hours ending at the newest
+    hour held), from the first hour with data in them, hours without data as zeros."""
+    import datetime
+    if not traffic:
+        return []
+    hour = 3600
+
+    def sec(t):
+        return int(datetime.datetime.strptime(t, "%Y-%m-%dT%H:%M:%S.%fZ")
+                   .replace(tzinfo=datetime.timezone.utc).timestamp())
+    by = {sec(x["t"]): x for x in traffic}
+    last = max(by)
+    first = min(k for k in by if k > last - 168 * hour)
+    out = []
+    for h in range(first, last + hour, hour):
+        t = datetime.datetime.fromtimestamp(h, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000000Z")
+        out.append(by.get(h, {"t": t, "packets": 0, "bytes": 0}))
+    return out
+
+
 def error_code(data):
     try:
         e = json.loads(data)["error"]
@@ -246,6 +267,9 @@ def loopback_tests(s, doc, mieruka, db):
     check(o["captures"] == len(doc["captures"]), "overview captures")
     check(all(set(x["title"]) == {"ja", "en"} for x in o["next_actions"]) and o["next_actions"],
           "overview next actions")
+    want_traffic = overview_traffic(doc["traffic"])
+    check(o["traffic"] == want_traffic and sum(x["packets"] for x in want_traffic) > 0,
+          f"overview traffic = the document's last 7 days by hour: {o['traffic'][:3]} vs {want_traffic[:3]}")
 
     # map
     m = s.json("GET", "/api/v1/map")

@@ -92,13 +92,23 @@ async function api(req, res, url) {
   if (!me) return err(res, 401, 'login_required', 'login required');
   if (p === '/session' && req.method === 'DELETE') { return send(res, 204, null, { 'Set-Cookie': 'mieruka_session=; Max-Age=0; Path=/' }); }
   if (p === '/overview') {
+    // as src/web/api.c: the last 7 days held, by hour, from the first hour with data, gaps as zeros
+    const lastWeek = (tr) => {
+      if (!tr.length) return [];
+      const H = 3600e3, ms = (x) => Date.parse(x.t), last = ms(tr[tr.length - 1]);
+      const byT = new Map(tr.filter((x) => ms(x) > last - 168 * H).map((x) => [ms(x), x]));
+      const out = [];
+      for (let h = Math.min(...byT.keys()); h <= last; h += H)
+        out.push(byT.get(h) || { t: new Date(h).toISOString().replace(/\.\d{3}Z$/, '.000000Z'), packets: 0, bytes: 0 });
+      return out;
+    };
     const byRole = {}, byZone = {}, sev = { critical: 0, high: 0, medium: 0, low: 0, info: 0 };
     for (const a of doc.assets) { const r = (a.roles[0] || {}).role || 'unknown'; byRole[r] = (byRole[r] || 0) + 1; const z = a.zone || ''; byZone[z] = (byZone[z] || 0) + 1; }
     for (const a of doc.alerts) if (a.status === 'open') sev[a.severity]++;
     const newest = [...doc.assets].sort((x, y) => y.first_seen.localeCompare(x.first_seen)).slice(0, 10).map(assetOf);
     const top = doc.alerts.filter((a) => a.status === 'open' && ['critical', 'high'].includes(a.severity)).slice(0, 3);
     return send(res, 200, { assets: doc.assets.length, assets_by_role: byRole, assets_by_zone: byZone, new_assets: newest, alerts_by_severity: sev,
-      traffic: [], next_actions: top.map((a) => ({ title: a.title, href: `/alerts?id=${a.id}` })), captures: doc.captures.length, baseline: doc.baseline || {} });
+      traffic: lastWeek(doc.traffic || []), next_actions: top.map((a) => ({ title: a.title, href: `/alerts?id=${a.id}` })), captures: doc.captures.length, baseline: doc.baseline || {} });
   }
   if (p === '/assets') {
     let items = doc.assets.map(assetOf);

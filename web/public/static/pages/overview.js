@@ -15,7 +15,17 @@ function countList(obj, kind, hrefFor) {
       h('span.num', fmtInt(n, getLang())))));
 }
 
-/** Traffic per hour as an SVG bar chart built element by element. */
+/** The start of an hour for the chart's axis, local time: 12月7日 9時 / 7 Dec 09:00. */
+export function fmtHour(iso, lang) {
+  const d = new Date(iso);
+  if (isNaN(d)) return String(iso);
+  if (lang === 'ja') return `${d.getMonth() + 1}月${d.getDate()}日 ${d.getHours()}時`;
+  const mon = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][d.getMonth()];
+  return `${d.getDate()} ${mon} ${String(d.getHours()).padStart(2, '0')}:00`;
+}
+
+/** Bytes per hour (the API's last 7 days, hours without packets as zeros) as an SVG bar
+ *  chart built element by element; each bar's title gives the hour, bytes and packets. */
 export function trafficChart(traffic) {
   if (!traffic || !traffic.length) return h('p.muted', t('overview.no_traffic'));
   const W = 720, H = 180, padL = 56, padB = 28, padT = 8;
@@ -32,12 +42,10 @@ export function trafficChart(traffic) {
     const bh = ((H - padB - padT) * p.bytes) / max;
     const x = padL + i * bw;
     const bar = s('rect', { x: x + 1, y: H - padB - bh, width: Math.max(1, bw - 2), height: bh, class: 'barrect' },
-      s('title', {}, `${fmtDate(p.t)}  ${fmtBytes(p.bytes)}`));
+      s('title', {}, t('overview.traffic_bar', { hour: fmtDate(p.t), bytes: fmtBytes(p.bytes), packets: fmtInt(p.packets ?? 0, getLang()) })));
     svg.appendChild(bar);
     if (i % step === 0) {
-      const d = new Date(p.t);
-      svg.appendChild(s('text', { x: x + bw / 2, y: H - 8, class: 'axis', 'text-anchor': 'middle' },
-        `${d.getMonth() + 1}/${d.getDate()} ${String(d.getHours()).padStart(2, '0')}:00`));
+      svg.appendChild(s('text', { x: x + bw / 2, y: H - 8, class: 'axis', 'text-anchor': 'middle' }, fmtHour(p.t, getLang())));
     }
   });
   return svg;
@@ -66,7 +74,8 @@ export async function render(root) {
             h('span', { class: `sev sev-${k}` }, label('severity', k)), h('span.num', fmtInt(sevs[k] || 0, lang))))))),
       h('div.card', h('h2', t('overview.by_role')), countList(o.assets_by_role, 'role', (k) => `/assets?role=${encodeURIComponent(k)}`)),
       h('div.card', h('h2', t('overview.by_zone')), countList(o.assets_by_zone, null, (k) => `/assets?zone=${encodeURIComponent(k || 'none')}`))),
-    h('div.card', h('h2', t('overview.traffic')), trafficChart(o.traffic)),
+    h('div.card', h('h2', t('overview.traffic')), trafficChart(o.traffic),
+      (o.traffic || []).length ? h('p.muted', t('overview.traffic_note')) : null),
     h('div.card', h('h2', t('overview.new_devices')),
       (o.new_assets || []).length
         ? h('table.data', h('thead', h('tr', h('th', t('asset.name')), h('th', t('asset.ip')), h('th', t('asset.vendor')), h('th', t('asset.role')), h('th', t('asset.first_seen')))),
