@@ -440,14 +440,16 @@ static void api_asset_patch(struct mk_web_req *q, struct mk_web_reply *p, struct
 	struct mk_asset_note n;
 	const struct mk_asset_note *old;
 	const struct mk_web_kv *v;
+	struct mk_zones *zones = NULL;
 	int nkv, rc;
+	size_t ai;
 	bool found;
 
 	if (q->role != MK_WEB_ADMIN) {
 		mk_web_error(p, 403, "forbidden");
 		return;
 	}
-	asset_by_id(*sp, id, &found);
+	ai = asset_by_id(*sp, id, &found);
 	if (!found) {
 		mk_web_error(p, 404, "not_found");
 		return;
@@ -458,7 +460,7 @@ static void api_asset_patch(struct mk_web_req *q, struct mk_web_reply *p, struct
 	}
 	for (int i = 0; i < nkv; i++)
 		if (strcmp(kv[i].key, "name") != 0 && strcmp(kv[i].key, "notes") != 0 &&
-		    strcmp(kv[i].key, "criticality") != 0) {
+		    strcmp(kv[i].key, "criticality") != 0 && strcmp(kv[i].key, "zone") != 0) {
 			mk_web_json_free(kv, (size_t)nkv);
 			mk_web_error(p, 400, "bad_field");
 			return;
@@ -489,11 +491,28 @@ static void api_asset_patch(struct mk_web_req *q, struct mk_web_reply *p, struct
 		else
 			goto bad;
 	}
+	if ((v = mk_web_json_get(kv, (size_t)nkv, "zone")) != NULL) {
+		/* The zone by its id, as the zone file's asset line for the device
+		 * ("" or null: no line of its own). */
+		const char *zid = v->value != NULL && v->value[0] != '\0' ? v->value : NULL;
+
+		if (zid != NULL && mk_zones_find((*sp)->r.zones, zid) < 0)
+			goto bad;
+		zones = mk_web_zones_with_asset((*sp)->r.zones, &(*sp)->r.assets[ai], zid);
+		if (zones == NULL)
+			goto bad;
+	}
 	pthread_mutex_lock(&q->w->write_lock);
-	rc = mk_store_sqlite.put_asset_note(q->w->wst, &n);
-	if (rc != 0)
+	rc = mk_store_sqlite.begin(q->w->wst) != 0 ||
+	     mk_store_sqlite.put_asset_note(q->w->wst, &n) != 0 ||
+	     (zones != NULL && mk_store_sqlite.put_zones(q->w->wst, zones) != 0) ||
+	     mk_store_sqlite.commit(q->w->wst) != 0;
+	if (rc != 0) {
 		mk_error("%s", mk_store_sqlite.error(q->w->wst));
+		mk_store_sqlite.rollback(q->w->wst);
+	}
 	pthread_mutex_unlock(&q->w->write_lock);
+	mk_zones_free(zones);
 	mk_web_json_free(kv, (size_t)nkv);
 	if (rc != 0) {
 		mk_web_error(p, 500, "internal");
@@ -509,6 +528,7 @@ static void api_asset_patch(struct mk_web_req *q, struct mk_web_reply *p, struct
 	api_asset(q, p, *sp, id);
 	return;
 bad:
+	mk_zones_free(zones);
 	mk_web_json_free(kv, (size_t)nkv);
 	mk_web_error(p, 400, "bad_field");
 }

@@ -425,6 +425,61 @@ void mk_web_zones_texts(struct mk_json *j, const struct mk_report *r)
 	text_member(j, "proposal", fill_proposal, r);
 }
 
+/* Is the zone file's asset value (an asset id, MAC or IP) one of a's names? */
+static bool asset_named(const struct mk_asset_rec *a, const char *value)
+{
+	char buf[MK_ADDR_STRLEN];
+
+	if (strncmp(value, a->id, sizeof(a->id)) == 0)
+		return true;
+	if (a->mac.family != MK_AF_NONE && strcmp(mk_addr_str(&a->mac, buf), value) == 0)
+		return true;
+	for (size_t i = 0; i < a->n_ips; i++)
+		if (strcmp(mk_addr_str(&a->ips[i], buf), value) == 0)
+			return true;
+	return false;
+}
+
+struct mk_zones *mk_web_zones_with_asset(const struct mk_zones *old, const struct mk_asset_rec *a,
+                                         const char *zone_id)
+{
+	struct mk_zones *z = mk_zones_new();
+	char line[2048], value[256], services[1024], why[256];
+	bool ok = z != NULL;
+
+	for (size_t i = 0; ok && i < mk_zones_count(old); i++) {
+		snprintf(line, sizeof(line), "zone\t%s\t%s", mk_zones_id(old, i), mk_zones_name(old, i));
+		ok = mk_zones_parse_line(z, line, why, sizeof(why)) == 0;
+	}
+	for (size_t k = 0; ok && k < mk_zones_n_members(old); k++) {
+		const char *kind;
+		size_t zi;
+
+		mk_zones_member(old, k, &zi, &kind, value, sizeof(value));
+		if (strcmp(kind, "asset") == 0 && asset_named(a, value))
+			continue; /* the device's own line: replaced below */
+		snprintf(line, sizeof(line), "%s\t%s\t%s", kind, mk_zones_id(old, zi), value);
+		ok = mk_zones_parse_line(z, line, why, sizeof(why)) == 0;
+	}
+	if (ok && zone_id != NULL) {
+		snprintf(line, sizeof(line), "asset\t%s\t%.*s", zone_id, (int)sizeof(a->id), a->id);
+		ok = mk_zones_parse_line(z, line, why, sizeof(why)) == 0;
+	}
+	for (size_t i = 0; ok && i < mk_zones_n_conduits(old); i++) {
+		size_t from, to;
+
+		mk_zones_conduit(old, i, &from, &to, services, sizeof(services));
+		snprintf(line, sizeof(line), "conduit\t%s\t%s%s%s", mk_zones_id(old, from),
+		         mk_zones_id(old, to), services[0] != '\0' ? "\t" : "", services);
+		ok = mk_zones_parse_line(z, line, why, sizeof(why)) == 0;
+	}
+	if (!ok) {
+		mk_zones_free(z);
+		return NULL;
+	}
+	return z;
+}
+
 /* mk_zones_parse's "zones:LINE: reason" -> line, reason. */
 static size_t split_zone_error(const char *err, const char **reason)
 {

@@ -185,6 +185,12 @@ void mk_web_api_user_add(struct mk_web_req *q, struct mk_web_reply *p);
 void mk_web_api_password(struct mk_web_req *q, struct mk_web_reply *p);
 /* PUT /api/v1/zones {"text"}: the zone file through the parser of `mieruka
  * zones import`; answers as GET (the snapshot *sp is reloaded). */
+/* The zone set old with device a in zone zone_id (NULL: in none by an asset
+ * line of its own; subnets and VLANs still apply): its own asset lines (by
+ * id, MAC or IP) are replaced.  NULL when zone_id is unknown or on ENOMEM. */
+struct mk_asset_rec;
+struct mk_zones *mk_web_zones_with_asset(const struct mk_zones *old, const struct mk_asset_rec *a,
+                                         const char *zone_id);
 void mk_web_api_zones_put(struct mk_web_req *q, struct mk_web_reply *p, struct mk_web_snap **sp);
 void mk_web_api_zones(struct mk_web_req *q, struct mk_web_reply *p, struct mk_web_snap *s);
 /* GET /api/v1/zones' "text" (the stored set in the file format) and

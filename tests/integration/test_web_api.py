@@ -423,6 +423,30 @@ def zones_tests(s, csrf, mieruka, db):
     check(r and sum(x["assets"] for x in r["zones"]) > 0, "assets in the zones")
     r2 = s.json("GET", "/api/v1/assets?zone=" + want_ids[0] + "&limit=1000") if want_ids else {"total": 0}
     check(want_ids and r2["total"] == r["zones"][0]["assets"], "asset filter by the new zone")
+    # the device page's zone: PATCH {"zone": ID} writes the device's own asset line
+    if len(want_ids) >= 2 and r2["items"]:
+        a = r2["items"][0]
+        target = want_ids[1]
+        st, _, data = s.req("PATCH", "/api/v1/assets/" + a["id"], json.dumps({"zone": "nowhere"}), csrf)
+        check(st == 400 and error_code(data) == "bad_field", f"PATCH zone unknown: {st}")
+        got = s.json("PATCH", "/api/v1/assets/" + a["id"], json.dumps({"zone": target}), csrf)
+        check(got and got["zone"] and got["zone"]["id"] == target, f"PATCH zone: {got and got.get('zone')}")
+        text = s.json("GET", "/api/v1/zones")["text"]
+        # the zone file names a device by its MAC when its id is m-<mac>
+        names = [a["id"]] + ([a["mac"]] if a.get("mac") else []) + a.get("ips", [])
+        mine = [l for l in text.splitlines() if l.startswith("asset\t") and l.split("\t")[2] in names]
+        check(mine == [f"asset\t{target}\t{a['mac'] or a['id']}"],
+              f"the device's one asset line is in the zone set: {mine} in {text!r}")
+        check(sum(l.split("\t")[2] in names for l in cli("export").splitlines()
+                  if l.startswith("asset\t")) == 1, "`zones export` shows the line once")
+        got = s.json("PATCH", "/api/v1/assets/" + a["id"], json.dumps({"zone": None}), csrf)
+        text = s.json("GET", "/api/v1/zones")["text"]
+        check(not any(l.startswith("asset\t") and l.split("\t")[2] in names and l.split("\t")[1] == target
+                      for l in text.splitlines()) and got and got["zone"] and got["zone"]["id"] == want_ids[0],
+              f"PATCH zone null: the line is gone, the subnet's zone applies again ({got and got.get('zone')})")
+        check(text == export, "the zone set is back to what was imported")
+    else:
+        check(False, f"zones_tests needs two proposed zones with devices: {want_ids}")
 
 
 def wait_job(s, job, headers=None, timeout=300):

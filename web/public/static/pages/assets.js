@@ -5,6 +5,12 @@ import { get, getAll, withQuery } from '../lib/api.js';
 import { t, fmtDate, label, getLang } from '../lib/i18n.js';
 import { assetName, topRole } from './overview.js';
 
+// An asset's zone is {id, name} (interface.md ASSET) or null.
+export function zoneName(z) {
+  if (!z) return '';
+  return typeof z === 'object' ? (z.name || z.id || '') : String(z);
+}
+
 export const ROLES = ['plc', 'hmi', 'engineering_workstation', 'scada_server', 'historian', 'office_pc', 'server',
   'printer', 'wifi_ap', 'router', 'vpn_gateway', 'switch', 'iot', 'handheld', 'phone', 'unknown'];
 const PAGE = 100;
@@ -25,7 +31,7 @@ function csvRows(items) {
   const rows = [head];
   for (const a of items) {
     const id = a.identity || {};
-    rows.push([a.id, assetName(a), a.ips, a.mac, a.vendor, id.product, id.model, id.firmware, id.serial, topRole(a), a.zone,
+    rows.push([a.id, assetName(a), a.ips, a.mac, a.vendor, id.product, id.model, id.firmware, id.serial, topRole(a), zoneName(a.zone),
       a.hostnames, (a.protocols || {}).server, (a.protocols || {}).client, a.first_seen, a.last_seen, a.packets, a.bytes]);
   }
   return rows;
@@ -73,7 +79,7 @@ export async function render(root, ctx) {
         h('td.mono', (a.ips || []).join(', ')), h('td.mono', a.mac || ''), h('td', a.vendor || ''),
         h('td', [id.product, id.model].filter(Boolean).join(' / ')), h('td', id.firmware || ''),
         h('td', h('span', { class: 'role role-' + topRole(a) }, label('role', topRole(a)))),
-        h('td', a.zone || ''), h('td.protos', protocolsOf(a).map((p) => h('span.tag', p))),
+        h('td', zoneName(a.zone)), h('td.protos', protocolsOf(a).map((p) => h('span.tag', p))),
         h('td.nowrap', fmtDate(a.first_seen)), h('td.nowrap', fmtDate(a.last_seen)), h('td.num', fmtBytes(a.bytes)));
     });
     mount(table, res.items.length

@@ -5,6 +5,7 @@ import { api, get } from '../lib/api.js';
 import { t, tx, fmtDate, label, getLang } from '../lib/i18n.js';
 import { assetName } from './overview.js';
 import { changeSummary } from './changes.js';
+import { zoneName } from './assets.js';
 
 const OPS = ['read', 'write', 'program', 'control', 'firmware', 'auth', 'diagnostic', 'other'];
 
@@ -18,10 +19,13 @@ function opsCell(ops) {
   return OPS.filter((k) => ops[k]).map((k) => h('span', { class: 'op op-' + k }, `${label('op', k)} ${ops[k]}`));
 }
 
-function editForm(a, ctx, onSaved) {
+function editForm(a, ctx, onSaved, zones) {
   const n = a.notes || {};
   const name = h('input', { type: 'text', name: 'name', value: n.name || '', maxlength: 200 });
-  const zone = h('input', { type: 'text', name: 'zone', value: a.zone || '', maxlength: 100 });
+  // the zone by its id: the server writes the device's own line of the zone file
+  const curZone = a.zone && typeof a.zone === 'object' ? a.zone.id : (a.zone || '');
+  const zone = h('select', { name: 'zone' }, h('option', { value: '' }, t('common.none')),
+    zones.map((z) => h('option', { value: z.id, selected: z.id === curZone }, z.name || z.id)));
   const crit = h('select', { name: 'criticality' }, h('option', { value: '' }, t('common.none')),
     ['high', 'medium', 'low'].map((c) => h('option', { value: c, selected: n.criticality === c }, label('crit', c))));
   const notes = h('textarea', { name: 'notes', rows: 4, maxlength: 4000 });
@@ -32,7 +36,7 @@ function editForm(a, ctx, onSaved) {
       // only what changed: older servers do not take every field
       const body = {};
       if ((name.value.trim() || null) !== (n.name || null)) body.name = name.value.trim() || null;
-      if ((zone.value.trim() || null) !== (a.zone || null)) body.zone = zone.value.trim() || null;
+      if ((zone.value || null) !== (curZone || null)) body.zone = zone.value || null;
       if ((notes.value || null) !== (n.notes || null)) body.notes = notes.value || null;
       if ((crit.value || null) !== (n.criticality || null)) body.criticality = crit.value || null;
       try {
@@ -50,6 +54,11 @@ function editForm(a, ctx, onSaved) {
 export async function render(root, ctx) {
   const id = ctx.params[0];
   const a = await get(`/assets/${encodeURIComponent(id)}`);
+  // the zones an admin can put the device in (none defined: the list is empty)
+  let zones = [];
+  if (ctx.isAdmin) {
+    try { zones = (await get('/zones')).zones || []; } catch (err) { zones = []; }
+  }
   const lang = getLang();
   const idn = a.identity || {};
   const notes = a.notes || {};
@@ -62,7 +71,7 @@ export async function render(root, ctx) {
       h('div.card', h('h2', t('device.identity')), dl([
         [t('asset.ip'), a.ips], [t('asset.mac'), a.mac], [t('asset.vendor'), a.vendor], [t('asset.hostnames'), a.hostnames],
         [t('asset.product'), [idn.vendor, idn.product].filter(Boolean).join(' ')], [t('asset.model'), idn.model],
-        [t('asset.firmware'), idn.firmware], [t('asset.serial'), idn.serial], [t('asset.os'), a.os], [t('asset.zone'), a.zone],
+        [t('asset.firmware'), idn.firmware], [t('asset.serial'), idn.serial], [t('asset.os'), a.os], [t('asset.zone'), zoneName(a.zone)],
         [t('asset.first_seen'), fmtDate(a.first_seen)], [t('asset.last_seen'), fmtDate(a.last_seen)],
         [t('asset.traffic'), `${fmtInt(a.packets, lang)} ${t('common.packets')} / ${fmtBytes(a.bytes)}`],
         [t('asset.notes'), notes.notes]])),
@@ -72,7 +81,7 @@ export async function render(root, ctx) {
           (r.reasons || []).length ? h('ul.reasons', r.reasons.map((x) => h('li', x))) : null))) : h('p.muted', t('common.none')),
         h('h3', t('device.protocols')),
         dl([[t('device.as_server'), (a.protocols || {}).server], [t('device.as_client'), (a.protocols || {}).client]]))),
-    ctx.isAdmin ? editForm(a, ctx, () => ctx.navigate(location.pathname, true)) : null,
+    ctx.isAdmin ? editForm(a, ctx, () => ctx.navigate(location.pathname, true), zones) : null,
     h('div.card', h('h2', t('device.conversations'), h('span.count', ` (${comms.length})`)),
       comms.length ? h('div.tablewrap', h('table.data', h('thead', h('tr', ['peer', 'direction', 'protocol', 'port', 'operations', 'traffic', 'last_seen'].map((k) => h('th', t('comm.' + k))))),
         h('tbody', comms.map((c) => {
