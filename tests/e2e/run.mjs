@@ -186,6 +186,36 @@ try {
   await page.waitForURL((u) => u.pathname === `/assets/${encodeURIComponent(target.id)}`, { timeout: 10000 });
   await page.waitForSelector('main[data-ready="device"]');
   check(true, `a click on node ${target.id} in the map opens its device page`);
+  // exports: a PNG image and an SVG drawing naming the drawn devices
+  {
+    await open('/map', 'map');
+    await page.waitForFunction(() => window.__mierukaCy && window.__mierukaCy.nodes().length > 0);
+    const [pngDl] = await Promise.all([page.waitForEvent('download'), page.click('#export-png')]);
+    const png = fs.readFileSync(await pngDl.path());
+    check(png.length > 1000 && png.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
+      `map PNG export is a PNG image (${png.length} bytes)`);
+    const [svgDl] = await Promise.all([page.waitForEvent('download'), page.click('#export-svg')]);
+    const svg = fs.readFileSync(await svgDl.path(), 'utf8');
+    const labels = await page.evaluate(() => window.__mierukaCy.nodes('[!isGroup]').map((n) => String(n.data('label'))));
+    const esc = (t) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    check(svg.includes('<svg') && labels.length > 0 && labels.every((l) => svg.includes(esc(l))),
+      `map SVG export is an SVG drawing with all ${labels.length} device labels`);
+    // print view: an A3 landscape page, the map kept, the controls hidden
+    await page.emulateMedia({ media: 'print' });
+    const pr = await page.evaluate(() => {
+      const rules = [...document.styleSheets].flatMap((sh) => [...sh.cssRules]);
+      const pageRule = rules.find((r) => r.type === CSSRule.PAGE_RULE);
+      const btn = document.getElementById('export-png');
+      const canvas = document.querySelector('canvas');
+      return { size: pageRule ? pageRule.style.getPropertyValue('size') : '',
+               buttonHidden: btn ? getComputedStyle(btn).display === 'none' || btn.closest('.noprint') !== null : true,
+               mapShown: canvas ? getComputedStyle(canvas).display !== 'none' : false };
+    });
+    await page.pdf({ path: path.join(OUT, 'map-print.pdf'), format: 'A3', landscape: true, printBackground: true });
+    await page.emulateMedia({ media: 'screen' });
+    check(/a3/i.test(pr.size) && /landscape/i.test(pr.size) && pr.mapShown && pr.buttonHidden,
+      `map print view: page size ${pr.size}, map shown, controls hidden`);
+  }
 
   // alerts: open one, acknowledge it
   await open('/alerts?status=open', 'alerts');
