@@ -5,6 +5,7 @@
  * pairs decoded; a lone surrogate or a NUL is refused). */
 #include "web/web_int.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,6 +64,43 @@ static size_t put_utf8(char *o, unsigned cp)
 	return 4;
 }
 
+/* Is s[0..n) well-formed UTF-8 (RFC 3629: no overlong forms, no encoded
+ * surrogates, nothing above U+10FFFF)?  JSON text must be (RFC 8259), and
+ * what a body carries ends up in the database and in every page. */
+static bool utf8_valid(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned c = s[i], cp, len;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF)
+			len = 2, cp = c & 0x1F;
+		else if (c >= 0xE0 && c <= 0xEF)
+			len = 3, cp = c & 0x0F;
+		else if (c >= 0xF0 && c <= 0xF4)
+			len = 4, cp = c & 0x07;
+		else
+			return false;
+		if (n - i < len)
+			return false;
+		for (unsigned k = 1; k < len; k++) {
+			if ((s[i + k] & 0xC0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + k] & 0x3F);
+		}
+		if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+		    (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+			return false;
+		i += len;
+	}
+	return true;
+}
+
 /* At the opening quote; the decoded string is never longer than its source. */
 static char *string(struct in *s)
 {
@@ -76,6 +114,8 @@ static char *string(struct in *s)
 
 		if (c == '"') {
 			*o = '\0';
+			if (!utf8_valid((const unsigned char *)out, (size_t)(o - out)))
+				break; /* raw bytes that are not UTF-8: refused */
 			return out;
 		}
 		if (c < 0x20)
