@@ -169,6 +169,26 @@ static size_t asset_by_id(const struct mk_web_snap *s, const char *id, bool *fou
 	return 0;
 }
 
+/* The ?asset=ID filter of a list: *a the asset (NULL without the filter);
+ * false with a 404 reply when no asset has that id. */
+static bool asset_filter(const struct mk_web_snap *s, const char *id,
+                         const struct mk_asset_rec **a, struct mk_web_reply *p)
+{
+	bool found;
+	size_t i;
+
+	*a = NULL;
+	if (id == NULL)
+		return true;
+	i = asset_by_id(s, id, &found);
+	if (!found) {
+		mk_web_error(p, 404, "not_found");
+		return false;
+	}
+	*a = &s->r.assets[i];
+	return true;
+}
+
 /* The asset holding address a: true with *i set. */
 static bool asset_of(const struct mk_web_snap *s, const struct mk_addr *a, size_t *i)
 {
@@ -518,13 +538,8 @@ static void api_asset_patch(struct mk_web_req *q, struct mk_web_reply *p, struct
 		mk_web_error(p, 500, "internal");
 		return;
 	}
-	mk_web_snap_invalidate(q->w);
-	mk_web_snap_put(q->w, *sp);
-	*sp = mk_web_snap_get(q->w);
-	if (*sp == NULL) {
-		mk_web_error(p, 503, "unavailable");
+	if (!mk_web_snap_refresh(q, p, sp))
 		return;
-	}
 	api_asset(q, p, *sp, id);
 	return;
 bad:
@@ -548,16 +563,8 @@ static void api_comms(struct mk_web_req *q, struct mk_web_reply *p, struct mk_we
 		mk_web_error(p, 400, "bad_parameter");
 		return;
 	}
-	if (asset != NULL) {
-		bool found;
-		size_t i = asset_by_id(s, asset, &found);
-
-		if (!found) {
-			mk_web_error(p, 404, "not_found");
-			return;
-		}
-		a = &s->r.assets[i];
-	}
+	if (!asset_filter(s, asset, &a, p))
+		return;
 	if (mk_web_out_open(&o) != 0) {
 		mk_web_error(p, 500, "internal");
 		return;
@@ -611,16 +618,8 @@ static void api_alerts(struct mk_web_req *q, struct mk_web_reply *p, struct mk_w
 		mk_web_error(p, 400, "bad_parameter");
 		return;
 	}
-	if (asset != NULL) {
-		bool found;
-		size_t i = asset_by_id(s, asset, &found);
-
-		if (!found) {
-			mk_web_error(p, 404, "not_found");
-			return;
-		}
-		a = &s->r.assets[i];
-	}
+	if (!asset_filter(s, asset, &a, p))
+		return;
 	if (mk_web_out_open(&o) != 0) {
 		mk_web_error(p, 500, "internal");
 		return;
@@ -729,12 +728,8 @@ static void api_alert_status(struct mk_web_req *q, struct mk_web_reply *p,
 		mk_web_error(p, 404, "not_found");
 		return;
 	}
-	mk_web_snap_invalidate(q->w);
-	mk_web_snap_put(q->w, *sp);
-	if ((*sp = mk_web_snap_get(q->w)) == NULL) {
-		mk_web_error(p, 503, "unavailable");
+	if (!mk_web_snap_refresh(q, p, sp))
 		return;
-	}
 	api_alert(q, p, *sp, id, taught == 1 ? &item : NULL);
 }
 
@@ -927,16 +922,8 @@ static void api_changes(struct mk_web_req *q, struct mk_web_reply *p, struct mk_
 		mk_web_error(p, 400, "bad_parameter");
 		return;
 	}
-	if (asset != NULL) {
-		bool found;
-		size_t i = asset_by_id(s, asset, &found);
-
-		if (!found) {
-			mk_web_error(p, 404, "not_found");
-			return;
-		}
-		a = &s->r.assets[i];
-	}
+	if (!asset_filter(s, asset, &a, p))
+		return;
 	if (mk_web_out_open(&o) != 0) {
 		mk_web_error(p, 500, "internal");
 		return;

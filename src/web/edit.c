@@ -566,12 +566,7 @@ void mk_web_api_zones_put(struct mk_web_req *q, struct mk_web_reply *p, struct m
 		mk_web_error(p, 500, "internal");
 		return;
 	}
-	mk_web_snap_invalidate(q->w);
-	mk_web_snap_put(q->w, *sp);
-	*sp = mk_web_snap_get(q->w);
-	if (*sp == NULL) {
-		mk_web_error(p, 503, "unavailable");
+	if (!mk_web_snap_refresh(q, p, sp))
 		return;
-	}
 	mk_web_api_zones(q, p, *sp);
 }

@@ -291,6 +291,17 @@ void mk_web_snap_invalidate(struct mk_web *w)
 	pthread_mutex_unlock(&w->snap_lock);
 }
 
+bool mk_web_snap_refresh(struct mk_web_req *q, struct mk_web_reply *p, struct mk_web_snap **sp)
+{
+	mk_web_snap_invalidate(q->w);
+	mk_web_snap_put(q->w, *sp);
+	if ((*sp = mk_web_snap_get(q->w)) == NULL) {
+		mk_web_error(p, 503, "unavailable");
+		return false;
+	}
+	return true;
+}
+
 /* ---- who is asking ---- */
 
 static int count_users(struct mk_web *w)

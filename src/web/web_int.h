@@ -135,6 +135,10 @@ void mk_web_out_reply(struct mk_web_out *o, struct mk_web_reply *p, unsigned sta
 struct mk_web_snap *mk_web_snap_get(struct mk_web *w);
 void mk_web_snap_put(struct mk_web *w, struct mk_web_snap *s);
 void mk_web_snap_invalidate(struct mk_web *w);
+/* After a request changed the database: drops the request's snapshot *sp
+ * and takes a fresh one (which sees the change).  false with a 503 reply
+ * when none can be loaded (*sp is NULL then). */
+bool mk_web_snap_refresh(struct mk_web_req *q, struct mk_web_reply *p, struct mk_web_snap **sp);
 
 /* api.c: /api/v1/...; auth endpoints are in server.c. */
 void mk_web_api(struct mk_web_req *q, struct mk_web_reply *p, const char *path);
