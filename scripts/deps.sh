@@ -4,11 +4,12 @@
 # Installs only what is missing; runs apt-get update only when it must.
 set -euo pipefail
 
-build_pkgs="build-essential cmake ninja-build pkg-config libpcap-dev libsqlite3-dev zlib1g-dev ieee-data libmicrohttpd-dev libsodium-dev libgnutls28-dev"
+build_pkgs="build-essential cmake ninja-build pkg-config libpcap-dev libsqlite3-dev zlib1g-dev ieee-data libmicrohttpd-dev libsodium-dev libgnutls28-dev libjansson-dev"
 # Tests: cmocka for unit tests, clang for the libFuzzer smoke run, python3 for
 # integration scripts, tcpreplay + iproute2 + tcpdump for the live monitor test,
-# openssl for the HTTPS test's self-signed certificate.
-test_pkgs="libcmocka-dev clang libclang-rt-14-dev python3 python3-scapy time tcpreplay iproute2 tcpdump openssl"
+# openssl for the HTTPS test's self-signed certificate, poppler-utils (pdftotext,
+# pdftoppm) to check the assessment report's PDF and save its pages as images.
+test_pkgs="poppler-utils libcmocka-dev clang libclang-rt-14-dev python3 python3-scapy time tcpreplay iproute2 tcpdump openssl"
 
 # Benchmark: scapy builds the factory-mix capture, time measures peak RSS,
 # libndpi-bin's ndpiReader is the reference point for nDPI's cost.
