@@ -1096,6 +1096,8 @@ void mk_web_api(struct mk_web_req *q, struct mk_web_reply *p, const char *path)
 		mk_web_api_user_add(q, p);
 	else if (strcmp(path, "password") == 0 && is(q, "POST"))
 		mk_web_api_password(q, p);
+	else if (strncmp(path, "assessment", 10) == 0 && (path[10] == '\0' || path[10] == '/'))
+		mk_web_api_assess(q, p, &s, path + 10);
 	else
 		mk_web_error(p, 404, "not_found");
 	mk_web_snap_put(q->w, s);

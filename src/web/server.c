@@ -728,7 +728,8 @@ static void add_headers(struct MHD_Response *r, const struct mk_web *w,
                         const struct mk_web_reply *p)
 {
 	for (size_t i = 0; i < mk_web_n_security_headers; i++)
-		MHD_add_response_header(r, mk_web_security_headers[i][0], mk_web_security_headers[i][1]);
+		MHD_add_response_header(r, mk_web_security_headers[i][0],
+		                        i == 0 && p->csp != NULL ? p->csp : mk_web_security_headers[i][1]);
 	/* only under TLS: a browser ignores it over plain HTTP anyway (RFC 6797) */
 	if (w->tls)
 		MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
@@ -742,6 +743,8 @@ static void add_headers(struct MHD_Response *r, const struct mk_web *w,
 		MHD_add_response_header(r, "Retry-After", p->retry_after);
 	if (p->location[0] != '\0')
 		MHD_add_response_header(r, "Location", p->location);
+	if (p->disposition[0] != '\0')
+		MHD_add_response_header(r, "Content-Disposition", p->disposition);
 }
 
 static void client_addr(struct MHD_Connection *c, char *out, size_t len)
@@ -1056,6 +1059,7 @@ int mk_web_run(const struct mk_web_options *o)
 	w.login_required = !mk_web_listen_is_loopback(host);
 	mk_web_token_new(w.loopback_csrf);
 	load_industrial(&w);
+	mk_web_assess_init(&w);
 	if ((w.rl = calloc(1, sizeof(*w.rl))) == NULL)
 		goto out;
 	pthread_mutex_init(&w.write_lock, NULL);
@@ -1118,6 +1122,7 @@ out:
 		mk_store_sqlite.close(w.wst);
 	if (w.snap != NULL)
 		snap_free(w.snap);
+	mk_web_assess_fini(&w);
 	free(w.rl);
 	free(cert);
 	if (key != NULL) {

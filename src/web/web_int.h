@@ -82,6 +82,11 @@ struct mk_web {
 	char loopback_csrf[MK_WEB_TOKEN_HEX];
 	uint16_t industrial[64]; /* PROTO ids drawn as industrial on the map */
 	size_t n_industrial;
+	/* assess.c: the knowledge base, loaded at start (NULL: kb_err says why) */
+	struct mk_kb *kb;
+	char *kb_json; /* GET /api/v1/assessment/kb, written once */
+	size_t kb_json_len;
+	char kb_err[512];
 };
 
 /* One request as the handlers see it. */
@@ -110,6 +115,8 @@ struct mk_web_reply {
 	char cookie[300];
 	char retry_after[24];
 	char location[64];
+	const char *csp;          /* replaces the usual Content-Security-Policy (a report) */
+	char disposition[200];    /* Content-Disposition, "" = none */
 };
 
 /* Query parameter or header of the request (NULL when absent). */
@@ -200,6 +207,15 @@ void mk_web_api_zones(struct mk_web_req *q, struct mk_web_reply *p, struct mk_we
 /* GET /api/v1/zones' "text" (the stored set in the file format) and
  * "proposal" (`mieruka zones propose`), as members of the open object. */
 void mk_web_zones_texts(struct mk_json *j, const struct mk_report *r);
+
+/* assess.c: the self-assessment (docs/API.md "Assessment").  init loads the
+ * knowledge base (a failure is a warning: the assessment endpoints then
+ * answer 503 kb_unavailable with the reason); rest is the path after
+ * "assessment" ("", "/answers", "/bcp", "/runs", "/kb", "/report.html"...). */
+void mk_web_assess_init(struct mk_web *w);
+void mk_web_assess_fini(struct mk_web *w);
+void mk_web_api_assess(struct mk_web_req *q, struct mk_web_reply *p, struct mk_web_snap **sp,
+                       const char *rest);
 
 /* The server's life (serve.c, demo.c). */
 struct mk_web_options {

@@ -1,0 +1,855 @@
+/* assess.c - the dashboard's self-assessment API (docs/API.md "Assessment",
+ * docs/ASSESSMENT.md).
+ *
+ * The knowledge base is loaded once when the server starts and is read-only
+ * after (the workers share it).  Every request computes a fresh assessment
+ * from the stored answers and the snapshot's report: scoring a small factory
+ * takes milliseconds, and nothing can go stale.  The answers and the BCP
+ * entries are read, changed and written back under the server's write lock,
+ * so two browsers saving at once cannot lose each other's answers.  Request
+ * bodies are nested JSON, parsed with jansson (the flat reader of jsonin.c
+ * does not nest); every value is checked by the assessment code itself
+ * (mk_answers_set, the BCP parser) before anything is stored. */
+#include "web/web_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mieruka/assess.h"
+#include "mieruka/detect.h"
+
+#define NOTE_MAX 2000    /* bytes of a note on one answer */
+#define KEY_MAX 128      /* bytes of an answer key */
+#define MEMBERS_MAX 4096 /* answers (or notes) in one request */
+#define REPORT_MAX (64u << 20) /* a rendered PDF read back into memory */
+
+static uint64_t wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- the knowledge base, once per server ---- */
+
+static void text_json(struct mk_json *j, const char *key, const struct mk_kb_text *t)
+{
+	mk_json_key(j, key);
+	mk_json_begin_object(j);
+	mk_json_key(j, "ja");
+	mk_json_string(j, t->ja != NULL ? t->ja : "");
+	mk_json_key(j, "en");
+	mk_json_string(j, t->en != NULL ? t->en : "");
+	mk_json_end_object(j);
+}
+
+static void strings_json(struct mk_json *j, const char *key, const char *const *v, size_t n)
+{
+	mk_json_key(j, key);
+	mk_json_begin_array(j);
+	for (size_t i = 0; i < n; i++)
+		mk_json_string(j, v[i]);
+	mk_json_end_array(j);
+}
+
+static void origin_json(struct mk_json *j, const struct mk_kb_origin *o)
+{
+	char c[2] = {o->confidence, '\0'};
+
+	strings_json(j, "sources", o->sources, o->n_sources);
+	mk_json_key(j, "confidence");
+	mk_json_string(j, o->confidence != 0 ? c : NULL);
+}
+
+static void levels_json(struct mk_json *j, const char *key, const struct mk_kb_level *v, size_t n)
+{
+	mk_json_key(j, key);
+	mk_json_begin_array(j);
+	for (size_t i = 0; i < n; i++) {
+		mk_json_begin_object(j);
+		mk_json_key(j, "id");
+		mk_json_string(j, v[i].id);
+		text_json(j, "name", &v[i].name);
+		if (v[i].csf != NULL) {
+			mk_json_key(j, "csf");
+			mk_json_string(j, v[i].csf);
+		}
+		mk_json_end_object(j);
+	}
+	mk_json_end_array(j);
+}
+
+static void ranks_json(struct mk_json *j, const char *key, const struct mk_kb_rank *v, size_t n)
+{
+	mk_json_key(j, key);
+	mk_json_begin_array(j);
+	for (size_t i = 0; i < n; i++) {
+		mk_json_begin_object(j);
+		mk_json_key(j, "id");
+		mk_json_string(j, v[i].id);
+		mk_json_key(j, "min");
+		mk_json_int(j, v[i].min);
+		text_json(j, "name", &v[i].name);
+		mk_json_end_object(j);
+	}
+	mk_json_end_array(j);
+}
+
+static const char *flag_name(enum mk_kb_answer_flag f)
+{
+	return f == MK_ANSWER_UNKNOWN ? "unknown" : f == MK_ANSWER_NA ? "na" : "none";
+}
+
+static void kb_entries_json(struct mk_json *j, const struct mk_kb *kb)
+{
+	mk_json_key(j, "entry_points");
+	mk_json_begin_array(j);
+	for (size_t i = 0; i < kb->n_entries; i++) {
+		const struct mk_kb_entry *e = &kb->entries[i];
+
+		mk_json_begin_object(j);
+		mk_json_key(j, "id");
+		mk_json_string(j, e->id);
+		mk_json_key(j, "order");
+		mk_json_uint(j, e->order);
+		text_json(j, "name", &e->name);
+		text_json(j, "alias", &e->alias);
+		text_json(j, "threat", &e->threat);
+		text_json(j, "question", &e->question);
+		text_json(j, "help", &e->help);
+		mk_json_key(j, "likelihood");
+		mk_json_int(j, e->likelihood);
+		mk_json_key(j, "impact");
+		mk_json_begin_object(j);
+		for (unsigned r = 0; r < MK_KB_RISKS; r++) {
+			mk_json_key(j, mk_kb_risk_id(r));
+			mk_json_int(j, e->impact[r]);
+		}
+		mk_json_end_object(j);
+		mk_json_key(j, "countermeasures");
+		mk_json_begin_array(j);
+		for (size_t k = 0; k < e->n_cms; k++)
+			if (e->cms[k] < kb->n_cms)
+				mk_json_string(j, kb->cms[e->cms[k]].id);
+		mk_json_end_array(j);
+		origin_json(j, &e->origin);
+		mk_json_end_object(j);
+	}
+	mk_json_end_array(j);
+}
+
+static void kb_cms_json(struct mk_json *j, const struct mk_kb *kb)
+{
+	mk_json_key(j, "countermeasures");
+	mk_json_begin_array(j);
+	for (size_t i = 0; i < kb->n_cms; i++) {
+		const struct mk_kb_cm *c = &kb->cms[i];
+
+		mk_json_begin_object(j);
+		mk_json_key(j, "id");
+		mk_json_string(j, c->id);
+		mk_json_key(j, "all");
+		mk_json_bool(j, c->all_entry_points);
+		mk_json_key(j, "entry_points");
+		mk_json_begin_array(j);
+		for (size_t k = 0; k < c->n_eps; k++)
+			if (c->eps[k] < kb->n_entries)
+				mk_json_string(j, kb->entries[c->eps[k]].id);
+		mk_json_end_array(j);
+		mk_json_key(j, "stage");
+		mk_json_string(j, mk_kb_stage_id(c->stage));
+		mk_json_key(j, "types");
+		mk_json_begin_array(j);
+		for (unsigned t = 0; t < MK_KB_CTYPES; t++)
+			if (c->types & (1u << t))
+				mk_json_string(j, mk_kb_ctype_id(t));
+		mk_json_end_array(j);
+		mk_json_key(j, "cost");
+		mk_json_string(j, mk_kb_cost_id(c->cost));
+		mk_json_key(j, "effort");
+		mk_json_string(j, mk_kb_effort_id(c->effort));
+		mk_json_key(j, "weight");
+		mk_json_int(j, c->weight);
+		text_json(j, "title", &c->title);
+		text_json(j, "question", &c->question);
+		text_json(j, "why", &c->why);
+		text_json(j, "how", &c->how);
+		text_json(j, "who", &c->who);
+		text_json(j, "check", &c->check);
+		strings_json(j, "meti", c->meti, c->n_meti);
+		mk_json_key(j, "ipa25");
+		mk_json_begin_array(j);
+		for (size_t k = 0; k < c->n_ipa25; k++)
+			mk_json_uint(j, c->ipa25[k]);
+		mk_json_end_array(j);
+		strings_json(j, "csf", c->csf, c->n_csf);
+		strings_json(j, "iec62443", c->iec62443, c->n_iec62443);
+		origin_json(j, &c->origin);
+		mk_json_end_object(j);
+	}
+	mk_json_end_array(j);
+}
+
+static void kb_checklists_json(struct mk_json *j, const struct mk_kb *kb)
+{
+	mk_json_key(j, "meti");
+	mk_json_begin_object(j);
+	mk_json_key(j, "categories");
+	mk_json_begin_array(j);
+	for (size_t i = 0; i < kb->n_meti_categories; i++) {
+		const struct mk_kb_meti_category *c = &kb->meti_categories[i];
+
+		mk_json_begin_object(j);
+		mk_json_key(j, "id");
+		mk_json_string(j, c->id);
+		mk_json_key(j, "order");
+		mk_json_uint(j, c->order);
+		text_json(j, "name", &c->name);
+		mk_json_key(j, "weight");
+		mk_json_int(j, c->weight);
+		mk_json_end_object(j);
+	}
+	mk_json_end_array(j);
+	mk_json_key(j, "items");
+	mk_json_begin_array(j);
+	for (size_t i = 0; i < kb->n_meti_items; i++) {
+		const struct mk_kb_meti_item *m = &kb->meti_items[i];
+
+		mk_json_begin_object(j);
+		mk_json_key(j, "id");
+		mk_json_string(j, m->id);
+		mk_json_key(j, "category");
+		mk_json_string(j, m->category < kb->n_meti_categories
+		                      ? kb->meti_categories[m->category].id
+		                      : NULL);
+		mk_json_key(j, "priority");
+		mk_json_int(j, m->priority);
+		text_json(j, "title", &m->title);
+		mk_json_key(j, "countermeasures");
+		mk_json_begin_array(j);
+		for (size_t k = 0; k < m->n_cms; k++)
+			if (m->cms[k] < kb->n_cms)
+				mk_json_string(j, kb->cms[m->cms[k]].id);
+		mk_json_end_array(j);
+		mk_json_end_object(j);
+	}
+	mk_json_end_array(j);
+	ranks_json(j, "ranks", kb->meti_ranks, kb->n_meti_ranks);
+	mk_json_end_object(j);
+
+	mk_json_key(j, "ipa25");
+	mk_json_begin_object(j);
+	mk_json_key(j, "parts");
+	mk_json_begin_array(j);
+	for (size_t i = 0; i < kb->n_ipa_parts; i++) {
+		mk_json_begin_object(j);
+		mk_json_key(j, "id");
+		mk_json_string(j, kb->ipa_parts[i].id);
+		mk_json_key(j, "order");
+		mk_json_uint(j, kb->ipa_parts[i].order);
+		text_json(j, "name", &kb->ipa_parts[i].name);
+		mk_json_end_object(j);
+	}
+	mk_json_end_array(j);
+	mk_json_key(j, "items");
+	mk_json_begin_array(j);
+	for (size_t i = 0; i < kb->n_ipa_items; i++) {
+		const struct mk_kb_ipa_item *m = &kb->ipa_items[i];
+
+		mk_json_begin_object(j);
+		mk_json_key(j, "no");
+		mk_json_uint(j, m->no);
+		mk_json_key(j, "part");
+		mk_json_string(j, m->part < kb->n_ipa_parts ? kb->ipa_parts[m->part].id : NULL);
+		text_json(j, "title", &m->title);
+		mk_json_key(j, "countermeasures");
+		mk_json_begin_array(j);
+		for (size_t k = 0; k < m->n_cms; k++)
+			if (m->cms[k] < kb->n_cms)
+				mk_json_string(j, kb->cms[m->cms[k]].id);
+		mk_json_end_array(j);
+		mk_json_end_object(j);
+	}
+	mk_json_end_array(j);
+	ranks_json(j, "bands", kb->ipa_bands, kb->n_ipa_bands);
+	mk_json_end_object(j);
+}
+
+/* What the wizard asks and shows, from the knowledge base: written once. */
+static void kb_json(struct mk_json *j, const struct mk_kb *kb)
+{
+	mk_json_begin_object(j);
+	mk_json_key(j, "answers");
+	mk_json_begin_array(j);
+	for (size_t i = 0; i < kb->n_answers; i++) {
+		const struct mk_kb_answer *a = &kb->answers[i];
+
+		mk_json_begin_object(j);
+		mk_json_key(j, "id");
+		mk_json_string(j, a->id);
+		text_json(j, "name", &a->name);
+		mk_json_key(j, "implemented");
+		mk_json_int(j, a->implemented);
+		mk_json_key(j, "flag");
+		mk_json_string(j, flag_name(a->flag));
+		mk_json_end_object(j);
+	}
+	mk_json_end_array(j);
+	levels_json(j, "risks", kb->risks, MK_KB_RISKS);
+	levels_json(j, "stages", kb->stages, MK_KB_STAGES);
+	levels_json(j, "types", kb->ctypes, MK_KB_CTYPES);
+	levels_json(j, "costs", kb->costs, MK_KB_COSTS);
+	levels_json(j, "efforts", kb->efforts, MK_KB_EFFORTS);
+	mk_json_key(j, "bands");
+	mk_json_begin_array(j);
+	for (size_t i = 0; i < kb->n_bands; i++) {
+		mk_json_begin_object(j);
+		mk_json_key(j, "id");
+		mk_json_string(j, kb->bands[i].id);
+		mk_json_key(j, "min");
+		mk_json_int(j, kb->bands[i].min);
+		text_json(j, "name", &kb->bands[i].name);
+		text_json(j, "action", &kb->bands[i].action);
+		mk_json_end_object(j);
+	}
+	mk_json_end_array(j);
+	kb_entries_json(j, kb);
+	kb_cms_json(j, kb);
+	kb_checklists_json(j, kb);
+	mk_json_key(j, "sources");
+	mk_json_begin_array(j);
+	for (size_t i = 0; i < kb->n_sources; i++) {
+		const struct mk_kb_source *s = &kb->sources[i];
+
+		mk_json_begin_object(j);
+		mk_json_key(j, "id");
+		mk_json_string(j, s->id);
+		text_json(j, "title", &s->title);
+		mk_json_key(j, "url");
+		mk_json_string(j, s->url);
+		mk_json_key(j, "published");
+		mk_json_string(j, s->published);
+		mk_json_end_object(j);
+	}
+	mk_json_end_array(j);
+	mk_json_end_object(j);
+}
+
+void mk_web_assess_init(struct mk_web *w)
+{
+	char err[512] = "";
+	FILE *f;
+
+	w->kb = NULL;
+	w->kb_json = NULL;
+	w->kb_json_len = 0;
+	if (mk_kb_load(NULL, &w->kb, err, sizeof(err)) != 0) {
+		/* the rest of the dashboard works without it; the assessment
+		 * pages say why they cannot */
+		w->kb = NULL;
+		snprintf(w->kb_err, sizeof(w->kb_err), "%s", err[0] != '\0' ? err : "?");
+		mk_warn("%s: %s", mk_msg("web.assess.no_kb"), w->kb_err);
+		return;
+	}
+	f = open_memstream(&w->kb_json, &w->kb_json_len);
+	if (f != NULL) {
+		struct mk_json j;
+
+		mk_json_init(&j, f, false);
+		kb_json(&j, w->kb);
+		if (fclose(f) != 0) {
+			free(w->kb_json);
+			w->kb_json = NULL;
+		}
+	}
+}
+
+void mk_web_assess_fini(struct mk_web *w)
+{
+	mk_kb_free(w->kb);
+	w->kb = NULL;
+	free(w->kb_json);
+	w->kb_json = NULL;
+}
+
+/* ---- helpers ---- */
+
+static bool admin(const struct mk_web_req *q, struct mk_web_reply *p)
+{
+	if (q->role == MK_WEB_ADMIN)
+		return true;
+	mk_web_error(p, 403, "forbidden");
+	return false;
+}
+
+static bool have_kb(const struct mk_web_req *q, struct mk_web_reply *p)
+{
+	char en[700], ja[700];
+
+	if (q->w->kb != NULL)
+		return true;
+	snprintf(en, sizeof(en), "%s: %s", mk_msg_lang("web.assess.no_kb", MK_LANG_EN), q->w->kb_err);
+	snprintf(ja, sizeof(ja), "%s: %s", mk_msg_lang("web.assess.no_kb", MK_LANG_JA), q->w->kb_err);
+	mk_web_error_msg(p, 503, "kb_unavailable", en, ja);
+	return false;
+}
+
+/* A 400 naming what was wrong: {"error": {"code", "key", "reason",
+ * "message": {"en","ja"}}}.  key may be NULL. */
+static void bad_input(struct mk_web_reply *p, const char *code, const char *msg_key,
+                      const char *key, const char *reason)
+{
+	const char *names[] = {"key", "reason"};
+	char r[600], k[KEY_MAX + 16];
+	const char *values[] = {k, r};
+	char en[1400], ja[1400];
+	struct mk_web_out o;
+
+	/* the reason may quote the input: keep it printable and short */
+	mk_text_sanitize(r, sizeof(r), reason != NULL ? reason : "", reason != NULL ? strlen(reason) : 0);
+	mk_text_sanitize(k, sizeof(k), key != NULL ? key : "", key != NULL ? strlen(key) : 0);
+	mk_detect_render(en, sizeof(en), mk_msg_lang(msg_key, MK_LANG_EN), names, values, 2);
+	mk_detect_render(ja, sizeof(ja), mk_msg_lang(msg_key, MK_LANG_JA), names, values, 2);
+	if (mk_web_out_open(&o) != 0) {
+		mk_web_error(p, 500, "internal");
+		return;
+	}
+	mk_json_begin_object(&o.j);
+	mk_json_key(&o.j, "error");
+	mk_json_begin_object(&o.j);
+	mk_json_key(&o.j, "code");
+	mk_json_string(&o.j, code);
+	mk_json_key(&o.j, "key");
+	mk_json_string(&o.j, key != NULL ? k : NULL);
+	mk_json_key(&o.j, "reason");
+	mk_json_string(&o.j, r);
+	mk_json_key(&o.j, "message");
+	mk_json_begin_object(&o.j);
+	mk_json_key(&o.j, "en");
+	mk_json_string(&o.j, en);
+	mk_json_key(&o.j, "ja");
+	mk_json_string(&o.j, ja);
+	mk_json_end_object(&o.j);
+	mk_json_end_object(&o.j);
+	mk_json_end_object(&o.j);
+	mk_web_out_reply(&o, p, 400);
+}
+
+/* The body as a JSON object, or NULL with 400 bad_json (line and column). */
+static json_t *body_object(const struct mk_web_req *q, struct mk_web_reply *p)
+{
+	json_error_t je;
+	json_t *root;
+	char reason[300];
+
+	root = json_loadb(q->body, q->body_len, JSON_REJECT_DUPLICATES, &je);
+	if (root == NULL) {
+		snprintf(reason, sizeof(reason), "%d:%d: %s", je.line, je.column, je.text);
+		bad_input(p, "bad_json", "web.assess.bad_json", NULL, reason);
+		return NULL;
+	}
+	if (!json_is_object(root)) {
+		json_decref(root);
+		bad_input(p, "bad_json", "web.assess.bad_json", NULL, "not a JSON object");
+		return NULL;
+	}
+	return root;
+}
+
+/* A note as stored: UTF-8 (jansson checked it), control characters other
+ * than line ends replaced, CR LF as LF.  NULL on ENOMEM. */
+static char *clean_note(const char *s)
+{
+	size_t n = strlen(s), k = 0;
+	char *out = malloc(n + 1);
+
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '\r' && s[i + 1] == '\n')
+			continue;
+		out[k++] = (c < 0x20 && c != '\n') || c == 0x7f ? ' ' : (char)c;
+	}
+	out[k] = '\0';
+	return out;
+}
+
+/* Reads the stored answers: 0, or -1 with 500 set.  Under write_lock. */
+static int read_answers(struct mk_web *w, struct mk_answers *a, struct mk_web_reply *p)
+{
+	memset(a, 0, sizeof(*a));
+	if (mk_answers_read(w->wst, a) != 0) {
+		mk_error("%s", mk_store_sqlite.error(w->wst));
+		mk_answers_free(a);
+		mk_web_error(p, 500, "internal");
+		return -1;
+	}
+	return 0;
+}
+
+/* A fresh assessment over the stored answers and the snapshot (a is filled
+ * too; the caller frees both).  NULL with the reply set. */
+static struct mk_assessment *run(struct mk_web_req *q, struct mk_web_reply *p,
+                                 const struct mk_web_snap *s, struct mk_answers *a,
+                                 bool record)
+{
+	struct mk_web *w = q->w;
+	struct mk_assessment *as = NULL;
+	char err[512] = "";
+	int rc;
+
+	pthread_mutex_lock(&w->write_lock);
+	rc = read_answers(w, a, p);
+	if (rc == 0) {
+		rc = mk_assess_run(w->kb, a, &s->r, w->wst, wall_ns(), &as, err, sizeof(err));
+		if (rc != 0) {
+			mk_error("assessment: %s", err);
+			mk_web_error(p, 500, "internal");
+		}
+	}
+	if (rc == 0 && record && mk_assess_record(w->wst, as) != 0) {
+		mk_error("%s", mk_store_sqlite.error(w->wst));
+		mk_web_error(p, 500, "internal");
+		rc = -1;
+	}
+	pthread_mutex_unlock(&w->write_lock);
+	if (rc != 0) {
+		mk_assess_free(as);
+		mk_answers_free(a);
+		return NULL;
+	}
+	return as;
+}
+
+/* ---- GET /api/v1/assessment, /assessment/kb ---- */
+
+static void api_document(struct mk_web_req *q, struct mk_web_reply *p, const struct mk_web_snap *s)
+{
+	struct mk_answers a;
+	struct mk_assessment *as = run(q, p, s, &a, false);
+	struct mk_web_out o;
+	int rc;
+
+	if (as == NULL)
+		return;
+	if (mk_web_out_open(&o) != 0) {
+		mk_assess_free(as);
+		mk_answers_free(&a);
+		mk_web_error(p, 500, "internal");
+		return;
+	}
+	rc = mk_assess_json(o.f, as, &a);
+	mk_assess_free(as);
+	mk_answers_free(&a);
+	if (rc != 0) {
+		fclose(o.f);
+		free(o.buf);
+		mk_web_error(p, 500, "internal");
+		return;
+	}
+	mk_web_out_reply(&o, p, 200);
+}
+
+static void api_kb(struct mk_web_req *q, struct mk_web_reply *p)
+{
+	if (q->w->kb_json == NULL) {
+		mk_web_error(p, 500, "internal");
+		return;
+	}
+	p->status = 200;
+	p->static_body = (const unsigned char *)q->w->kb_json;
+	p->len = q->w->kb_json_len;
+	p->type = "application/json; charset=utf-8";
+	p->api = true;
+}
+
+/* ---- PUT /api/v1/assessment/answers ---- */
+
+/* Applies the body's answers and notes to a (the stored ones): 0, or -1
+ * with 400 set naming the key. */
+static int apply_answers(struct mk_web_req *q, struct mk_web_reply *p, json_t *root,
+                         struct mk_answers *a, uint64_t now)
+{
+	const struct mk_kb *kb = q->w->kb;
+	json_t *answers = NULL, *notes = NULL, *v;
+	const char *key, *by = q->user[0] != '\0' ? q->user : NULL;
+	char err[512];
+
+	json_object_foreach(root, key, v)
+	{
+		if (strcmp(key, "answers") == 0 && json_is_object(v))
+			answers = v;
+		else if (strcmp(key, "notes") == 0 && json_is_object(v))
+			notes = v;
+		else {
+			bad_input(p, "bad_field", "web.assess.bad_member", key,
+			          "only \"answers\" and \"notes\" objects");
+			return -1;
+		}
+	}
+	if ((answers != NULL && json_object_size(answers) > MEMBERS_MAX) ||
+	    (notes != NULL && json_object_size(notes) > MEMBERS_MAX)) {
+		bad_input(p, "bad_field", "web.assess.bad_member", NULL, "too many members");
+		return -1;
+	}
+	/* notes first checked, then every answer set with its note (a note
+	 * absent from the body keeps the stored one) */
+	if (notes != NULL) {
+		json_object_foreach(notes, key, v)
+		{
+			if (!json_is_string(v) && !json_is_null(v)) {
+				bad_input(p, "bad_answer", "web.assess.bad_answer", key,
+				          "a note is a string or null");
+				return -1;
+			}
+			if (json_is_string(v) && json_string_length(v) > NOTE_MAX) {
+				bad_input(p, "bad_answer", "web.assess.bad_answer", key,
+				          "the note is too long (at most 2000 bytes)");
+				return -1;
+			}
+			if ((answers == NULL || json_object_get(answers, key) == NULL) &&
+			    mk_answers_get(a, key) == NULL) {
+				bad_input(p, "bad_answer", "web.assess.bad_answer", key,
+				          "a note needs an answer (send the answer with it)");
+				return -1;
+			}
+		}
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		json_t *src = pass == 0 ? answers : notes;
+
+		if (src == NULL)
+			continue;
+		json_object_foreach(src, key, v)
+		{
+			const struct mk_answer *old = mk_answers_get(a, key);
+			json_t *jv = answers != NULL ? json_object_get(answers, key) : NULL;
+			json_t *jn = notes != NULL ? json_object_get(notes, key) : NULL;
+			const char *value, *note;
+			char *clean, *owned_value;
+			int rc;
+
+			if (pass == 1 && jv != NULL)
+				continue; /* set with its answer in pass 0 */
+			if (strlen(key) > KEY_MAX) {
+				bad_input(p, "bad_answer", "web.assess.bad_answer", NULL,
+				          "a key is at most 128 bytes");
+				return -1;
+			}
+			if (pass == 0 && !json_is_string(jv)) {
+				bad_input(p, "bad_answer", "web.assess.bad_answer", key,
+				          "an answer is a string");
+				return -1;
+			}
+			/* copies: setting the answer frees the old one's strings */
+			value = jv != NULL ? json_string_value(jv) : old->value;
+			if (jn != NULL && json_is_string(jn))
+				note = json_string_value(jn);
+			else if (jn != NULL)
+				note = NULL; /* null clears it */
+			else
+				note = old != NULL ? old->note : NULL;
+			owned_value = strdup(value);
+			clean = note != NULL ? clean_note(note) : NULL;
+			if (owned_value == NULL || (note != NULL && clean == NULL)) {
+				free(owned_value);
+				free(clean);
+				mk_web_error(p, 500, "internal");
+				return -1;
+			}
+			err[0] = '\0';
+			rc = mk_answers_set(a, kb, key, owned_value,
+			                    clean != NULL && clean[0] != '\0' ? clean : NULL, by, now,
+			                    MK_SRC_PERSON, err, sizeof(err));
+			free(owned_value);
+			free(clean);
+			if (rc != 0) {
+				bad_input(p, "bad_answer", "web.assess.bad_answer", key, err);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+static void api_answers_put(struct mk_web_req *q, struct mk_web_reply *p, const struct mk_web_snap *s)
+{
+	struct mk_web *w = q->w;
+	struct mk_answers a;
+	json_t *root;
+	int rc;
+
+	if (!admin(q, p) || (root = body_object(q, p)) == NULL)
+		return;
+	pthread_mutex_lock(&w->write_lock);
+	rc = read_answers(w, &a, p);
+	if (rc == 0) {
+		if ((rc = apply_answers(q, p, root, &a, wall_ns())) == 0 &&
+		    mk_answers_write(w->wst, &a) != 0) {
+			mk_error("%s", mk_store_sqlite.error(w->wst));
+			mk_web_error(p, 500, "internal");
+			rc = -1;
+		}
+		mk_answers_free(&a);
+	}
+	pthread_mutex_unlock(&w->write_lock);
+	json_decref(root);
+	if (rc != 0)
+		return;
+	/* the answers are not in the snapshot (the report): no reload needed */
+	api_document(q, p, s);
+}
+
+/* ---- GET/PUT /api/v1/assessment/bcp ---- */
+
+static void api_bcp(struct mk_web_req *q, struct mk_web_reply *p)
+{
+	struct mk_answers a;
+	const char *text;
+	size_t n;
+	int rc;
+
+	pthread_mutex_lock(&q->w->write_lock);
+	rc = read_answers(q->w, &a, p);
+	pthread_mutex_unlock(&q->w->write_lock);
+	if (rc != 0)
+		return;
+	text = a.bcp_json != NULL && a.bcp_json[0] != '\0' ? a.bcp_json : "{}";
+	n = strlen(text);
+	free(p->body);
+	if ((p->body = malloc(n + 1)) == NULL) {
+		mk_answers_free(&a);
+		mk_web_error(p, 500, "internal");
+		return;
+	}
+	memcpy(p->body, text, n + 1);
+	p->len = n;
+	p->status = 200;
+	p->type = "application/json; charset=utf-8";
+	p->api = true;
+	mk_answers_free(&a);
+}
+
+/* Checks the BCP entries with the BCP code itself (the same parser that
+ * reads them for the assessment): 0, or -1 with its reason in err. */
+static int bcp_check(const struct mk_kb *kb, const struct mk_web_snap *s, char *text, char *err,
+                     size_t errlen)
+{
+	struct mk_answers tmp;
+	struct mk_assessment *as = calloc(1, sizeof(*as));
+	int rc;
+
+	if (as == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.bcp_json = text;
+	as->kb = kb;
+	as->at_ns = wall_ns();
+	rc = mk_assess_bcp(as, &tmp, &s->r, err, errlen);
+	mk_assess_free(as);
+	return rc;
+}
+
+static void api_bcp_put(struct mk_web_req *q, struct mk_web_reply *p, const struct mk_web_snap *s)
+{
+	struct mk_web *w = q->w;
+	struct mk_answers a;
+	json_t *root;
+	char *text, err[512] = "";
+	int rc;
+
+	if (!admin(q, p) || (root = body_object(q, p)) == NULL)
+		return;
+	text = json_dumps(root, JSON_COMPACT);
+	json_decref(root);
+	if (text == NULL) {
+		mk_web_error(p, 500, "internal");
+		return;
+	}
+	if (bcp_check(w->kb, s, text, err, sizeof(err)) != 0) {
+		free(text);
+		bad_input(p, "bad_bcp", "web.assess.bad_bcp", NULL, err);
+		return;
+	}
+	pthread_mutex_lock(&w->write_lock);
+	rc = read_answers(w, &a, p);
+	if (rc == 0) {
+		free(a.bcp_json);
+		a.bcp_json = text;
+		text = NULL;
+		if (mk_answers_write(w->wst, &a) != 0) {
+			mk_error("%s", mk_store_sqlite.error(w->wst));
+			mk_web_error(p, 500, "internal");
+			rc = -1;
+		}
+		mk_answers_free(&a);
+	}
+	pthread_mutex_unlock(&w->write_lock);
+	free(text);
+	if (rc == 0)
+		api_bcp(q, p);
+}
+
+/* ---- POST /api/v1/assessment/runs ---- */
+
+static void api_record(struct mk_web_req *q, struct mk_web_reply *p, const struct mk_web_snap *s)
+{
+	struct mk_answers a;
+	struct mk_assessment *as;
+	struct mk_web_out o;
+
+	if (!admin(q, p) || (as = run(q, p, s, &a, true)) == NULL)
+		return;
+	if (mk_web_out_open(&o) != 0) {
+		mk_web_error(p, 500, "internal");
+	} else {
+		mk_json_begin_object(&o.j);
+		mk_json_key(&o.j, "recorded");
+		mk_json_time(&o.j, as->at_ns);
+		mk_json_key(&o.j, "plan");
+		mk_json_uint(&o.j, as->n_plan);
+		mk_json_key(&o.j, "unknown_answers");
+		mk_json_uint(&o.j, as->n_unknown);
+		mk_json_end_object(&o.j);
+		mk_web_out_reply(&o, p, 201);
+	}
+	mk_assess_free(as);
+	mk_answers_free(&a);
+}
+
+/* ---- routing ---- */
+
+void mk_web_api_assess(struct mk_web_req *q, struct mk_web_reply *p, struct mk_web_snap **sp,
+                       const char *rest)
+{
+	bool get = strcmp(q->method, "GET") == 0;
+
+	if (!have_kb(q, p))
+		return;
+	if (rest[0] == '\0' && get)
+		api_document(q, p, *sp);
+	else if (strcmp(rest, "/kb") == 0 && get)
+		api_kb(q, p);
+	else if (strcmp(rest, "/answers") == 0 && strcmp(q->method, "PUT") == 0)
+		api_answers_put(q, p, *sp);
+	else if (strcmp(rest, "/bcp") == 0 && get)
+		api_bcp(q, p);
+	else if (strcmp(rest, "/bcp") == 0 && strcmp(q->method, "PUT") == 0)
+		api_bcp_put(q, p, *sp);
+	else if (strcmp(rest, "/runs") == 0 && strcmp(q->method, "POST") == 0)
+		api_record(q, p, *sp);
+	else
+		mk_web_error(p, 404, "not_found");
+}
