@@ -12,6 +12,7 @@
  * (mk_answers_set, the BCP parser) before anything is stored. */
 #include "web/web_int.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -321,6 +322,25 @@ static void kb_json(struct mk_json *j, const struct mk_kb *kb)
 		mk_json_end_object(j);
 	}
 	mk_json_end_array(j);
+	/* the tables the risk is computed with (docs/ASSESSMENT.md "Scoring") */
+	mk_json_key(j, "scoring");
+	mk_json_begin_object(j);
+	mk_json_key(j, "damage");
+	mk_json_begin_array(j);
+	for (int l = 1; l <= 3; l++) {
+		mk_json_begin_array(j);
+		for (int v = 1; v <= 3; v++)
+			mk_json_int(j, kb->scoring.damage[l][v]);
+		mk_json_end_array(j);
+	}
+	mk_json_end_array(j);
+	mk_json_key(j, "vulnerability1");
+	mk_json_int(j, kb->scoring.vulnerability1);
+	mk_json_key(j, "vulnerability2");
+	mk_json_int(j, kb->scoring.vulnerability2);
+	mk_json_key(j, "mitigation");
+	mk_json_int(j, kb->scoring.mitigation);
+	mk_json_end_object(j);
 	kb_entries_json(j, kb);
 	kb_cms_json(j, kb);
 	kb_checklists_json(j, kb);
@@ -829,6 +849,223 @@ static void api_record(struct mk_web_req *q, struct mk_web_reply *p, const struc
 	mk_answers_free(&a);
 }
 
+/* ---- GET /api/v1/assessment/report.html, .pdf, .md, plan.csv ---- */
+
+/* The report's own CSP: its CSS is inline (a self-contained file), and
+ * nothing else may load or run. */
+static const char report_csp[] = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                                 "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+static pthread_mutex_t pdf_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* ?lang=ja|en (default: the request's); false with 400 set. */
+static bool report_lang(const struct mk_web_req *q, struct mk_web_reply *p, enum mk_lang *lang)
+{
+	const char *l = mk_web_arg(q, "lang");
+
+	*lang = q->lang;
+	if (l == NULL || l[0] == '\0')
+		return true;
+	if (strcmp(l, "ja") == 0 || strcmp(l, "en") == 0) {
+		*lang = l[0] == 'j' ? MK_LANG_JA : MK_LANG_EN;
+		return true;
+	}
+	mk_web_error(p, 400, "bad_parameter");
+	return false;
+}
+
+/* A private directory for the files a report is made of: 0 or -1. */
+static int tmp_dir(char *dir, size_t len)
+{
+	const char *base = getenv("TMPDIR");
+
+	if (base == NULL || base[0] == '\0' || strlen(base) > len - 32)
+		base = "/tmp";
+	snprintf(dir, len, "%s/mieruka-report-XXXXXX", base);
+	return mkdtemp(dir) != NULL ? 0 : -1;
+}
+
+/* Removes the files of dir (one level: the report's) and dir. */
+static void rm_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[1200];
+
+	if (d != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			unlink(path);
+		}
+		closedir(d);
+	}
+	rmdir(dir);
+}
+
+/* The whole file into *buf (malloc'd): 0, or -1 (missing, larger than
+ * REPORT_MAX, I/O). */
+static int slurp(const char *path, char **buf, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *b = NULL;
+	size_t n = 0;
+	struct stat stt;
+
+	*buf = NULL;
+	*len = 0;
+	if (f == NULL)
+		return -1;
+	if (fstat(fileno(f), &stt) != 0 || stt.st_size < 0 || (uint64_t)stt.st_size > REPORT_MAX ||
+	    (b = malloc((size_t)stt.st_size + 1)) == NULL) {
+		fclose(f);
+		return -1;
+	}
+	n = fread(b, 1, (size_t)stt.st_size, f);
+	if (ferror(f) || n != (size_t)stt.st_size) {
+		fclose(f);
+		free(b);
+		return -1;
+	}
+	fclose(f);
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+static void file_reply(struct mk_web_reply *p, char *buf, size_t len, const char *type,
+                       const char *name, bool attachment, const struct mk_assessment *as)
+{
+	char t[40] = "", day[16] = "";
+
+	mk_time_rfc3339(as->at_ns, t, sizeof(t));
+	/* 2026-12-07T... -> 20261207 */
+	if (strlen(t) >= 10)
+		snprintf(day, sizeof(day), "%.4s%.2s%.2s", t, t + 5, t + 8);
+	free(p->body);
+	p->body = buf;
+	p->len = len;
+	p->status = 200;
+	p->type = type;
+	p->api = true;
+	snprintf(p->disposition, sizeof(p->disposition), "%s; filename=\"mieruka-%s-%s\"",
+	         attachment ? "attachment" : "inline", day, name);
+}
+
+enum report_kind { R_HTML, R_PDF, R_MD, R_CSV };
+
+/* Renders the report of kind into a memstream or a temp dir. */
+static int render(enum report_kind kind, const struct mk_assessment *as, const struct mk_answers *a,
+                  const struct mk_report *r, enum mk_lang lang, char **buf, size_t *len,
+                  char *err, size_t errlen)
+{
+	char dir[1024], path[1100], out[1100];
+	FILE *f;
+	int rc = -1;
+
+	*buf = NULL;
+	*len = 0;
+	if (kind == R_HTML || kind == R_MD) {
+		if ((f = open_memstream(buf, len)) == NULL)
+			return -1;
+		rc = kind == R_HTML ? mk_assess_report_html(f, as, a, r, lang)
+		                    : mk_assess_report_md(f, as, a, r, lang);
+		if (fclose(f) != 0)
+			rc = -1;
+		if (rc != 0) {
+			free(*buf);
+			*buf = NULL;
+			snprintf(err, errlen, "the report could not be written");
+		}
+		return rc;
+	}
+	if (tmp_dir(dir, sizeof(dir)) != 0) {
+		snprintf(err, errlen, "no temporary directory: %s", strerror(errno));
+		return -1;
+	}
+	if (kind == R_CSV) {
+		rc = mk_assess_export_csv(dir, as, a, lang, err, errlen);
+		snprintf(out, sizeof(out), "%s/plan.csv", dir);
+	} else {
+		snprintf(path, sizeof(path), "%s/report.html", dir);
+		snprintf(out, sizeof(out), "%s/report.pdf", dir);
+		if ((f = fopen(path, "wb")) != NULL) {
+			rc = mk_assess_report_html(f, as, a, r, lang);
+			if (fclose(f) != 0)
+				rc = -1;
+		}
+		if (rc != 0)
+			snprintf(err, errlen, "the HTML report could not be written");
+		else
+			rc = mk_assess_report_pdf(path, out, err, errlen);
+	}
+	if (rc == 0 && slurp(out, buf, len) != 0) {
+		snprintf(err, errlen, "%s could not be read back", kind == R_CSV ? "plan.csv" : "the PDF");
+		rc = -1;
+	}
+	rm_dir(dir);
+	return rc;
+}
+
+static void api_report(struct mk_web_req *q, struct mk_web_reply *p, const struct mk_web_snap *s,
+                       enum report_kind kind)
+{
+	static const char *const types[] = {"text/html; charset=utf-8", "application/pdf",
+	                                    "text/markdown; charset=utf-8", "text/csv; charset=utf-8"};
+	static const char *const names[] = {"assessment.html", "assessment.pdf", "assessment.md",
+	                                    "plan.csv"};
+	struct mk_answers a;
+	struct mk_assessment *as;
+	enum mk_lang lang;
+	char *buf = NULL, err[512] = "";
+	const char *dl = mk_web_arg(q, "download");
+	size_t len = 0;
+	int rc;
+
+	if (!report_lang(q, p, &lang))
+		return;
+	if (kind == R_PDF && pthread_mutex_trylock(&pdf_lock) != 0) {
+		mk_web_error_msg(p, 409, "busy", mk_msg_lang("web.assess.pdf_busy", MK_LANG_EN),
+		                 mk_msg_lang("web.assess.pdf_busy", MK_LANG_JA));
+		return;
+	}
+	as = run(q, p, s, &a, false);
+	if (as == NULL) {
+		if (kind == R_PDF)
+			pthread_mutex_unlock(&pdf_lock);
+		return;
+	}
+	rc = render(kind, as, &a, &s->r, lang, &buf, &len, err, sizeof(err));
+	if (kind == R_PDF)
+		pthread_mutex_unlock(&pdf_lock);
+	if (rc != 0) {
+		const char *names_[] = {"reason"};
+		char r[600], en[800], ja[800];
+		const char *values[] = {r};
+
+		mk_error("assessment report: %s", err);
+		mk_text_sanitize(r, sizeof(r), err, strlen(err));
+		mk_detect_render(en, sizeof(en), mk_msg_lang("web.assess.pdf_failed", MK_LANG_EN), names_,
+		                 values, 1);
+		mk_detect_render(ja, sizeof(ja), mk_msg_lang("web.assess.pdf_failed", MK_LANG_JA), names_,
+		                 values, 1);
+		if (kind == R_PDF)
+			mk_web_error_msg(p, 500, "report_failed", en, ja);
+		else
+			mk_web_error(p, 500, "internal");
+	} else {
+		/* the HTML opens in the browser to be printed unless asked to download */
+		file_reply(p, buf, len, types[kind], names[kind],
+		           kind != R_HTML || (dl != NULL && strcmp(dl, "1") == 0), as);
+		if (kind == R_HTML)
+			p->csp = report_csp;
+	}
+	mk_assess_free(as);
+	mk_answers_free(&a);
+}
+
 /* ---- routing ---- */
 
 void mk_web_api_assess(struct mk_web_req *q, struct mk_web_reply *p, struct mk_web_snap **sp,
@@ -850,6 +1087,14 @@ void mk_web_api_assess(struct mk_web_req *q, struct mk_web_reply *p, struct mk_w
 		api_bcp_put(q, p, *sp);
 	else if (strcmp(rest, "/runs") == 0 && strcmp(q->method, "POST") == 0)
 		api_record(q, p, *sp);
+	else if (strcmp(rest, "/report.html") == 0 && get)
+		api_report(q, p, *sp, R_HTML);
+	else if (strcmp(rest, "/report.pdf") == 0 && get)
+		api_report(q, p, *sp, R_PDF);
+	else if (strcmp(rest, "/report.md") == 0 && get)
+		api_report(q, p, *sp, R_MD);
+	else if (strcmp(rest, "/plan.csv") == 0 && get)
+		api_report(q, p, *sp, R_CSV);
 	else
 		mk_web_error(p, 404, "not_found");
 }

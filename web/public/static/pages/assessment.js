@@ -29,15 +29,19 @@ export function answersOf(doc) {
 /** Suggestions of the document by answer key (each: {key, value, evidence, entry}). */
 export function suggestionsOf(doc) {
   const out = {};
-  for (const ep of (doc && doc.entry_points) || []) {
-    for (const s of ep.suggestions || []) {
-      const key = s.question || s.key;
-      if (!key) continue;
-      (out[key] = out[key] || []).push({ key, value: s.answer ?? s.value, evidence: s.evidence || {}, entry: ep.id });
-    }
-  }
+  const add = (s, entry) => {
+    const key = s.question || s.key;
+    if (!key) return;
+    (out[key] = out[key] || []).push({ key, value: s.answer ?? s.value, evidence: s.evidence || {}, entry });
+  };
+  for (const ep of (doc && doc.entry_points) || []) for (const s of ep.suggestions || []) add(s, ep.id);
+  // suggestions for the measures common to every entry point
+  for (const s of (doc && doc.suggestions) || []) add(s, null);
   return out;
 }
+
+/** A count that the document gives as a list (of keys, of item numbers) or a number. */
+const count = (x) => (Array.isArray(x) ? x.length : typeof x === 'number' ? x : 0);
 
 function indexKb(kb) {
   const by = (arr, k = 'id') => Object.fromEntries((arr || []).map((x) => [x[k], x]));
@@ -395,7 +399,7 @@ export async function render(root, ctx) {
       mount(box,
         h('div.kpis',
           h('div.kpi', h('span.kpi-num', { id: 'kpi-high' }, String(high)), t('assess.kpi_high')),
-          h('div.kpi', h('span.kpi-num', String(S.doc.unknown_answers ?? '')), t('assess.kpi_unknown'))),
+          h('div.kpi', h('span.kpi-num', { id: 'kpi-unknown' }, String(count(S.doc.unknown_answers))), t('assess.kpi_unknown'))),
         h('div.tablewrap', heatTable()),
         h('div.card.legend-bands', h('h3', t('assess.bands')),
           h('ul', kb.bands.map((b) => h('li', h('span', { class: 'bandchip band-' + b.id }, tx(b.name)), ' ',
@@ -496,7 +500,7 @@ export async function render(root, ctx) {
         h('div.card', { id: 'ipa25' }, h('h3', t('assess.ipa_title')), h('p.muted', t('assess.ipa_lead')),
           h('div.kpis', h('div.kpi', h('span.kpi-num', { id: 'ipa-score' }, ipa.score ?? '—'), t('assess.ipa_total')),
             h('div.kpi', h('span.kpi-num', { id: 'ipa-band' }, rankName(ipa.band, kb.ipa25.bands)), t('assess.ipa_band'))),
-          ipa.unknown ? h('p.flag', '⚠ ', t('assess.ipa_unknown', { n: ipa.unknown })) : null,
+          count(ipa.unknown) ? h('p.flag', '⚠ ', t('assess.ipa_unknown', { n: count(ipa.unknown) })) : null,
           h('table.data.compact', h('thead', h('tr', h('th', 'No.'), h('th', t('assess.item')), h('th', t('assess.points')))),
             h('tbody', ipaItems.map((it) => h('tr', { class: it.points < 0 ? 'flagged' : null }, h('td.num', String(it.no)), h('td', ipaTitle(it)),
               h('td.num', String(it.points), it.na ? h('span.muted', ' ', t('assess.na_counted')) : null)))))));
