@@ -619,7 +619,9 @@ static int apply_answers(struct mk_web_req *q, struct mk_web_reply *p, json_t *r
 	}
 	if ((answers != NULL && json_object_size(answers) > MEMBERS_MAX) ||
 	    (notes != NULL && json_object_size(notes) > MEMBERS_MAX)) {
-		bad_input(p, "bad_field", "web.assess.bad_member", NULL, "too many members");
+		bad_input(p, "bad_field", "web.assess.bad_member",
+		          answers != NULL && json_object_size(answers) > MEMBERS_MAX ? "answers" : "notes",
+		          "too many members (at most 4096)");
 		return -1;
 	}
 	/* notes first checked, then every answer set with its note (a note

@@ -114,11 +114,18 @@ export async function render(root, ctx) {
       if (fresh) applyDoc(fresh);
     } catch (e) {
       if (e.status === 400) {
-        // the server named the key: that input is wrong, the rest was not saved either; keep the rest
+        // the server named the key: that input is refused, the rest of the batch was not
+        // stored either and is sent again without it
         const key = e.body && e.body.error && e.body.error.key;
-        if (key) { delete body.answers[key]; delete body.notes[key]; }
+        if (key) {
+          delete body.answers[key];
+          delete body.notes[key];
+        } else {
+          body.answers = {};
+          body.notes = {};
+        }
         S.lastError = e.message;
-        if (!key) body.answers = {}, body.notes = {};
+        ctx.toast(e.message, 'error');
       } else {
         S.lastError = t('assess.not_saved', { reason: e.message || String(e) });
       }
