@@ -33,13 +33,11 @@ function bcpDoc(S) {
   return typeof b === 'object' && b !== null ? b : {};
 }
 
-/** The template as the wizard draws it (from the knowledge-base JSON). */
-function template(kb) {
-  return kb.bcp || { steps: [], backups: [], contacts: [], drills: [], signs: [], actions: [] };
-}
-
-export function renderBcp({ kb, S, ctx, readOnly }) {
-  const tpl = template(kb);
+export function renderBcp({ S, readOnly }) {
+  // the template (steps and their fields, signs, actions, contact kinds, drills) comes with
+  // the document's "bcp": bcp.c writes it from data/kb/bcp.kb
+  const tpl = bcpDoc(S);
+  tpl.steps = tpl.steps || [];
   const box = h('div.bcp');
   const gapsBox = h('div.card.gaps', { id: 'bcp-gaps' });
   const stepNav = h('nav.substeps', { 'aria-label': t('bcpw.steps') });
@@ -47,7 +45,6 @@ export function renderBcp({ kb, S, ctx, readOnly }) {
   const status = h('span.savestate', { id: 'bcp-status', role: 'status', 'aria-live': 'polite' });
   const st = { E: null, step: 0, timer: null, saving: false, dirty: false, error: null };
 
-  const choices = (kind) => (kind === 'backup' ? tpl.backups : kind === 'contact' ? tpl.contacts : kind === 'drill' ? tpl.drills : []) || [];
 
   function showStatus() {
     box.dataset.state = st.saving || st.dirty ? 'saving' : st.error ? 'error' : 'saved';
@@ -92,6 +89,17 @@ export function renderBcp({ kb, S, ctx, readOnly }) {
     else obj[name] = v;
   }
 
+  /** The object a top-level field's value lives in ("company.name" -> E.company). */
+  function parentOf(f) {
+    const parts = f.id.split('.');
+    let o = st.E;
+    for (const k of parts.slice(0, -1)) {
+      if (!o[k] || typeof o[k] !== 'object' || Array.isArray(o[k])) o[k] = {};
+      o = o[k];
+    }
+    return o;
+  }
+
   function fieldInput(f, obj, onChange) {
     const name = f.name || f.id.split('.').pop();
     const cur = obj[name];
@@ -113,7 +121,7 @@ export function renderBcp({ kb, S, ctx, readOnly }) {
         return h('label.check.field', input, label, f.help && tx(f.help) ? h('span.muted', ' — ', tx(f.help)) : null);
       case 'choice':
         input = h('select', { name: f.id, disabled: readOnly }, h('option', { value: '' }, t('bcpw.choose')),
-          choices(f.choices).map((c) => h('option', { value: c.id, selected: c.id === cur }, tx(c.name))));
+          (f.choices || []).map((c) => h('option', { value: c.id, selected: c.id === cur }, tx(c.name))));
         input.addEventListener('change', () => set(input.value || null));
         break;
       case 'asset': {
@@ -199,7 +207,7 @@ export function renderBcp({ kb, S, ctx, readOnly }) {
   function drawDerived() {
     drawGaps();
     const id = (tpl.steps[st.step] || {}).id;
-    const b = bcpDoc(S);
+    const b = bcpDoc(S); // the fresh document's: derived parts follow each save
     const parts = [];
     if (id === 'prepare') {
       const cands = candidates();
@@ -216,41 +224,41 @@ export function renderBcp({ kb, S, ctx, readOnly }) {
     if (id === 'flow' || id === 'prepare') {
       const order = b.recovery_order || [];
       parts.push(h('div.card', h('h4', t('bcpw.recovery_order')), h('p.muted', t('bcpw.recovery_lead')),
-        order.length ? h('ol.recovery', order.map((o) => h('li', tx(o.name) || o.name || o.asset || '', o.address ? h('span.mono.muted', ' ', o.address) : null,
+        order.length ? h('ol.recovery', { id: 'bcp-recovery' }, order.map((o) => h('li', { dataset: { asset: o.asset || '' } }, o.name || o.asset || '',
+          o.role ? h('span.tag', o.role) : null,
           o.cycle ? h('span.muted', ' ', t('bcpw.cycle')) : null))) : h('p.muted', t('bcpw.no_order'))));
     }
     if (id === 'flow') {
-      const iso = (b.isolation_points || []).filter((x) => !x.entered && x.kind !== 'entered');
+      const iso = (b.isolation_points || []).filter((x) => x.kind !== 'entered');
+      const label = (x) => (x.zones ? x.zones.map((z) => z.name || z.id).join(' ⇔ ') : [x.name, x.address !== x.name ? x.address : null].filter(Boolean).join(' '));
       parts.push(h('div.card', h('h4', t('bcpw.iso_candidates')),
-        iso.length ? h('ul', iso.map((x) => h('li', x.name || x.device || (x.zones ? x.zones.map((z) => z.name || z.id).join(' ⇔ ') : ''), ' ', h('span.mono.muted', x.address || ''),
+        iso.length ? h('ul', iso.map((x) => h('li', label(x), x.role ? h('span.tag', x.role) : null, ' ',
           readOnly ? null : h('button', { type: 'button', class: 'add-iso', onclick: () => {
             st.E.isolation_points = st.E.isolation_points || [];
-            st.E.isolation_points.push({ device: [x.name, x.address].filter(Boolean).join(' ') || '', where: '', how: '' });
+            st.E.isolation_points.push(x.zones ? { where: label(x) } : { device: label(x) });
             drawStep();
             changed();
           } }, t('bcpw.add'))))) : h('p.muted', t('bcpw.none_yet'))));
       const phases = ['first', 'continuity', 'recovery', 'after'];
       parts.push(h('div.card', h('h4', t('bcpw.actions')), phases.map((ph) => {
-        const acts = (tpl.actions || []).filter((a) => a.phase === ph);
+        const acts = (b.actions || []).filter((a) => a.phase === ph);
         return acts.length ? [h('h5', t(`bcpw.phase_${ph}`)), h('ol', acts.map((a) => h('li', tx(a.text))))] : null;
       })));
     }
     if (id === 'criteria') {
-      const seen = b.signs || [];
       const kinds = ['cyber', 'fault'];
       parts.push(h('div.grid2', kinds.map((k) => h('div.card', h('h4', t(`bcpw.signs_${k}`)),
-        h('ul', (tpl.signs || []).filter((x) => x.kind === k).map((x) => {
-          const s = seen.find((y) => y.id === x.id);
-          return h('li', tx(x.text), s && s.seen ? h('span.flag', ' ', t('bcpw.sign_seen', { n: s.seen })) : null);
-        }))))));
+        h('ul', (b.signs || []).filter((x) => x.kind === k).map((x) => h('li', tx(x.text),
+          x.seen ? h('span.flag', ' ', t('bcpw.sign_seen', { n: x.seen })) : null)))))));
     }
     if (id === 'drill') {
       parts.push(h('div.card', h('h4', t('bcpw.drill_types')),
-        h('ul', (tpl.drills || []).map((d) => h('li', h('strong', tx(d.name)), d.every_months ? h('span.muted', ' ', t('bcpw.every', { n: d.every_months })) : null, ' ', tx(d.text))))));
+        h('ul', (b.drills || []).map((d) => h('li', h('strong', tx(d.name)), d.every_months ? h('span.muted', ' ', t('bcpw.every', { n: d.every_months })) : null, ' ', tx(d.text))))));
     }
     if (id === 'organization') {
       parts.push(h('div.card', h('h4', t('bcpw.contact_kinds')),
-        h('ul', (tpl.contacts || []).map((c) => h('li', h('strong', tx(c.name)), c.required ? h('span.tag', t('bcpw.required')) : null, ' ', tx(c.when))))));
+        h('ul', (b.contacts || []).map((c) => h('li', h('strong', tx(c.name)), c.required ? h('span.tag', t('bcpw.required')) : null,
+          (c.entries || []).length ? h('span.ok', ' ✔') : null, ' ', tx(c.when))))));
     }
     mount(derived, parts);
   }
@@ -261,7 +269,7 @@ export function renderBcp({ kb, S, ctx, readOnly }) {
       'aria-current': i === st.step ? 'step' : null, onclick: () => { st.step = i; drawStep(); } }, `${i + 1}. `, tx(x.title))));
     if (!s) { mount(stepBox, h('p.muted', t('bcpw.no_template'))); return; }
     mount(stepBox, h('h3', `${st.step + 1}. `, tx(s.title)), h('p.lead', tx(s.text)),
-      h('div.form.bcpform', (s.fields || []).map((f) => fieldInput(f, st.E))), derived);
+      h('div.form.bcpform', (s.fields || []).map((f) => fieldInput(f, parentOf(f)))), derived);
     drawDerived();
   }
 
