@@ -8,7 +8,7 @@
 // Viewers see everything, read-only.
 import { h, mount, fmtInt } from '../lib/dom.js';
 import { api, get } from '../lib/api.js';
-import { t, tx, fmtDate, getLang } from '../lib/i18n.js';
+import { t, tx, fmtDate, getLang, label } from '../lib/i18n.js';
 import { renderBcp } from './assessment_bcp.js';
 
 const STEPS = ['entry', 'measures', 'risk', 'plan', 'checklists', 'bcp', 'report'];
@@ -16,6 +16,7 @@ const USE_VALUES = ['yes', 'no', 'unknown'];
 const PENDING_KEY = 'mieruka.assess.pending';
 const NOTE_DELAY = 900;
 const ANSWER_DELAY = 150;
+const LATER_SHOWN = 15;
 
 /** The stored answers of the document as key -> {value, note, by, at}. */
 export function answersOf(doc) {
@@ -184,13 +185,15 @@ export async function render(root, ctx) {
     const groups = [];
     const seen = new Set();
     const common = kb.countermeasures.filter((c) => c.all);
-    if (common.length) { groups.push({ id: 'all', cms: common }); common.forEach((c) => seen.add(c.id)); }
+    common.forEach((c) => seen.add(c.id));
     for (const ep of kb.entry_points) {
       if (!applicable(ep.id)) continue;
       const cms = ep.countermeasures.map((id) => K.cm[id]).filter((c) => c && !c.all && !seen.has(c.id));
       cms.forEach((c) => seen.add(c.id));
       groups.push({ id: ep.id, ep, cms });
     }
+    // the measures for every entry point: asked once, after those of the entry points
+    if (common.length) groups.push({ id: 'all', cms: common });
     return groups;
   }
   function updateProgress() {
@@ -315,8 +318,8 @@ export async function render(root, ctx) {
     return h('p.tags',
       K.stage[c.stage] ? h('span.tag', { class: 'stage-' + c.stage }, tx(K.stage[c.stage].name)) : null,
       (c.types || []).map((ty) => (K.type[ty] ? h('span.tag', tx(K.type[ty].name)) : null)),
-      K.cost[c.cost] ? h('span.tag', t('assess.cost'), ': ', tx(K.cost[c.cost].name)) : null,
-      K.effort[c.effort] ? h('span.tag', t('assess.effort'), ': ', tx(K.effort[c.effort].name)) : null);
+      K.cost[c.cost] ? h('span.tag', { title: t('assess.cost') }, tx(K.cost[c.cost].name)) : null,
+      K.effort[c.effort] ? h('span.tag', { title: t('assess.effort') }, tx(K.effort[c.effort].name)) : null);
   }
   function cmWhyHow(c) {
     return h('details.whyhow', h('summary', t('assess.why_how')),
@@ -348,7 +351,9 @@ export async function render(root, ctx) {
       const answered = g.cms.filter((c) => value(c.id) !== undefined).length;
       const title = g.ep ? [h('span.epno', String(g.ep.order)), ' ', tx(g.ep.name)] : t('assess.common_measures');
       const badge = g.ep && useOf(g.ep.id) !== 'yes' ? h('span.tag.unsure', t('assess.use_not_confirmed')) : null;
-      return h('details.card.cmgroup', { open: i < 2 || null, dataset: { group: g.id } },
+      // the first group not fully answered is open; the others show their count
+      const open = i === groups.findIndex((x) => x.cms.some((c) => value(c.id) === undefined));
+      return h('details.card.cmgroup', { open: open || null, dataset: { group: g.id } },
         h('summary', h('strong', title), ' ', badge, h('span.muted', ' ', t('assess.group_count', { n: answered, total: g.cms.length }))),
         g.ep ? null : h('p.muted', t('assess.common_lead')),
         g.cms.length ? g.cms.map((c) => cmQuestion(c, g)) : h('p.muted', t('assess.no_more_measures')));
@@ -426,12 +431,12 @@ export async function render(root, ctx) {
       h('h4', tx(get2('title')),
         p.progress ? h('span', { class: 'tag progress-' + p.progress }, t(`assess.progress_${p.progress}`)) : null),
       h('p.tags',
-        p.risk_reduced !== undefined ? h('span.tag.reduce', t('assess.risk_reduced', { n: p.risk_reduced })) : null,
+        p.risk_reduced > 0 ? h('span.tag.reduce', { title: t('assess.risk_reduced_title') }, t('assess.risk_reduced', { n: p.risk_reduced })) : null,
         K.stage[get2('stage')] ? h('span.tag', tx(K.stage[get2('stage')].name)) : null,
-        K.cost[get2('cost')] ? h('span.tag', t('assess.cost'), ': ', tx(K.cost[get2('cost')].name)) : null,
-        K.effort[get2('effort')] ? h('span.tag', t('assess.effort'), ': ', tx(K.effort[get2('effort')].name)) : null,
+        K.cost[get2('cost')] ? h('span.tag', { title: t('assess.cost') }, tx(K.cost[get2('cost')].name)) : null,
+        K.effort[get2('effort')] ? h('span.tag', { title: t('assess.effort') }, tx(K.effort[get2('effort')].name)) : null,
         h('span.tag', t('assess.now_answer'), ': ', answerLabel(p.countermeasure, p.answer ?? value(p.countermeasure)))),
-      h('p.muted', t('assess.for_entry_points'), ': ', (p.entry_points || c.entry_points || []).map((id) => (K.ep[id] ? tx(K.ep[id].name) : id)).join('、')),
+      h('p.muted.small', t('assess.for_entry_points'), ': ', (p.entry_points || c.entry_points || []).map((id) => (K.ep[id] ? tx(K.ep[id].name) : id)).join('、')),
       h('details.whyhow', h('summary', t('assess.why_how')),
         h('dl.props',
           h('dt', t('assess.why')), h('dd', tx(get2('why'))),
@@ -468,7 +473,9 @@ export async function render(root, ctx) {
           h('p.muted', t('assess.this_week_lead')),
           week.length ? h('ol.plan', { id: 'plan-week' }, week.map(planItem)) : h('p.muted', t('assess.plan_none'))),
         h('div.card', h('h3', t('assess.later'), h('span.muted', ' ', t('assess.n_items', { n: later.length }))),
-          later.length ? h('ol.plan', { id: 'plan-later' }, later.map(planItem)) : h('p.muted', t('assess.plan_none'))));
+          later.length ? h('ol.plan', { id: 'plan-later' }, (S.showAll ? later : later.slice(0, LATER_SHOWN)).map(planItem)) : h('p.muted', t('assess.plan_none')),
+          !S.showAll && later.length > LATER_SHOWN ? h('button', { type: 'button', id: 'plan-all', onclick: () => { S.showAll = true; draw(); } },
+            t('assess.show_all', { n: later.length })) : null));
     };
     draw();
     S.refresh.push(draw);
@@ -498,6 +505,7 @@ export async function render(root, ctx) {
         h('div.card', { id: 'meti' }, h('h3', t('assess.meti_title')), h('p.muted', t('assess.meti_lead')),
           h('div.kpis', h('div.kpi', h('span.kpi-num', { id: 'meti-score' }, meti.score ?? '—'), t('assess.meti_total')),
             h('div.kpi', h('span.kpi-num', { id: 'meti-rank' }, rankName(meti.rank, kb.meti.ranks)), t('assess.meti_rank'))),
+          meti.score === null || meti.score === undefined ? h('p.muted', t('assess.meti_not_scored')) : null,
           cats.length ? h('table.data.compact', h('thead', h('tr', h('th', t('assess.category')), h('th', t('assess.score')))),
             h('tbody', cats.map((x) => h('tr', h('td', tx(x.name) || catName(x.id)), h('td.num', x.score === null || x.score === undefined || x.score < 0 ? t('assess.not_scored') : String(Math.round(x.score))))))) : null,
           h('details', h('summary', t('assess.items', { n: metiItems.length })),
@@ -506,7 +514,8 @@ export async function render(root, ctx) {
                 h('td', it.answer ? answerLabel('x', it.answer) : t('assess.not_answered'), it.flagged ? h('span.flag', { title: t('assess.unknown_note') }, ' ⚠') : null))))))),
         h('div.card', { id: 'ipa25' }, h('h3', t('assess.ipa_title')), h('p.muted', t('assess.ipa_lead')),
           h('div.kpis', h('div.kpi', h('span.kpi-num', { id: 'ipa-score' }, ipa.score ?? '—'), t('assess.ipa_total')),
-            h('div.kpi', h('span.kpi-num', { id: 'ipa-band' }, rankName(ipa.band, kb.ipa25.bands)), t('assess.ipa_band'))),
+            h('div.kpi', h('span.kpi-text', { id: 'ipa-band' }, rankName(ipa.band, kb.ipa25.bands)), ' ', t('assess.ipa_band'))),
+          ipa.na_counted_as_done ? h('p.muted', t('assess.ipa_na_note')) : null,
           count(ipa.unknown) ? h('p.flag', '⚠ ', t('assess.ipa_unknown', { n: count(ipa.unknown) })) : null,
           h('table.data.compact', h('thead', h('tr', h('th', 'No.'), h('th', t('assess.item')), h('th', t('assess.points')))),
             h('tbody', ipaItems.map((it) => h('tr', { class: it.points < 0 ? 'flagged' : null }, h('td.num', String(it.no)), h('td', ipaTitle(it)),
@@ -534,9 +543,12 @@ export async function render(root, ctx) {
     };
     langSel.addEventListener('change', draw);
     draw();
+    const prev = h('p', { id: 'assess-previous' });
+    const drawPrev = () => mount(prev, S.doc.previous ? t('assess.previous', { time: fmtDate(S.doc.previous) }) : t('assess.no_previous'));
+    drawPrev();
+    S.refresh.push(drawPrev);
     return [h('p.lead', t('assess.report_lead')), h('div.card', h('label', t('assess.report_lang'), ' ', langSel), links),
-      h('div.card', h('h3', t('assess.record_title')), h('p.muted', t('assess.record_lead')),
-        h('p', S.doc.previous ? t('assess.previous', { time: fmtDate(S.doc.previous) }) : t('assess.no_previous')), recordButton())];
+      h('div.card', h('h3', t('assess.record_title')), h('p.muted', t('assess.record_lead')), prev, recordButton())];
   }
 
   // ---- the frame ----
@@ -580,11 +592,11 @@ export async function render(root, ctx) {
   };
   window.addEventListener('beforeunload', onUnload);
 
-  root.append(
+  root.append(...[
     h('div.pagehead', h('h1', t('page.assessment')), h('div.tools', statusEl)),
     h('p.lead', t('assess.lead')),
     readOnly ? h('p.notice', t('assess.viewer_notice')) : null,
-    progressEl, nav, body, foot);
+    progressEl, nav, body, foot].filter(Boolean));
   draw();
   // answers typed while the server could not be reached last time
   if (hasPending()) flush();

@@ -7,7 +7,7 @@
 // and the gaps come from the assessment document and follow each save.
 import { h, mount } from '../lib/dom.js';
 import { api, get, getAll } from '../lib/api.js';
-import { t, tx } from '../lib/i18n.js';
+import { t, tx, label } from '../lib/i18n.js';
 
 const SAVE_DELAY = 800;
 const LONG_TEXT = new Set(['policy', 'existing_bcp', 'decision_by', 'manual_fallback']);
@@ -22,7 +22,7 @@ async function assets() {
 
 function assetLabel(a) {
   const name = (a.notes && a.notes.name) || (a.hostnames || [])[0] || (a.ips || [])[0] || a.mac || a.id;
-  const role = a.roles && a.roles[0] ? a.roles[0].role : '';
+  const role = a.roles && a.roles[0] ? label('role', a.roles[0].role) : '';
   const ip = (a.ips || [])[0];
   return [name, ip && ip !== name ? ip : null, role ? `(${role})` : null].filter(Boolean).join(' ');
 }
@@ -212,8 +212,9 @@ export function renderBcp({ S, readOnly }) {
     if (id === 'prepare') {
       const cands = candidates();
       parts.push(h('div.card', h('h4', t('bcpw.candidates')), h('p.muted', t('bcpw.candidates_lead')),
-        cands.length ? h('ul.cands', cands.map((c) => h('li', { dataset: { asset: c.asset } }, h('strong', c.name || c.asset), ' ', h('span.mono', c.address || ''),
-          c.role ? h('span.tag', c.role) : null,
+        cands.length ? h('ul.cands', cands.map((c) => h('li', { dataset: { asset: c.asset } }, h('strong', c.name || c.asset), ' ',
+          c.address && c.address !== c.name ? h('span.mono', c.address, ' ') : null,
+          c.role ? h('span.tag', label('role', c.role)) : null, ' ',
           readOnly ? null : h('button', { type: 'button', class: 'add-candidate', onclick: () => {
             st.E.systems = st.E.systems || [];
             st.E.systems.push({ asset: c.asset, name: c.name || c.asset, critical: true });
@@ -225,17 +226,17 @@ export function renderBcp({ S, readOnly }) {
       const order = b.recovery_order || [];
       parts.push(h('div.card', h('h4', t('bcpw.recovery_order')), h('p.muted', t('bcpw.recovery_lead')),
         order.length ? h('ol.recovery', { id: 'bcp-recovery' }, order.map((o) => h('li', { dataset: { asset: o.asset || '' } }, o.name || o.asset || '',
-          o.role ? h('span.tag', o.role) : null,
+          o.role ? h('span.tag', label('role', o.role)) : null,
           o.cycle ? h('span.muted', ' ', t('bcpw.cycle')) : null))) : h('p.muted', t('bcpw.no_order'))));
     }
     if (id === 'flow') {
       const iso = (b.isolation_points || []).filter((x) => x.kind !== 'entered');
-      const label = (x) => (x.zones ? x.zones.map((z) => z.name || z.id).join(' ⇔ ') : [x.name, x.address !== x.name ? x.address : null].filter(Boolean).join(' '));
+      const where = (x) => (x.zones ? x.zones.map((z) => z.name || z.id).join(' ⇔ ') : [x.name, x.address !== x.name ? x.address : null].filter(Boolean).join(' '));
       parts.push(h('div.card', h('h4', t('bcpw.iso_candidates')),
-        iso.length ? h('ul', iso.map((x) => h('li', label(x), x.role ? h('span.tag', x.role) : null, ' ',
+        iso.length ? h('ul', iso.map((x) => h('li', where(x), x.role ? h('span.tag', label('role', x.role)) : null, ' ',
           readOnly ? null : h('button', { type: 'button', class: 'add-iso', onclick: () => {
             st.E.isolation_points = st.E.isolation_points || [];
-            st.E.isolation_points.push(x.zones ? { where: label(x) } : { device: label(x) });
+            st.E.isolation_points.push(x.zones ? { where: where(x) } : { device: where(x) });
             drawStep();
             changed();
           } }, t('bcpw.add'))))) : h('p.muted', t('bcpw.none_yet'))));
