@@ -302,7 +302,7 @@ export async function render(root, ctx) {
       const ch = choice(key, USE_VALUES.map((v) => ({ id: v, label: t(`assess.use_${v}`) })), useOf(ep.id), (v) => setAnswer(key, v));
       pick = ch;
       return h('article.card.ep-card', { dataset: { ep: ep.id } },
-        h('h3', h('span.epno', String(ep.order)), ' ', tx(ep.name), tx(ep.alias) ? h('span.muted', `（${tx(ep.alias)}）`) : null),
+        h('h3', h('span.epno', String(ep.order)), ' ', tx(ep.name), tx(ep.alias) ? h('span.muted', t('assess.alias', { name: tx(ep.alias) })) : null),
         h('p.threat', tx(ep.threat)),
         h('p.question', tx(ep.question)),
         ch,
@@ -429,7 +429,8 @@ export async function render(root, ctx) {
     const get2 = (k) => (p[k] !== undefined && p[k] !== null ? p[k] : c[k]);
     return h('li.planitem', { dataset: { cm: p.countermeasure, progress: p.progress || '' } },
       h('h4', tx(get2('title')),
-        p.progress ? h('span', { class: 'tag progress-' + p.progress }, t(`assess.progress_${p.progress}`)) : null),
+        // new / still open: only once a run was recorded to compare with
+        p.progress && S.doc.previous ? h('span', { class: 'tag progress-' + p.progress }, t(`assess.progress_${p.progress}`)) : null),
       h('p.tags',
         p.risk_reduced > 0 ? h('span.tag.reduce', { title: t('assess.risk_reduced_title') }, t('assess.risk_reduced', { n: p.risk_reduced })) : null,
         K.stage[get2('stage')] ? h('span.tag', tx(K.stage[get2('stage')].name)) : null,
