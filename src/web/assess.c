@@ -26,9 +26,9 @@
 #include "mieruka/assess.h"
 #include "mieruka/detect.h"
 
-#define NOTE_MAX 2000    /* bytes of a note on one answer */
-#define KEY_MAX 128      /* bytes of an answer key */
-#define MEMBERS_MAX 4096 /* answers (or notes) in one request */
+#define NOTE_MAX 2000          /* bytes of a note on one answer */
+#define KEY_MAX 128            /* bytes of an answer key */
+#define MEMBERS_MAX 4096       /* answers (or notes) in one request */
 #define REPORT_MAX (64u << 20) /* a rendered PDF read back into memory */
 
 static uint64_t wall_ns(void)
@@ -416,8 +416,10 @@ static bool have_kb(const struct mk_web_req *q, struct mk_web_reply *p)
 
 	if (q->w->kb != NULL)
 		return true;
-	snprintf(en, sizeof(en), "%s: %s", mk_msg_lang("web.assess.no_kb", MK_LANG_EN), q->w->kb_err);
-	snprintf(ja, sizeof(ja), "%s: %s", mk_msg_lang("web.assess.no_kb", MK_LANG_JA), q->w->kb_err);
+	snprintf(en, sizeof(en), "%s: %s", mk_msg_lang("web.assess.no_kb", MK_LANG_EN),
+	         q->w->kb_err);
+	snprintf(ja, sizeof(ja), "%s: %s", mk_msg_lang("web.assess.no_kb", MK_LANG_JA),
+	         q->w->kb_err);
 	mk_web_error_msg(p, 503, "kb_unavailable", en, ja);
 	return false;
 }
@@ -433,8 +435,14 @@ static void bad_input(struct mk_web_reply *p, const char *code, const char *msg_
 	char en[1400], ja[1400];
 	struct mk_web_out o;
 
+	if (reason == NULL)
+		reason = "";
+	/* "KEY: why" from the assessment code: the message names the key already */
+	if (key != NULL && strncmp(reason, key, strlen(key)) == 0 &&
+	    strncmp(reason + strlen(key), ": ", 2) == 0)
+		reason += strlen(key) + 2;
 	/* the reason may quote the input: keep it printable and short */
-	mk_text_sanitize(r, sizeof(r), reason != NULL ? reason : "", reason != NULL ? strlen(reason) : 0);
+	mk_text_sanitize(r, sizeof(r), reason, strlen(reason));
 	mk_text_sanitize(k, sizeof(k), key != NULL ? key : "", key != NULL ? strlen(key) : 0);
 	mk_detect_render(en, sizeof(en), mk_msg_lang(msg_key, MK_LANG_EN), names, values, 2);
 	mk_detect_render(ja, sizeof(ja), mk_msg_lang(msg_key, MK_LANG_JA), names, values, 2);
@@ -520,8 +528,7 @@ static int read_answers(struct mk_web *w, struct mk_answers *a, struct mk_web_re
 /* A fresh assessment over the stored answers and the snapshot (a is filled
  * too; the caller frees both).  NULL with the reply set. */
 static struct mk_assessment *run(struct mk_web_req *q, struct mk_web_reply *p,
-                                 const struct mk_web_snap *s, struct mk_answers *a,
-                                 bool record)
+                                 const struct mk_web_snap *s, struct mk_answers *a, bool record)
 {
 	struct mk_web *w = q->w;
 	struct mk_assessment *as = NULL;
@@ -620,7 +627,8 @@ static int apply_answers(struct mk_web_req *q, struct mk_web_reply *p, json_t *r
 	if ((answers != NULL && json_object_size(answers) > MEMBERS_MAX) ||
 	    (notes != NULL && json_object_size(notes) > MEMBERS_MAX)) {
 		bad_input(p, "bad_field", "web.assess.bad_member",
-		          answers != NULL && json_object_size(answers) > MEMBERS_MAX ? "answers" : "notes",
+		          answers != NULL && json_object_size(answers) > MEMBERS_MAX ? "answers"
+		                                                                     : "notes",
 		          "too many members (at most 4096)");
 		return -1;
 	}
@@ -691,8 +699,8 @@ static int apply_answers(struct mk_web_req *q, struct mk_web_reply *p, json_t *r
 			}
 			err[0] = '\0';
 			rc = mk_answers_set(a, kb, key, owned_value,
-			                    clean != NULL && clean[0] != '\0' ? clean : NULL, by, now,
-			                    MK_SRC_PERSON, err, sizeof(err));
+			                    clean != NULL && clean[0] != '\0' ? clean : NULL, by,
+			                    now, MK_SRC_PERSON, err, sizeof(err));
 			free(owned_value);
 			free(clean);
 			if (rc != 0) {
@@ -704,7 +712,8 @@ static int apply_answers(struct mk_web_req *q, struct mk_web_reply *p, json_t *r
 	return 0;
 }
 
-static void api_answers_put(struct mk_web_req *q, struct mk_web_reply *p, const struct mk_web_snap *s)
+static void api_answers_put(struct mk_web_req *q, struct mk_web_reply *p,
+                            const struct mk_web_snap *s)
 {
 	struct mk_web *w = q->w;
 	struct mk_answers a;
@@ -960,8 +969,8 @@ enum report_kind { R_HTML, R_PDF, R_MD, R_CSV };
 
 /* Renders the report of kind into a memstream or a temp dir. */
 static int render(enum report_kind kind, const struct mk_assessment *as, const struct mk_answers *a,
-                  const struct mk_report *r, enum mk_lang lang, char **buf, size_t *len,
-                  char *err, size_t errlen)
+                  const struct mk_report *r, enum mk_lang lang, char **buf, size_t *len, char *err,
+                  size_t errlen)
 {
 	char dir[1024], path[1100], out[1100];
 	FILE *f;
@@ -1004,7 +1013,8 @@ static int render(enum report_kind kind, const struct mk_assessment *as, const s
 			rc = mk_assess_report_pdf(path, out, err, errlen);
 	}
 	if (rc == 0 && slurp(out, buf, len) != 0) {
-		snprintf(err, errlen, "%s could not be read back", kind == R_CSV ? "plan.csv" : "the PDF");
+		snprintf(err, errlen, "%s could not be read back",
+		         kind == R_CSV ? "plan.csv" : "the PDF");
 		rc = -1;
 	}
 	rm_dir(dir);
@@ -1015,7 +1025,8 @@ static void api_report(struct mk_web_req *q, struct mk_web_reply *p, const struc
                        enum report_kind kind)
 {
 	static const char *const types[] = {"text/html; charset=utf-8", "application/pdf",
-	                                    "text/markdown; charset=utf-8", "text/csv; charset=utf-8"};
+	                                    "text/markdown; charset=utf-8",
+	                                    "text/csv; charset=utf-8"};
 	static const char *const names[] = {"assessment.html", "assessment.pdf", "assessment.md",
 	                                    "plan.csv"};
 	struct mk_answers a;
@@ -1049,10 +1060,10 @@ static void api_report(struct mk_web_req *q, struct mk_web_reply *p, const struc
 
 		mk_error("assessment report: %s", err);
 		mk_text_sanitize(r, sizeof(r), err, strlen(err));
-		mk_detect_render(en, sizeof(en), mk_msg_lang("web.assess.pdf_failed", MK_LANG_EN), names_,
-		                 values, 1);
-		mk_detect_render(ja, sizeof(ja), mk_msg_lang("web.assess.pdf_failed", MK_LANG_JA), names_,
-		                 values, 1);
+		mk_detect_render(en, sizeof(en), mk_msg_lang("web.assess.pdf_failed", MK_LANG_EN),
+		                 names_, values, 1);
+		mk_detect_render(ja, sizeof(ja), mk_msg_lang("web.assess.pdf_failed", MK_LANG_JA),
+		                 names_, values, 1);
 		if (kind == R_PDF)
 			mk_web_error_msg(p, 500, "report_failed", en, ja);
 		else
