@@ -16,6 +16,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1010,14 +1011,22 @@ static void open_browser(const char *url)
 
 	if ((d == NULL || d[0] == '\0') && (wl == NULL || wl[0] == '\0'))
 		return;
+	/* a grandchild, so nobody has to wait for it: SIGCHLD keeps its default,
+	 * which the PDF report's Chromium needs (an ignored SIGCHLD makes the
+	 * kernel reap children before their parent can wait for them) */
 	pid = fork();
 	if (pid == 0) {
-		/* the child: quiet, detached */
-		freopen("/dev/null", "w", stdout);
-		freopen("/dev/null", "w", stderr);
-		execlp("xdg-open", "xdg-open", url, (char *)NULL);
+		if (fork() == 0) {
+			/* quiet, detached */
+			freopen("/dev/null", "w", stdout);
+			freopen("/dev/null", "w", stderr);
+			execlp("xdg-open", "xdg-open", url, (char *)NULL);
+		}
 		_exit(127);
 	}
+	if (pid > 0)
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
 }
 
 int mk_web_run(const struct mk_web_options *o)
@@ -1093,7 +1102,6 @@ int mk_web_run(const struct mk_web_options *o)
 	sigaction(SIGINT, &sact, NULL);
 	sigaction(SIGTERM, &sact, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	signal(SIGCHLD, SIG_IGN); /* the browser opener is never waited for */
 	di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	port = di != NULL ? di->port : 0;
 	if (sa.ss_family == AF_INET6)
