@@ -130,10 +130,10 @@ async function assessmentTests() {
   await shot('assessment-1-entry');
   // a few entry points
   await page.click('article.ep-card[data-ep="usb"] label.opt-yes');
-  await page.click('article.ep-card[data-ep="mobile"] label.opt-no');
+  await page.click('article.ep-card[data-ep="parts"] label.opt-no');
   await page.click('article.ep-card[data-ep="office_net"] label.opt-yes');
   await waitAnswer('use.usb', 'yes', 'entry point answered in the wizard');
-  await waitAnswer('use.mobile', 'no', 'entry point answered in the wizard');
+  await waitAnswer('use.parts', 'no', 'entry point answered in the wizard');
   await waitAnswer('use.office_net', 'yes', 'entry point answered in the wizard');
   await page.waitForFunction(() => document.querySelector('.assess-progress').dataset.answered === '3');
   check(/3/.test(await page.textContent('#assess-progress')), `progress counts 3 answers (${await page.textContent('#assess-progress')})`);
@@ -145,10 +145,11 @@ async function assessmentTests() {
   await open('/assessment', 'assessment');
   check(await page.inputValue('article.ep-card[data-ep="usb"] textarea') === '事務所に3本。持ち出し簿あり', 'a note survives a reload');
   // the network's evidence, confirmed with one click
-  const sug = page.locator('.evidence button.confirm').first();
+  // (not one for parts and materials, answered "not used" above)
+  const sug = page.locator('.evidence:not([data-key="use.parts"]) button.confirm').first();
   let confirmed = false;
   if (await sug.count()) {
-    const ev = page.locator('.evidence', { has: page.locator('button.confirm') }).first();
+    const ev = page.locator('.evidence:not([data-key="use.parts"])', { has: page.locator('button.confirm') }).first();
     const key = await ev.getAttribute('data-key'), value = await ev.getAttribute('data-value');
     check((await ev.textContent()).includes('ネットワークで見つかった根拠'), 'the suggestion is shown as evidence found on the network');
     await sug.click();
@@ -164,7 +165,7 @@ async function assessmentTests() {
   await page.waitForSelector('#risk-table');
   const usbBefore = await riskScores('usb');
   check(usbBefore.length > 0, `the risk table scores USB (${usbBefore})`);
-  check(await page.getAttribute('#risk-table tr[data-ep="mobile"]', 'data-applicable') === 'false', 'a way in not used is marked not applicable');
+  check(await page.getAttribute('#risk-table tr[data-ep="parts"]', 'data-applicable') === 'false', 'a way in not used is marked not applicable');
   await shot('assessment-3-risk-before');
   await step(4);
   const planBefore = await planIds();
