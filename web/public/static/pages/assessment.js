@@ -247,7 +247,7 @@ export async function render(root, ctx) {
     if (!items.length) return null;
     return h('ul.evlist', items.map((it) => h('li',
       it.asset ? h('a.mono', { href: `/assets/${encodeURIComponent(it.asset)}`, 'data-link': true }, it.address || it.asset) : h('span.mono', it.address || ''),
-      it.detail ? [' — ', it.detail] : null,
+      it.detail && it.detail !== it.address ? [' — ', it.detail] : null,
       it.first ? h('span.muted', ' ', fmtDate(it.first), it.last && it.last !== it.first ? ` – ${fmtDate(it.last)}` : '') : null)),
     (ev.count || 0) > items.length ? h('li.muted', t('assess.evidence_more', { n: fmtInt(ev.count - items.length, getLang()) })) : null);
   }
