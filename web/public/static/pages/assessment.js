@@ -538,7 +538,8 @@ export async function render(root, ctx) {
       mount(links,
         h('li', h('a.button', { href: `${base}report.html?lang=${l}`, target: '_blank', rel: 'noopener', id: 'report-view' }, t('assess.report_view')),
           ' ', h('a', { href: `${base}report.html?lang=${l}&download=1`, download: '', id: 'report-html' }, t('assess.report_html'))),
-        h('li', h('a.button', { href: `${base}report.pdf?lang=${l}`, download: '', id: 'report-pdf' }, t('assess.report_pdf')), ' ', h('span.muted', t('assess.report_pdf_note'))),
+        h('li', h('a.button', { href: `${base}report.pdf?lang=${l}`, download: '', id: 'report-pdf',
+          onclick: () => ctx.toast(t('assess.pdf_making')) }, t('assess.report_pdf')), ' ', h('span.muted', t('assess.report_pdf_note'))),
         h('li', h('a.button', { href: `${base}report.md?lang=${l}`, download: '', id: 'report-md' }, t('assess.report_md'))),
         h('li', h('a.button', { href: `${base}plan.csv?lang=${l}`, download: '', id: 'report-csv' }, t('assess.report_csv'))));
     };
