@@ -404,6 +404,27 @@ export async function render(root, ctx) {
         return row;
       })));
   }
+  /** The threat likelihood and the impacts of each way in, as the knowledge base says or as
+   *  the user set them (answers likelihood.EP, impact.EP.RISK). */
+  function adjustTable() {
+    const sel = (key, dflt, min) => {
+      const cur = value(key) !== undefined ? Number(value(key)) : dflt;
+      const el = h('select', { name: key, disabled: readOnly, 'aria-label': key },
+        [3, 2, 1, 0].filter((n) => n >= min).map((n) => h('option', { value: String(n), selected: n === cur },
+          n === dflt ? t('assess.level_default', { n }) : String(n))));
+      el.addEventListener('change', () => setAnswer(key, el.value));
+      return el;
+    };
+    const eps = kb.entry_points.filter((e) => applicable(e.id));
+    // redrawn after each save: keep it open while it is being used
+    return h('details.card.adjust', { open: S.adjustOpen || null, ontoggle: (ev) => { S.adjustOpen = ev.target.open; } },
+      h('summary', t('assess.adjust')),
+      h('p.muted', t('assess.adjust_lead')),
+      h('div.tablewrap', h('table.data.compact', h('thead', h('tr', h('th', t('assess.entry_point')), h('th', t('assess.threat_level')),
+        kb.risks.map((r) => h('th', t('assess.impact_of', { risk: tx(r.name) }))))),
+      h('tbody', eps.map((e) => h('tr', h('th', tx(e.name)), h('td', sel('likelihood.' + e.id, e.likelihood, 1)),
+        kb.risks.map((r) => h('td', sel(`impact.${e.id}.${r.id}`, e.impact[r.id], 0)))))))));
+  }
   function stepRisk() {
     const box = h('div');
     const draw = () => {
@@ -413,6 +434,7 @@ export async function render(root, ctx) {
           h('div.kpi', h('span.kpi-num', { id: 'kpi-high' }, String(high)), t('assess.kpi_high')),
           h('div.kpi', h('span.kpi-num', { id: 'kpi-unknown' }, String(count(S.doc.unknown_answers))), t('assess.kpi_unknown'))),
         h('div.tablewrap', heatTable()),
+        adjustTable(),
         h('div.card.legend-bands', h('h3', t('assess.bands')),
           h('ul', kb.bands.map((b) => h('li', h('span', { class: 'bandchip band-' + b.id }, tx(b.name)), ' ',
             t('assess.band_min', { n: b.min }), ' — ', tx(b.action)))),
