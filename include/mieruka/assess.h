@@ -326,5 +326,8 @@ int mk_assess_bcp(struct mk_assessment *as, const struct mk_answers *a, const st
 int mk_assess_json(FILE *f, const struct mk_assessment *as, const struct mk_answers *a);
 /* The BCP part of the document ("bcp": object) as the next value of j. */
 void mk_bcp_json(struct mk_json *j, const struct mk_assessment *as);
+/* Frees the BCP document of an assessment (bcp.c; NULL is fine):
+ * mk_assess_free calls it. */
+void mk_bcp_doc_free(struct mk_bcp_doc *d);
 
 #endif /* MIERUKA_ASSESS_H */
