@@ -1,21 +1,25 @@
 /* checklist.c - the METI guideline checklist and the IPA 25-item self-check
  * as views of the same answers (docs/ASSESSMENT.md "Checklist views").
  *
+ * An item's answer combines the countermeasures naming it, "not applicable"
+ * ones left out (and so is a measure none of whose entry points is in use):
+ * all in place -> the lowest of them; some in place or partly -> "partial";
+ * none, but some "don't know" -> "don't know" (flagged); else "no".  All not
+ * applicable -> the item is not applicable.
+ *
  * METI (the guideline's appendix E checklist as re-implemented in the OTSec
- * simple assessment, knowledge-base-2.md section 1): an item's level is the
- * lowest answer among the countermeasures naming it ("don't know" counts as
- * the lowest level, "no", and is flagged; all "not applicable" makes the item
- * not applicable).  Category score = sum(priority x constant) / sum(priority)
- * x 100 over its applicable items; a category with half or more items not
- * applicable has no score; total = sum(weight x score) / sum(weight) over the
- * scored categories, rounded up; rank from the knowledge base's ranks.
+ * simple assessment, knowledge-base-2.md section 1): a "don't know" item
+ * counts as "no".  Category score = sum(priority x constant) /
+ * sum(priority) x 100 over its applicable items; a category with half or
+ * more items not applicable has no score; total = sum(weight x score) /
+ * sum(weight) over the scored categories, rounded up; rank from the
+ * knowledge base's ranks.
  *
  * IPA 25 (5分でできる!情報セキュリティ自社診断, knowledge-base-2.md section 5):
- * an item scores the points of the lowest answer among its countermeasures
- * (4 / 2 / 0, -1 for "don't know"); an item whose countermeasures are all
- * "not applicable" scores the "not applicable" answer's points (4: the sheet
- * has no such answer; the result says so).  Total out of 100, band from the
- * knowledge base. */
+ * an item scores its answer's points (4 / 2 / 0, -1 for "don't know"); an
+ * item not applicable scores the "not applicable" answer's points (4: the
+ * sheet has no such answer; the result says so).  Total out of 100, band
+ * from the knowledge base. */
 #include "assess/engine_int.h"
 
 #include <math.h>
@@ -41,6 +45,59 @@ static size_t rank_of(const struct mk_kb_rank *ranks, size_t n, int score)
 	return n ? n - 1 : MK_NONE;
 }
 
+/* A measure none of whose entry points is in use fills no checklist item:
+ * the question is never asked of such a factory. */
+static bool cm_not_used(const struct mk_assess_ctx *c, size_t cm)
+{
+	const struct mk_kb_cm *m = &c->kb->cms[cm];
+
+	if (m->all_entry_points || m->n_eps == 0)
+		return false;
+	for (size_t k = 0; k < m->n_eps; k++)
+		if (c->applicable[m->eps[k]] != 0)
+			return false;
+	return true;
+}
+
+/* The combined answer of a checklist item's measures (index into
+ * kb->answers), MK_NONE when no measure names it. */
+static size_t item_answer(const struct mk_assess_ctx *c, const size_t *cms, size_t n)
+{
+	const struct mk_kb *kb = c->kb;
+	size_t lowest_in_place = MK_NONE;
+	bool any = false, all_in_place = true, some = false, unknown = false;
+
+	if (n == 0)
+		return MK_NONE;
+	for (size_t k = 0; k < n; k++) {
+		size_t ans = c->cm_ans[cms[k]];
+		const struct mk_kb_answer *an = &kb->answers[ans];
+
+		if (an->flag == MK_ANSWER_NA || cm_not_used(c, cms[k]))
+			continue;
+		any = true;
+		if (mk_assess_in_place(c, ans)) {
+			some = true;
+			/* answers run best first: the lowest is the latest */
+			if (lowest_in_place == MK_NONE || ans > lowest_in_place)
+				lowest_in_place = ans;
+			continue;
+		}
+		all_in_place = false;
+		if (an->flag == MK_ANSWER_UNKNOWN)
+			unknown = true;
+		else if (an->implemented > 0)
+			some = true; /* partly in place */
+	}
+	if (!any)
+		return c->ans_na;
+	if (all_in_place)
+		return lowest_in_place;
+	if (some)
+		return c->ans_partial;
+	return unknown ? c->ans_unknown : c->ans_worst;
+}
+
 static void meti(struct mk_assessment *as, const struct mk_assess_ctx *c)
 {
 	const struct mk_kb *kb = as->kb;
@@ -48,27 +105,10 @@ static void meti(struct mk_assessment *as, const struct mk_assess_ctx *c)
 
 	for (size_t i = 0; i < kb->n_meti_items; i++) {
 		const struct mk_kb_meti_item *it = &kb->meti_items[i];
-		size_t level = MK_NONE;
-		bool flagged = false, any = false;
+		size_t level = item_answer(c, it->cms, it->n_cms);
 
-		for (size_t k = 0; k < it->n_cms; k++) {
-			size_t ans = c->cm_ans[it->cms[k]];
-
-			any = true;
-			if (kb->answers[ans].flag == MK_ANSWER_NA)
-				continue;
-			if (kb->answers[ans].flag == MK_ANSWER_UNKNOWN) {
-				ans = c->ans_worst;
-				flagged = true;
-			}
-			/* Answers run best first: the lowest is the latest. */
-			if (level == MK_NONE || ans > level)
-				level = ans;
-		}
-		if (level == MK_NONE && any)
-			level = c->ans_na;
 		as->meti.item_answer[i] = level == MK_NONE ? -1 : (int)level;
-		as->meti.item_flagged[i] = flagged;
+		as->meti.item_flagged[i] = level == c->ans_unknown;
 	}
 	for (size_t g = 0; g < kb->n_meti_categories; g++) {
 		long num = 0, den = 0;
@@ -85,6 +125,8 @@ static void meti(struct mk_assessment *as, const struct mk_assess_ctx *c)
 				n_na++;
 				continue;
 			}
+			if ((size_t)ans == c->ans_unknown)
+				ans = (int)c->ans_worst; /* "don't know" counts as "no" */
 			num += (long)it->priority * kb->answers[ans].meti;
 			den += it->priority;
 		}
@@ -116,30 +158,18 @@ static void ipa(struct mk_assessment *as, const struct mk_assess_ctx *c)
 	as->ipa.n_unknown = 0;
 	for (size_t i = 0; i < kb->n_ipa_items; i++) {
 		const struct mk_kb_ipa_item *it = &kb->ipa_items[i];
-		bool have = false, unknown = false;
-		int points = 0;
+		size_t ans = item_answer(c, it->cms, it->n_cms);
 
-		for (size_t k = 0; k < it->n_cms; k++) {
-			const struct mk_kb_answer *ans = &kb->answers[c->cm_ans[it->cms[k]]];
-
-			if (ans->flag == MK_ANSWER_NA)
-				continue;
-			if (!have || ans->ipa < points) {
-				points = ans->ipa;
-				unknown = ans->flag == MK_ANSWER_UNKNOWN;
-			}
-			have = true;
-		}
-		if (!have) {
-			/* All not applicable (or, against the loader's checks, no
-			 * countermeasure): counted as done, and said so. */
-			points = kb->answers[c->ans_na].ipa;
+		/* Not applicable (or, against the loader's checks, no
+		 * countermeasure): counted as done, and said so. */
+		if (ans == MK_NONE || ans == c->ans_na) {
+			ans = c->ans_na;
 			as->ipa.item_na[i] = true;
 		}
-		if (unknown)
+		if (ans == c->ans_unknown)
 			as->ipa.n_unknown++;
-		as->ipa.item_points[i] = points;
-		as->ipa.total += points;
+		as->ipa.item_points[i] = kb->answers[ans].ipa;
+		as->ipa.total += as->ipa.item_points[i];
 	}
 	as->ipa.band = rank_of(kb->ipa_bands, kb->n_ipa_bands, as->ipa.total);
 }

@@ -265,6 +265,8 @@ static void plan_item(struct mk_json *j, const struct mk_assessment *as,
 	level(j, "effort", &kb->efforts[cm->effort]);
 	mk_json_key(j, "risk_reduced");
 	mk_json_int(j, it->risk_reduced);
+	mk_json_key(j, "risk_share");
+	mk_json_double(j, round(it->risk_share * 100) / 100);
 	mk_json_key(j, "this_week");
 	mk_json_bool(j, it->this_week);
 	mk_json_key(j, "answer");

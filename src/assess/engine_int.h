@@ -29,12 +29,13 @@ struct mk_assess_ctx {
 	size_t ans_unknown;    /* the answer flagged unknown */
 	size_t ans_na;         /* the answer flagged na */
 	size_t ans_done;       /* "done": it and every answer before it are "in place" */
+	size_t ans_partial;    /* "partial": a checklist item with some measures in place */
 	size_t ans_worst;      /* the last plain answer ("no"): what unknown counts as for METI */
 	int *applicable;       /* per entry: 1 yes, 0 no, -1 unknown */
 };
 
 /* 0, or -1 with err (ENOMEM, or a knowledge base without the answers
- * "done", an unknown one, a not-applicable one). */
+ * "done", "partial", an unknown one, a not-applicable one). */
 int mk_assess_ctx_init(struct mk_assess_ctx *c, const struct mk_kb *kb,
                        const struct mk_answers *a, char *err, size_t errlen);
 void mk_assess_ctx_free(struct mk_assess_ctx *c);

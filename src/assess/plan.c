@@ -5,7 +5,14 @@
  * to be unused is an item.  Its risk reduced is the sum over those entry
  * points of (their risk scores now - the scores with this measure done).
  * Order: "free, this week" (cost free, a day's effort) first; then risk
- * reduced (descending), cost, effort, id.
+ * reduced (descending), cost, effort, risk share (descending), id.
+ *
+ * One measure is a small part of an entry point's many (every general
+ * measure counts for each), so doing it alone seldom crosses a
+ * vulnerability threshold and most items reduce no risk score by
+ * themselves.  The risk share orders those: the entry point's risk total
+ * times the measure's part of its group (remove+protect or detect+recover)
+ * not yet in place, summed over its entry points in use.
  *
  * Progress: the runs recorded in the database (mk_assess_record) before
  * this one tell which items are new, which were already in the last plan
@@ -35,6 +42,8 @@ static int cmp_cand(const void *pa, const void *pb)
 		return a->cm->cost < b->cm->cost ? -1 : 1;
 	if (a->cm->effort != b->cm->effort)
 		return a->cm->effort < b->cm->effort ? -1 : 1;
+	if (a->it.risk_share != b->it.risk_share)
+		return a->it.risk_share > b->it.risk_share ? -1 : 1;
 	return strcmp(a->cm->id, b->cm->id);
 }
 
@@ -139,6 +148,11 @@ out:
 
 /* ---- the plan ---- */
 
+static int is_mitigation(const struct mk_kb_cm *cm)
+{
+	return cm->stage == MK_STAGE_DETECT || cm->stage == MK_STAGE_RECOVER;
+}
+
 int mk_assess_plan_err(struct mk_assessment *as, const struct mk_answers *a, struct mk_store *st,
                        char *err, size_t errlen)
 {
@@ -147,6 +161,7 @@ int mk_assess_plan_err(struct mk_assessment *as, const struct mk_answers *a, str
 	struct mk_entry_result now, with;
 	struct cand *cands = NULL;
 	int *total = NULL;
+	long *group_w = NULL; /* per entry: weights of [remove+protect, detect+recover] not n/a */
 	size_t n = 0;
 	int rc = -1;
 
@@ -160,31 +175,48 @@ int mk_assess_plan_err(struct mk_assessment *as, const struct mk_answers *a, str
 		return -1;
 	total = calloc(kb->n_entries ? kb->n_entries : 1, sizeof(*total));
 	cands = calloc(kb->n_cms ? kb->n_cms : 1, sizeof(*cands));
-	if (total == NULL || cands == NULL) {
+	group_w = calloc(2 * (kb->n_entries ? kb->n_entries : 1), sizeof(*group_w));
+	if (total == NULL || cands == NULL || group_w == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
 	for (size_t e = 0; e < kb->n_entries; e++) {
+		const struct mk_kb_entry *en = &kb->entries[e];
+
 		mk_assess_score_entry(&c, e, &now);
 		total[e] = mk_assess_entry_total(&now);
+		for (size_t k = 0; k < en->n_cms; k++) {
+			const struct mk_kb_cm *cm = &kb->cms[en->cms[k]];
+
+			if (kb->answers[c.cm_ans[en->cms[k]]].flag != MK_ANSWER_NA)
+				group_w[2 * e + is_mitigation(cm)] += cm->weight > 0 ? cm->weight : 1;
+		}
 	}
 	for (size_t i = 0; i < kb->n_cms; i++) {
 		const struct mk_kb_cm *cm = &kb->cms[i];
 		size_t ans = c.cm_ans[i];
 		bool belongs = false;
 		int reduced = 0;
+		double share = 0;
 
 		if (mk_assess_in_place(&c, ans) || kb->answers[ans].flag == MK_ANSWER_NA)
 			continue;
 		c.cm_ans[i] = c.ans_done; /* what if it were done */
 		for (size_t k = 0; k < cm->n_eps; k++) {
 			size_t e = cm->eps[k];
+			long gw = group_w[2 * e + is_mitigation(cm)];
+			int missing = kb->answers[ans].flag == MK_ANSWER_PLAIN
+			                  ? 100 - kb->answers[ans].implemented
+			                  : 100;
 
 			if (c.applicable[e] == 0)
 				continue;
 			belongs = true;
 			mk_assess_score_entry(&c, e, &with);
 			reduced += total[e] - mk_assess_entry_total(&with);
+			if (gw > 0)
+				share += (double)total[e] * (cm->weight > 0 ? cm->weight : 1) *
+				         (missing < 0 ? 0 : missing) / (100.0 * (double)gw);
 		}
 		c.cm_ans[i] = ans;
 		if (!belongs)
@@ -196,6 +228,7 @@ int mk_assess_plan_err(struct mk_assessment *as, const struct mk_answers *a, str
 		    .this_week = cm->cost == MK_COST_FREE && cm->effort == MK_EFFORT_DAY,
 		    .answer = kb->answers[ans].id,
 		    .progress = MK_PLAN_NEW,
+		    .risk_share = share,
 		};
 		n++;
 	}
@@ -214,6 +247,7 @@ int mk_assess_plan_err(struct mk_assessment *as, const struct mk_answers *a, str
 out:
 	free(cands);
 	free(total);
+	free(group_w);
 	mk_assess_ctx_free(&c);
 	return rc;
 }

@@ -65,14 +65,17 @@ int mk_assess_ctx_init(struct mk_assess_ctx *c, const struct mk_kb *kb,
 	c->ans_unknown = find_flag(kb, MK_ANSWER_UNKNOWN);
 	c->ans_na = find_flag(kb, MK_ANSWER_NA);
 	c->ans_done = mk_assess_find_answer(kb, "done");
+	c->ans_partial = mk_assess_find_answer(kb, "partial");
 	c->ans_worst = MK_NONE;
 	for (size_t i = 0; i < kb->n_answers; i++)
 		if (kb->answers[i].flag == MK_ANSWER_PLAIN)
 			c->ans_worst = i;
 	if (c->ans_unknown == MK_NONE || c->ans_na == MK_NONE || c->ans_done == MK_NONE ||
-	    c->ans_worst == MK_NONE || kb->answers[c->ans_done].flag != MK_ANSWER_PLAIN) {
-		snprintf(err, errlen, "the knowledge base's answers lack \"done\", a \"don't know\" "
-		                      "answer or a \"not applicable\" one");
+	    c->ans_partial == MK_NONE || c->ans_worst == MK_NONE ||
+	    kb->answers[c->ans_done].flag != MK_ANSWER_PLAIN ||
+	    kb->answers[c->ans_partial].flag != MK_ANSWER_PLAIN) {
+		snprintf(err, errlen, "the knowledge base's answers lack \"done\", \"partial\", a "
+		                      "\"don't know\" answer or a \"not applicable\" one");
 		return -1;
 	}
 	c->cm_ans = calloc(kb->n_cms ? kb->n_cms : 1, sizeof(*c->cm_ans));

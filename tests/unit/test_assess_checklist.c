@@ -1,7 +1,9 @@
 /* test_assess_checklist.c - the METI and IPA 25 checklist views
  * (docs/ASSESSMENT.md "Checklist views"; src/assess/checklist.c) on worked
- * examples computed by hand: item levels (lowest answer, unknown -> "no"
- * flagged, all n/a -> not applicable), category scores, the half-N/A rule,
+ * examples computed by hand: an item's answer combined from its measures
+ * (all in place: the lowest; some: partial; none but unknown: unknown,
+ * flagged; all n/a, or of entry points not in use: not applicable), category
+ * scores with unknown counted as "no", the half-N/A rule,
  * the weighted total rounded up, the rank; IPA points, total, band, "don't
  * know" as -1 and listed, all-n/a items counted as done. */
 #include <setjmp.h>
@@ -40,7 +42,7 @@ static const char *answer_of(const struct mk_assessment *as, size_t item)
  * organizational (weight 3):
  *   1-1 prio 4: m.a done (60)
  *   1-2 prio 2: m.b documented (80), m.c partial (40)  -> lowest: partial 40
- *   1-3 prio 4: m.d unknown -> "no" (20), flagged
+ *   1-3 prio 4: m.d unknown -> unknown, flagged, counted as "no" (20)
  *   score = (4x60 + 2x40 + 4x20) / (4+2+4) = 400 / 10 = 40.0
  * operational (weight 3):
  *   2-1 prio 3: m.e reviewed (90)
@@ -117,7 +119,7 @@ static struct mk_assessment *run(const struct mk_kb *kb, const struct mk_answers
 
 static void test_meti_worked_example(void **state)
 {
-	static const char *const want_answer[] = {"done", "partial", "no", "reviewed", "na", "no",
+	static const char *const want_answer[] = {"done", "partial", "unknown", "reviewed", "na", "no",
 	                                          "na",   "na",      "done", "partial", "documented"};
 	static const bool want_flag[] = {false, false, true,  false, false, false,
 	                                 false, false, false, false, false};
@@ -200,12 +202,12 @@ static void test_meti_half_na(void **state)
 	assert_int_equal(as->meti.total, -1);
 	mk_assess_free(as);
 
-	fx_meti_item(kb, "3", cat, 2, "r"); /* r unanswered: "no", flagged */
+	fx_meti_item(kb, "3", cat, 2, "r"); /* r unanswered: unknown, flagged, counts as "no" */
 	as = run(kb, &a);
 	/* (1x60 + 2x20) / 3 = 33.33 -> total 34 */
 	assert_true(fabs(as->meti.category_score[0] - 100.0 / 3.0) < 1e-9);
 	assert_int_equal(as->meti.total, 34);
-	assert_string_equal(answer_of(as, 2), "no");
+	assert_string_equal(answer_of(as, 2), "unknown");
 	assert_true(as->meti.item_flagged[2]);
 	assert_false(as->meti.item_flagged[1]);
 	mk_assess_free(as);
@@ -215,9 +217,9 @@ static void test_meti_half_na(void **state)
 
 /* IPA: items 1..6 of part P1:
  *   1: i.a done                 -> 4
- *   2: i.b partial, i.c done    -> 2 (lowest)
+ *   2: i.b partial, i.c done    -> partial: 2
  *   3: i.d no                   -> 0
- *   4: i.e unknown, i.b partial -> -1 (unknown is lowest), listed
+ *   4: i.e unknown, i.d no      -> -1 (none in place, one unknown), listed
  *   5: i.f na, i.g na           -> 4, counted as done (n/a)
  *   6: i.h na, i.i partial      -> 2 (n/a left out)
  * total = 4 + 2 + 0 - 1 + 4 + 2 = 11 -> band "d" (min -25) */
@@ -241,7 +243,7 @@ static void test_ipa_worked_example(void **state)
 	fx_ipa_item(kb, 1, part, "i.a");
 	fx_ipa_item(kb, 2, part, "i.b,i.c");
 	fx_ipa_item(kb, 3, part, "i.d");
-	fx_ipa_item(kb, 4, part, "i.e,i.b");
+	fx_ipa_item(kb, 4, part, "i.e,i.d");
 	fx_ipa_item(kb, 5, part, "i.f,i.g");
 	fx_ipa_item(kb, 6, part, "i.h,i.i");
 	fx_ipa_band(kb, "a", 100);
@@ -341,11 +343,109 @@ static void test_ipa_total_and_bands(void **state)
 	fx_kb_free(kb);
 }
 
+/* Each rule of the combination, one item per case (METI view; the IPA
+ * view uses the same answer).  Measures of entry point "y" count as not
+ * applicable once use.y is "no"; a measure of every entry point never. */
+static void test_item_combination(void **state)
+{
+	static const struct {
+		const char *answers; /* for m1, m2 (empty: unanswered) */
+		const char *want;
+		bool flagged;
+		int ipa;
+	} cases[] = {
+	    {"reviewed,documented", "documented", false, 4},
+	    {"done,reviewed", "done", false, 4},
+	    {"done,no", "partial", false, 2},
+	    {"partial,no", "partial", false, 2},
+	    {"partial,unknown", "partial", false, 2},
+	    {"done,", "partial", false, 2},
+	    {"no,unknown", "unknown", true, -1},
+	    {",", "unknown", true, -1},
+	    {"no,no", "no", false, 0},
+	    {"na,done", "done", false, 4},
+	    {"na,no", "no", false, 0},
+	    {"na,na", "na", false, 4},
+	};
+	struct mk_kb *kb = fx_kb_new();
+	size_t cat, part;
+
+	(void)state;
+	fx_entry(kb, "x", 3, 3, 0, 0, 0);
+	fx_entry(kb, "y", 3, 3, 0, 0, 0);
+	fx_cm(kb, "m1", "x", MK_STAGE_PROTECT, MK_COST_LOW, MK_EFFORT_DAY, 1);
+	fx_cm(kb, "m2", "x", MK_STAGE_PROTECT, MK_COST_LOW, MK_EFFORT_DAY, 1);
+	fx_cm(kb, "y1", "y", MK_STAGE_PROTECT, MK_COST_LOW, MK_EFFORT_DAY, 1);
+	fx_cm(kb, "xy", "x,y", MK_STAGE_PROTECT, MK_COST_LOW, MK_EFFORT_DAY, 1);
+	fx_cm(kb, "all", "all", MK_STAGE_PROTECT, MK_COST_LOW, MK_EFFORT_DAY, 1);
+	fx_kb_finish(kb);
+	cat = fx_meti_category(kb, "c", 1);
+	fx_meti_item(kb, "1", cat, 1, "m1,m2");
+	part = fx_ipa_part(kb, "P");
+	fx_ipa_item(kb, 1, part, "m1,m2");
+	fx_meti_rank(kb, "D", 0);
+	fx_ipa_band(kb, "d", -25);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct mk_answers a = {0};
+		struct mk_assessment *as;
+		char buf[64], *comma;
+
+		snprintf(buf, sizeof(buf), "%s", cases[i].answers);
+		comma = strchr(buf, ',');
+		*comma = '\0';
+		if (buf[0])
+			set(&a, kb, "m1", buf);
+		if (comma[1])
+			set(&a, kb, "m2", comma + 1);
+		as = run(kb, &a);
+		if (strcmp(answer_of(as, 0), cases[i].want) != 0)
+			fail_msg("%s: %s, want %s", cases[i].answers, answer_of(as, 0), cases[i].want);
+		assert_int_equal(as->meti.item_flagged[0], cases[i].flagged);
+		assert_int_equal(as->ipa.item_points[0], cases[i].ipa);
+		assert_int_equal(as->ipa.item_na[0], strcmp(cases[i].want, "na") == 0);
+		mk_assess_free(as);
+		mk_answers_free(&a);
+	}
+
+	/* Entry point y not in use: its measure "no" counts as n/a; one of x
+	 * and y still counts (x is not ruled out); one of all entry points too. */
+	{
+		struct mk_answers a = {0};
+		struct mk_assessment *as;
+
+		fx_meti_item(kb, "2", cat, 1, "y1");
+		fx_meti_item(kb, "3", cat, 1, "y1,xy");
+		fx_meti_item(kb, "4", cat, 1, "y1,all");
+		fx_ipa_item(kb, 2, part, "y1");
+		set(&a, kb, "use.y", "no");
+		set(&a, kb, "y1", "no");
+		set(&a, kb, "xy", "done");
+		set(&a, kb, "all", "no");
+		as = run(kb, &a);
+		assert_string_equal(answer_of(as, 1), "na");
+		assert_string_equal(answer_of(as, 2), "done");
+		assert_string_equal(answer_of(as, 3), "no");
+		assert_true(as->ipa.item_na[1]);
+		assert_int_equal(as->ipa.item_points[1], 4);
+		mk_assess_free(as);
+		/* y in use again: y1 "no" counts */
+		set(&a, kb, "use.y", "yes");
+		as = run(kb, &a);
+		assert_string_equal(answer_of(as, 1), "no");
+		assert_string_equal(answer_of(as, 2), "partial");
+		assert_int_equal(as->ipa.item_points[1], 0);
+		mk_assess_free(as);
+		mk_answers_free(&a);
+	}
+	fx_kb_free(kb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_meti_worked_example),
 	    cmocka_unit_test(test_meti_half_na),
+	    cmocka_unit_test(test_item_combination),
 	    cmocka_unit_test(test_ipa_worked_example),
 	    cmocka_unit_test(test_ipa_total_and_bands),
 	};

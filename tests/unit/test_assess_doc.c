@@ -92,8 +92,9 @@ static json_t *at(json_t *o, const char *path)
  *   a.d  A detect  low  month   done
  *   b.p  B protect free day     -        (B not in use: not in the plan)
  *   g.x  all protect low day    unknown, physical + organizational
- * METI: one category, item 1-1 (a.p, g.x): lowest is g.x unknown -> no, flagged.
- * IPA: items 1 (a.d: 4) and 2 (b.p: unanswered -> -1, listed). */
+ * METI: one category, item 1-1 (a.p no, g.x unknown): unknown, flagged, as "no".
+ * IPA: items 1 (a.d: 4), 2 (g.x: unknown -> -1, listed) and 3 (b.p: B not in
+ * use -> not applicable, counted as 4). */
 static void test_document(void **state)
 {
 	const char *hostile = "\"引用\" </script><img onerror=x> \\ 改行\nあり";
@@ -120,7 +121,8 @@ static void test_document(void **state)
 	fx_meti_rank(kb, "D", 0);
 	part = fx_ipa_part(kb, "P1");
 	fx_ipa_item(kb, 1, part, "a.d");
-	fx_ipa_item(kb, 2, part, "b.p");
+	fx_ipa_item(kb, 2, part, "g.x");
+	fx_ipa_item(kb, 3, part, "b.p");
 	fx_ipa_band(kb, "top", 100);
 	fx_ipa_band(kb, "low", -25);
 	set(&a, kb, "use.A", "yes", NULL);
@@ -228,7 +230,7 @@ static void test_document(void **state)
 	assert_string_equal(str(v, "1.entry_points.1"), "C");
 	assert_int_equal(json_array_size(at(d, "done_since")), 0);
 
-	/* checklists: METI 1-1 = lowest of (no, unknown -> no) = 20, flagged */
+	/* checklists: METI 1-1 = (no, unknown) -> unknown, flagged, as no = 20 */
 	v = at(d, "checklists.meti");
 	assert_int_equal(num(v, "score"), 20);
 	assert_string_equal(str(v, "rank.id"), "D");
@@ -236,18 +238,20 @@ static void test_document(void **state)
 	assert_true(json_number_value(at(v, "categories.0.score")) == 20.0);
 	assert_string_equal(str(v, "items.0.id"), "1-1");
 	assert_string_equal(str(v, "items.0.category"), "org");
-	assert_string_equal(str(v, "items.0.answer"), "no");
+	assert_string_equal(str(v, "items.0.answer"), "unknown");
 	assert_true(json_is_true(at(v, "items.0.flagged")));
 	assert_int_equal(num(v, "items.0.priority"), 4);
 	v = at(d, "checklists.ipa25");
-	assert_int_equal(num(v, "score"), 3); /* 4 + -1 */
+	assert_int_equal(num(v, "score"), 7); /* 4 - 1 + 4 */
 	assert_string_equal(str(v, "band.id"), "low");
 	assert_int_equal(num(v, "items.0.points"), 4);
 	assert_int_equal(num(v, "items.1.points"), -1);
 	assert_string_equal(str(v, "items.1.part"), "P1");
 	assert_int_equal(json_array_size(at(v, "unknown")), 1);
 	assert_int_equal(num(v, "unknown.0"), 2);
-	assert_true(json_is_false(at(v, "na_counted_as_done")));
+	assert_true(json_is_true(at(v, "items.2.na")));
+	assert_int_equal(num(v, "items.2.points"), 4);
+	assert_true(json_is_true(at(v, "na_counted_as_done")));
 
 	/* the BCP part is bcp.c's; without entries it is there */
 	assert_non_null(json_object_get(d, "bcp"));

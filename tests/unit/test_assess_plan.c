@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,6 +185,61 @@ static void test_plan_order(void **state)
 	}
 	assert_int_equal(as->previous_ns, 0);
 	assert_int_equal(as->n_done_since, 0);
+	mk_assess_free(as);
+	mk_answers_free(&a);
+	fx_kb_free(kb);
+}
+
+/* Items that reduce no score alone are ordered (after cost and effort) by
+ * their risk share, not by id:
+ *   E1: threat 3, stop 3; protective z.high + f1..f4 (all "no"): 0 % -> 9.
+ *       z.high done: 20 %, still vuln 3: reduces 0; share 9 x 1 x 100 % / 5 = 1.8
+ *       (partial: 9 x 1 x 50 % / 5 = 0.9)
+ *   E2: threat 1, stop 1; protective a.low + g1 ("no"): 1.
+ *       a.low: reduces 0; share 1 x 1 x 100 % / 2 = 0.5 */
+static void test_risk_share(void **state)
+{
+	struct mk_kb *kb = fx_kb_new();
+	struct mk_answers a = {0};
+	struct mk_assessment *as = NULL;
+	char err[256] = "";
+
+	(void)state;
+	fx_entry(kb, "E1", 3, 3, 0, 0, 0);
+	fx_entry(kb, "E2", 1, 1, 0, 0, 0);
+	fx_cm(kb, "z.high", "E1", MK_STAGE_PROTECT, MK_COST_LOW, MK_EFFORT_DAY, 1);
+	fx_cm(kb, "a.low", "E2", MK_STAGE_PROTECT, MK_COST_LOW, MK_EFFORT_DAY, 1);
+	fx_cm(kb, "g1", "E2", MK_STAGE_PROTECT, MK_COST_HIGH, MK_EFFORT_DAY, 1);
+	fx_cm(kb, "f1", "E1", MK_STAGE_PROTECT, MK_COST_HIGH, MK_EFFORT_DAY, 1);
+	fx_cm(kb, "f2", "E1", MK_STAGE_PROTECT, MK_COST_HIGH, MK_EFFORT_DAY, 1);
+	fx_cm(kb, "f3", "E1", MK_STAGE_PROTECT, MK_COST_HIGH, MK_EFFORT_DAY, 1);
+	fx_cm(kb, "f4", "E1", MK_STAGE_PROTECT, MK_COST_HIGH, MK_EFFORT_DAY, 1);
+	fx_kb_finish(kb);
+	set(&a, kb, "use.E1", "yes");
+	set(&a, kb, "use.E2", "yes");
+	for (size_t i = 0; i < kb->n_cms; i++)
+		set(&a, kb, kb->cms[i].id, "no");
+	assert_int_equal(mk_assess_run(kb, &a, NULL, NULL, T1, &as, err, sizeof(err)), 0);
+	assert_string_equal(kb->cms[as->plan[0].cm].id, "z.high");
+	assert_int_equal(as->plan[0].risk_reduced, 0);
+	assert_true(fabs(as->plan[0].risk_share - 1.8) < 1e-9);
+	assert_string_equal(kb->cms[as->plan[1].cm].id, "a.low");
+	assert_int_equal(as->plan[1].risk_reduced, 0);
+	assert_true(fabs(as->plan[1].risk_share - 0.5) < 1e-9);
+	/* high cost after: f1..f4 (share 1.8 each, by id), then g1 (0.5) */
+	assert_string_equal(kb->cms[as->plan[2].cm].id, "f1");
+	assert_string_equal(kb->cms[as->plan[6].cm].id, "g1");
+	mk_assess_free(as);
+
+	/* z.high partial: E1 at 10 %; any f done makes 30 % -> vuln 2 -> 6, so
+	 * each f now reduces 3 and comes first; z.high's share halves. */
+	set(&a, kb, "z.high", "partial");
+	assert_int_equal(mk_assess_run(kb, &a, NULL, NULL, T1, &as, err, sizeof(err)), 0);
+	assert_string_equal(kb->cms[as->plan[0].cm].id, "f1");
+	assert_int_equal(as->plan[0].risk_reduced, 3);
+	assert_string_equal(kb->cms[as->plan[4].cm].id, "z.high");
+	assert_int_equal(as->plan[4].risk_reduced, 0);
+	assert_true(fabs(as->plan[4].risk_share - 0.9) < 1e-9);
 	mk_assess_free(as);
 	mk_answers_free(&a);
 	fx_kb_free(kb);
@@ -377,6 +433,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_plan_order),
+	    cmocka_unit_test(test_risk_share),
 	    cmocka_unit_test(test_progress_across_runs),
 	    cmocka_unit_test(test_store_runs),
 	};
