@@ -48,7 +48,7 @@ void mk_assess_score_entry(const struct mk_assess_ctx *c, size_t entry,
 /* The sum of an entry's risk scores (0 when not applicable). */
 int mk_assess_entry_total(const struct mk_entry_result *r);
 
-/* Lookups by id (linear: the tables are small). */
+/* Lookups by id as indexes (kb.c's lookups; MK_NONE when absent). */
 size_t mk_assess_find_entry(const struct mk_kb *kb, const char *id);
 size_t mk_assess_find_cm(const struct mk_kb *kb, const char *id);
 size_t mk_assess_find_answer(const struct mk_kb *kb, const char *id);

@@ -16,26 +16,23 @@
 
 size_t mk_assess_find_entry(const struct mk_kb *kb, const char *id)
 {
-	for (size_t i = 0; i < kb->n_entries; i++)
-		if (strcmp(kb->entries[i].id, id) == 0)
-			return i;
-	return MK_NONE;
+	const struct mk_kb_entry *e = mk_kb_entry_by_id(kb, id);
+
+	return e != NULL ? (size_t)(e - kb->entries) : MK_NONE;
 }
 
 size_t mk_assess_find_cm(const struct mk_kb *kb, const char *id)
 {
-	for (size_t i = 0; i < kb->n_cms; i++)
-		if (strcmp(kb->cms[i].id, id) == 0)
-			return i;
-	return MK_NONE;
+	const struct mk_kb_cm *cm = mk_kb_cm_by_id(kb, id);
+
+	return cm != NULL ? (size_t)(cm - kb->cms) : MK_NONE;
 }
 
 size_t mk_assess_find_answer(const struct mk_kb *kb, const char *id)
 {
-	for (size_t i = 0; i < kb->n_answers; i++)
-		if (strcmp(kb->answers[i].id, id) == 0)
-			return i;
-	return MK_NONE;
+	const struct mk_kb_answer *an = mk_kb_answer_by_id(kb, id);
+
+	return an != NULL ? (size_t)(an - kb->answers) : MK_NONE;
 }
 
 size_t mk_assess_find_risk(const struct mk_kb *kb, const char *id)
