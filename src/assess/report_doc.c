@@ -76,25 +76,9 @@ static const char *answer_name(const struct doc *d, const char *key, const char 
 		if (strcmp(value, "unknown") == 0)
 			return M(d, "ar.use.unknown");
 	}
-	if ((ka = mk_rpt_kb_answer(d->kb, value)) != NULL)
+	if ((ka = mk_kb_answer_by_id(d->kb, value)) != NULL)
 		return T(d, &ka->name);
 	return value;
-}
-
-static const struct mk_kb_cm *cm_by_id(const struct mk_kb *kb, const char *id)
-{
-	for (size_t i = 0; id != NULL && i < kb->n_cms; i++)
-		if (strcmp(kb->cms[i].id, id) == 0)
-			return &kb->cms[i];
-	return NULL;
-}
-
-static const struct mk_kb_entry *entry_by_id(const struct mk_kb *kb, const char *id)
-{
-	for (size_t i = 0; id != NULL && i < kb->n_entries; i++)
-		if (strcmp(kb->entries[i].id, id) == 0)
-			return &kb->entries[i];
-	return NULL;
 }
 
 /* The question an answer key asks, in the writer's language ("" when none). */
@@ -103,9 +87,9 @@ static const char *question_of(const struct doc *d, const char *key)
 	const struct mk_kb_cm *cm;
 	const struct mk_kb_entry *e;
 
-	if (strncmp(key, "use.", 4) == 0 && (e = entry_by_id(d->kb, key + 4)) != NULL)
+	if (strncmp(key, "use.", 4) == 0 && (e = mk_kb_entry_by_id(d->kb, key + 4)) != NULL)
 		return T(d, &e->question);
-	if ((cm = cm_by_id(d->kb, key)) != NULL)
+	if ((cm = mk_kb_cm_by_id(d->kb, key)) != NULL)
 		return T(d, &cm->question);
 	return "";
 }

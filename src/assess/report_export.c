@@ -283,7 +283,7 @@ static void answer_row(FILE *f, const struct csv_ctx *c, const char *key, const 
 {
 	enum { NCOL = 8 };
 	const struct mk_answer *ans = mk_rpt_answer(c->a, key);
-	const struct mk_kb_answer *ka = ans != NULL ? mk_rpt_kb_answer(c->kb, ans->value) : NULL;
+	const struct mk_kb_answer *ka = ans != NULL && ans->value != NULL ? mk_kb_answer_by_id(c->kb, ans->value) : NULL;
 	char at[40] = "";
 	const char *row[NCOL], *vname = "";
 

@@ -99,10 +99,6 @@ void mk_rpt_asset_name(const struct mk_report *r, size_t i, char *buf, size_t le
 void mk_rpt_asset_addrs(const struct mk_report *r, size_t i, char *buf, size_t len);
 /* The answer of key, NULL when unanswered (a->v need not be sorted). */
 const struct mk_answer *mk_rpt_answer(const struct mk_answers *a, const char *key);
-/* The knowledge base's answer level of id, or NULL. */
-const struct mk_kb_answer *mk_rpt_kb_answer(const struct mk_kb *kb, const char *id);
-/* The kb source of id, or NULL. */
-const struct mk_kb_source *mk_rpt_source(const struct mk_kb *kb, const char *id);
 /* The BCP as JSON: the assessment's document (mk_bcp_json) when as->bcp is
  * set, else the user's entries (a->bcp_json); NULL when neither is an object.
  * The caller json_decref()s it. */

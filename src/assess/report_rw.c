@@ -470,22 +470,6 @@ const struct mk_answer *mk_rpt_answer(const struct mk_answers *a, const char *ke
 	return NULL;
 }
 
-const struct mk_kb_answer *mk_rpt_kb_answer(const struct mk_kb *kb, const char *id)
-{
-	for (size_t i = 0; id != NULL && i < kb->n_answers; i++)
-		if (strcmp(kb->answers[i].id, id) == 0)
-			return &kb->answers[i];
-	return NULL;
-}
-
-const struct mk_kb_source *mk_rpt_source(const struct mk_kb *kb, const char *id)
-{
-	for (size_t i = 0; id != NULL && i < kb->n_sources; i++)
-		if (strcmp(kb->sources[i].id, id) == 0)
-			return &kb->sources[i];
-	return NULL;
-}
-
 static json_t *parse_object(const char *text, size_t len)
 {
 	json_error_t jerr;
