@@ -31,7 +31,8 @@
 #define MK_MAP_MAX_DEVICES 600 /* drawn one by one up to this many */
 #define MAP_MAX_DEDGES 800
 #define MAP_MAX_GROUPS 400     /* boxes drawn (largest first) */
-#define MAP_W 1600.0       /* the widest canvas (above 100 devices) */
+#define MAP_MIN_W 1000.0   /* the canvas width is chosen in this range */
+#define MAP_MAX_W 2400.0
 #define MAP_MARGIN 20.0
 #define MAP_GAP 40.0
 #define MAP_PAD 14.0
@@ -40,7 +41,7 @@
 #define MAP_CH 80.0
 #define MAP_NODE_R 15.0
 #define MAP_LABEL_COLS 19      /* display columns of a node's label */
-#define MAP_BOX_MIN_W 250.0
+#define MAP_BOX_MIN_W 170.0
 #define MAP_FONT "Noto Sans CJK JP, IPAexGothic, Noto Sans JP, sans-serif"
 
 /* ---- styles and industrial protocols (data files) ---- */
@@ -244,11 +245,9 @@ static double title_width(const char *title)
 }
 
 /* Places the groups' boxes and their nodes. */
-static void layout(struct mk_map *m)
+static void layout_at(struct mk_map *m, double W)
 {
 	double x = MAP_MARGIN, y = MAP_MARGIN, row_h = 0;
-	/* a small network on a narrower canvas: it prints larger on the page */
-	double W = m->n_nodes <= 30 ? 1000.0 : m->n_nodes <= 100 ? 1300.0 : MAP_W;
 	size_t maxcols = (size_t)((W - 2 * MAP_MARGIN - 2 * MAP_PAD) / MAP_CW);
 
 	for (size_t g = 0; g < m->n_groups; g++) {
@@ -261,7 +260,7 @@ static void layout(struct mk_map *m)
 
 			for (int r = 0; r < MK_ROLE_COUNT; r++)
 				lines += gr->roles[r] > 0;
-			w = MAP_BOX_MIN_W;
+			w = 250.0; /* room for "engineering workstation 120" */
 			h = MAP_TITLE_H + (double)(lines > 0 ? lines : 1) * 18.0 + MAP_PAD;
 			cols = rows = 0;
 		} else {
@@ -306,6 +305,26 @@ static void layout(struct mk_map *m)
 	}
 	m->width = W;
 	m->height = y + row_h + MAP_MARGIN;
+}
+
+/* The canvas width whose layout comes closest to the shape of the printed
+ * page (A3 landscape, 1.41:1, less the legend): the narrowest of equals, so
+ * a small network prints large.  Packing is one pass over the groups. */
+static void layout(struct mk_map *m)
+{
+	double best_w = MAP_MIN_W, best = INFINITY;
+
+	for (double W = MAP_MIN_W; W <= MAP_MAX_W; W += 200.0) {
+		double d;
+
+		layout_at(m, W);
+		d = fabs(log(m->width / (m->height + 70.0) / 1.41));
+		if (d < best - 1e-9) {
+			best = d;
+			best_w = W;
+		}
+	}
+	layout_at(m, best_w);
 }
 
 int mk_map_build(const struct mk_report *r, enum mk_lang lang, struct mk_map **out)
