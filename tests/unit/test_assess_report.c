@@ -389,6 +389,15 @@ static void test_entries_section(void **state)
 	assert_non_null(strstr(sec, "脅威 2/3、弱さ 3/3。守る対策の実施率 0%"));
 	assert_non_null(strstr(sec, "<span class=\"badge conf-p\">要確認</span>"));
 	free(sec);
+	/* evidence of no single entry point, after the 13 */
+	sec = between(b.p, "<h3 id=\"ep-general\">工場全体についてネットワークから見えたこと</h3>",
+	              "</section>");
+	assert_non_null(strstr(sec, "<span class=\"badge flag\">確認待ち</span> 制御機器のプログラムを"));
+	assert_non_null(strstr(sec, "「バックアップから復元できることを確かめていますか？」への回答の案: "
+	                            "実施していない"));
+	assert_non_null(strstr(sec, "<td>s7comm download</td>"));
+	free(sec);
+	assert_true(strstr(b.p, "<h3 id=\"ep-new_equipment\">") < strstr(b.p, "<h3 id=\"ep-general\">"));
 	/* a not-used entry point shows no risk table */
 	sec = between(b.p, "<h3 id=\"ep-mfp\">", "<h3 id=\"ep-handheld\">");
 	assert_null(strstr(sec, "<table"));
@@ -410,17 +419,56 @@ static void test_entries_section(void **state)
 
 static void test_bcp_section(void **state)
 {
+	/* the shape of mk_bcp_json's document (docs/ASSESSMENT.md), steps out of the
+	 * template's order on purpose, one step missing ("drill") */
 	static const char doc[] =
-		"{\"steps\": [{\"id\": \"prior\", \"title\": {\"ja\": \"事前対策\", \"en\": \"Prior measures\"}}],"
-		" \"recovery_order\": [{\"order\": 1, \"asset\": \"m-1\", \"name\": \"<b>core</b>\"}],"
-		" \"gaps\": [{\"id\": \"no_drill\", \"text\": {\"ja\": \"12か月以内の訓練がありません\","
-		" \"en\": \"No drill in 12 months\"}, \"severity\": \"medium\"}],"
-		" \"future_part\": {\"x\": 1}}";
+		"{\"today\": \"2026-12-07\", \"entered\": false,"
+		" \"company\": {\"name\": \"<b>本社</b>\", \"site\": null},"
+		" \"policy\": \"安全第一\", \"existing_bcp\": null, \"decision_by\": \"工場長\","
+		" \"steps\": ["
+		"  {\"id\": \"policy\", \"order\": 2, \"title\": {\"ja\": \"基本方針を決める\", \"en\": \"Set the policy\"},"
+		"   \"text\": {\"ja\": \"方針の説明\", \"en\": \"About the policy\"}, \"fields\": [{\"id\": \"policy\"}]},"
+		"  {\"id\": \"prepare\", \"order\": 1, \"title\": {\"ja\": \"事前対策を実施する\", \"en\": \"Prepare\"},"
+		"   \"text\": {\"ja\": \"準備の説明\", \"en\": \"About preparing\"}, \"fields\": []},"
+		"  {\"id\": \"criteria\", \"order\": 3, \"title\": {\"ja\": \"判断基準を決める\", \"en\": \"Criteria\"}, \"text\": null},"
+		"  {\"id\": \"organization\", \"order\": 4, \"title\": {\"ja\": \"運用体制を決める\", \"en\": \"Organization\"}, \"text\": null},"
+		"  {\"id\": \"flow\", \"order\": 5, \"title\": {\"ja\": \"緊急時対応の流れを決める\", \"en\": \"Flow\"}, \"text\": null}],"
+		" \"systems\": [{\"asset\": \"m-1\", \"name\": \"PLC-LINE1\", \"address\": \"192.168.1.10\", \"role\": \"plc\","
+		"   \"entered\": false, \"candidate\": \"role\", \"critical\": true, \"line\": null, \"rto_hours\": null,"
+		"   \"rpo_hours\": null, \"manual_fallback\": null, \"backups\": [], \"depends_on\": []},"
+		"  {\"asset\": null, \"name\": \"生産管理\", \"address\": null, \"role\": null, \"entered\": true,"
+		"   \"candidate\": null, \"critical\": true, \"line\": \"全体\", \"rto_hours\": 24, \"rpo_hours\": 4,"
+		"   \"manual_fallback\": \"紙の指示書\", \"backups\": [{\"what\": \"data\", \"what_name\": {\"ja\": \"データ\","
+		"   \"en\": \"Data\"}, \"where\": \"NAS\", \"when\": \"毎日\", \"offline\": false, \"restore_tested\": \"2026-05-01\"}],"
+		"   \"depends_on\": []}],"
+		" \"candidates_dropped\": 3,"
+		" \"recovery_order\": [{\"step\": 1, \"system\": 1, \"asset\": null, \"name\": \"生産管理\", \"role\": null,"
+		"   \"tier\": 9, \"after\": [], \"cycle\": false},"
+		"  {\"step\": 2, \"system\": 0, \"asset\": \"m-1\", \"name\": \"PLC-LINE1\", \"role\": \"plc\", \"tier\": 3,"
+		"   \"after\": [\"生産管理\"], \"cycle\": true}],"
+		" \"isolation_points\": [{\"kind\": \"device\", \"asset\": \"m-9\", \"name\": \"RT1\", \"address\": \"10.0.0.1\","
+		"   \"role\": \"router\"}, {\"kind\": \"zone_boundary\", \"zones\": [{\"id\": \"a\", \"name\": \"事務所\"},"
+		"   {\"id\": \"b\", \"name\": \"ライン1\"}], \"conversations\": 12}],"
+		" \"signs\": [{\"id\": \"scan\", \"kind\": \"cyber\", \"text\": {\"ja\": \"機器を探す通信\", \"en\": \"Scans\"},"
+		"   \"alerts\": [\"scan_hosts\"], \"seen\": 2}, {\"id\": \"hw\", \"kind\": \"fault\", \"text\": {\"ja\":"
+		"   \"一台だけ止まる\", \"en\": \"One device stops\"}, \"alerts\": [], \"seen\": 0}],"
+		" \"actions\": [{\"id\": \"a1\", \"phase\": \"first\", \"order\": 1, \"text\": {\"ja\": \"電源は切らずに、LANケーブルを抜く\","
+		"   \"en\": \"Unplug the cable\"}}, {\"id\": \"a2\", \"phase\": \"recovery\", \"order\": 1, \"text\": {\"ja\":"
+		"   \"バックアップから戻す\", \"en\": \"Restore\"}}],"
+		" \"roles\": [],"
+		" \"contacts\": [{\"category\": \"police\", \"name\": {\"ja\": \"警察\", \"en\": \"Police\"}, \"when\":"
+		"   {\"ja\": \"被害が出たとき\", \"en\": \"On damage\"}, \"required\": true, \"entries\": []}],"
+		" \"drills\": [{\"type\": \"restore\", \"name\": {\"ja\": \"復元テスト\", \"en\": \"Restore test\"}, \"text\":"
+		"   {\"ja\": \"予備機に戻す\", \"en\": \"Onto a spare\"}, \"every_months\": 12, \"entries\": [{\"every_months\": 12,"
+		"   \"last_done\": \"2025-10-01\"}]}],"
+		" \"gaps\": [{\"id\": \"no_drill\", \"severity\": \"medium\", \"text\": {\"ja\": \"12か月以内の訓練がありません\","
+		"   \"en\": \"No drill in 12 months\"}, \"system\": null, \"subject\": null}]}";
 	struct mk_fx fx;
 	struct buf b = {NULL, 0};
 	FILE *f;
 	json_t *j = json_loads(doc, 0, NULL);
 	struct mk_rw w;
+	char *p;
 
 	(void)state;
 	mk_fx_get(&fx);
@@ -429,14 +477,42 @@ static void test_bcp_section(void **state)
 	w = (struct mk_rw){.f = f, .lang = MK_LANG_JA, .md = false};
 	mk_rpt_bcp_section(&w, j, NULL);
 	fclose(f);
-	/* the six-step order first, text objects in the language, unknown members last */
-	assert_true(strstr(b.p, "<h3>ステップ</h3>") < strstr(b.p, "<h3>復旧の順番</h3>"));
-	assert_true(strstr(b.p, "<h3>復旧の順番</h3>") < strstr(b.p, "<h3>足りないところ</h3>"));
-	assert_true(strstr(b.p, "<h3>足りないところ</h3>") < strstr(b.p, "<h3>future_part</h3>"));
-	assert_non_null(strstr(b.p, "<td>12か月以内の訓練がありません</td>"));
-	assert_non_null(strstr(b.p, "<td>事前対策</td>"));
-	assert_non_null(strstr(b.p, "<td>&lt;b&gt;core&lt;/b&gt;</td>"));
-	assert_null(strstr(b.p, "No drill"));
+	p = b.p;
+	/* not entered yet: said so; the gaps first, then the steps in the document's order,
+	 * each with what belongs to it; a missing step's part after them */
+	assert_non_null(strstr(p, "BCPはまだ記入されていません。"));
+	assert_non_null(strstr(p, "<td class=\"th\">名前</td><td>&lt;b&gt;本社&lt;/b&gt;</td>"));
+	assert_true(strstr(p, "<h3 id=\"bcp-gaps\">足りないところ</h3>") < strstr(p, "<h3>2. 基本方針を決める</h3>"));
+	assert_non_null(strstr(p, "<span class=\"badge sev-medium\">中</span></td><td>12か月以内の訓練がありません</td>"));
+	assert_true(strstr(p, "<h3>2. 基本方針を決める</h3>") < strstr(p, "<strong>基本方針</strong> 安全第一"));
+	assert_true(strstr(p, "<strong>基本方針</strong> 安全第一") < strstr(p, "<h3>1. 事前対策を実施する</h3>"));
+	assert_true(strstr(p, "<h3>1. 事前対策を実施する</h3>") < strstr(p, "<h4>重要なシステム・ライン</h4>"));
+	assert_true(strstr(p, "<h4>重要なシステム・ライン</h4>") < strstr(p, "<h3>3. 判断基準を決める</h3>"));
+	assert_true(strstr(p, "<h3>5. 緊急時対応の流れを決める</h3>") < strstr(p, "<h4>訓練</h4>"));
+	/* systems: the candidate marked, missing RTO flagged, the backup with its restore test */
+	assert_non_null(strstr(p, "<strong>PLC-LINE1</strong> <span class=\"badge conf-p\">mieruka の案</span>"
+	                          "<br>192.168.1.10 / PLC</td>"));
+	assert_non_null(strstr(p, "<td class=\"num warn\"></td>"));
+	assert_non_null(strstr(p, "<td class=\"num\">24</td><td class=\"num\">4</td><td>紙の指示書</td>"
+	                          "<td>・データ: NAS (毎日) 復元を試した日: 2026-05-01</td>"));
+	assert_non_null(strstr(p, "ほかに 3 件の候補があります"));
+	/* recovery order, isolation points, signs, contacts, actions by phase, drills */
+	assert_non_null(strstr(p, "<td class=\"num\">2</td><td>PLC-LINE1</td><td>PLC</td><td>生産管理 "
+	                          "<span class=\"badge flag\">互いに依存</span></td>"));
+	assert_non_null(strstr(p, "<td>RT1 10.0.0.1</td><td>ルータ・ゲートウェイ</td>"));
+	assert_non_null(strstr(p, "<td>事務所 ↔ ライン1</td><td>ここを通る通信 12件</td>"));
+	assert_non_null(strstr(p, "<span class=\"badge sev-high\">攻撃の疑い</span></td><td>機器を探す通信</td>"
+	                          "<td class=\"warn\">該当するアラート 2件</td>"));
+	assert_non_null(strstr(p, "<td>警察 <span class=\"badge flag\">必須</span></td><td>被害が出たとき</td>"
+	                          "<td class=\"warn\">未記入</td>"));
+	assert_true(strstr(p, "<h4>初動</h4>") < strstr(p, "<li>1. 電源は切らずに、LANケーブルを抜く</li>"));
+	assert_true(strstr(p, "<h4>復旧</h4>") < strstr(p, "<li>1. バックアップから戻す</li>"));
+	assert_non_null(strstr(p, "<td class=\"num\">12</td><td>前回の実施: 2025-10-01</td>"));
+	/* nothing English, no empty roles table, no raw markup */
+	assert_null(strstr(p, "No drill"));
+	assert_null(strstr(p, "<h4>役割</h4>"));
+	assert_null(strstr(p, "<b>"));
+	assert_no_keys(p);
 	free(b.p);
 	json_decref(j);
 

@@ -255,9 +255,12 @@ static double meti_cat[2];
 static int ipa_points[3];
 static bool ipa_na[3];
 static struct mk_ev_item ev_items[2];
-static struct mk_suggestion suggestions[1];
+static struct mk_suggestion suggestions[2];
+static struct mk_ev_item ev_general[1];
 static char sugg_ja[] = "外部から3件のリモート接続（RDP）を確認しました。";
 static char sugg_en[] = "3 remote-access sessions from outside were seen (RDP).";
+static char sugg2_ja[] = "制御機器のプログラムを書き込んだ記録があります。";
+static char sugg2_en[] = "A controller's program was written.";
 static struct mk_assessment as;
 
 #define NS(s) ((uint64_t)(s) * 1000000000ull)
@@ -344,8 +347,16 @@ static void build_assessment(void)
 	suggestions[0] = (struct mk_suggestion){.rule = 0, .key = "use.maintenance", .value = "yes",
 	                                        .entry = 9, .count = 3, .items = ev_items,
 	                                        .n_items = 2, .text_ja = sugg_ja, .text_en = sugg_en};
+	/* one that belongs to no single entry point */
+	memset(ev_general, 0, sizeof(ev_general));
+	snprintf(ev_general[0].address, sizeof(ev_general[0].address), "192.168.1.10");
+	snprintf(ev_general[0].detail, sizeof(ev_general[0].detail), "s7comm download");
+	ev_general[0].first_ns = ev_general[0].last_ns = T_NOW - NS(7200);
+	suggestions[1] = (struct mk_suggestion){.rule = 1, .key = "general.backup", .value = "no",
+	                                        .entry = (size_t)-1, .count = 1, .items = ev_general,
+	                                        .n_items = 1, .text_ja = sugg2_ja, .text_en = sugg2_en};
 	as.suggestions = suggestions;
-	as.n_suggestions = 1;
+	as.n_suggestions = 2;
 	as.n_unknown = 5;
 	as.bcp = NULL;
 }
