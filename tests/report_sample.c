@@ -1,5 +1,5 @@
 /* report_sample.c - renders the printable report of the hand-made assessment
- * (tests/unit/support/assess_fixture.c) over the records of a real database,
+ * (tests/unit/support/report_fixture.c) over the records of a real database,
  * for tests/integration/test_assess_report.py: what the report shows of a
  * real network (ledger, map, alerts) can be checked before `mieruka assess
  * --report` exists.
@@ -16,9 +16,9 @@
 #include "mieruka/assess.h"
 #include "mieruka/store.h"
 #include "mieruka/util.h"
-#include "support/assess_fixture.h"
+#include "support/report_fixture.h"
 
-static int write_to(const char *dir, const char *name, int kind, const struct mk_fx *fx,
+static int write_to(const char *dir, const char *name, int kind, const struct mk_rfx *fx,
                     enum mk_lang lang)
 {
 	char path[4096];
@@ -48,7 +48,7 @@ int main(int argc, char **argv)
 	bool pdf = false;
 	struct mk_store *st = NULL;
 	struct mk_report r;
-	struct mk_fx fx;
+	struct mk_rfx fx;
 	char err[1024], html[4096], pdfp[4096], csv[4096];
 	int rc = 1;
 
@@ -81,7 +81,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: cannot read the database\n", db);
 		goto done;
 	}
-	mk_fx_get(&fx);
+	mk_rfx_get(&fx);
 	fx.r = &r;
 	if (write_to(out, "report.html", 0, &fx, lang) != 0 ||
 	    write_to(out, "report.md", 1, &fx, lang) != 0 ||

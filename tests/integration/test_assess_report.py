@@ -4,7 +4,7 @@
 Two databases: the bundled factory scenario (`mieruka demo --no-serve`) and the attack and
 office captures of ../shared/captures analysed together (131 devices from real traffic, names
 and all).  For each, tests/report_sample.c renders the hand-made assessment of
-tests/unit/support/assess_fixture.c over the database's records (until `mieruka assess
+tests/unit/support/report_fixture.c over the database's records (until `mieruka assess
 --report` is on main): the HTML report, its Markdown, the map as SVG and the CSV files.
 
 Checked:

@@ -1,6 +1,6 @@
 /* test_assess_report.c - the printable report (HTML, Markdown), its SVG map,
  * the CSV exports and the PDF printer, on the hand-made assessment of
- * support/assess_fixture.c: every section present in both languages, no
+ * support/report_fixture.c: every section present in both languages, no
  * untranslated key, hostile names from the network and hostile answers
  * escaped (HTML, Markdown, SVG) or guarded (CSV), nothing loaded from
  * outside, the order of the heat table, alerts and plan, the map's groups and
@@ -26,7 +26,7 @@
 #include "assess/report_int.h"
 #include "mieruka/assess.h"
 #include "mieruka/zones.h"
-#include "support/assess_fixture.h"
+#include "support/report_fixture.h"
 
 static char tmpdir[256];
 
@@ -55,7 +55,7 @@ struct buf {
 	size_t n;
 };
 
-static struct buf render(int kind, enum mk_lang lang, const struct mk_fx *fx)
+static struct buf render(int kind, enum mk_lang lang, const struct mk_rfx *fx)
 {
 	struct buf b = {NULL, 0};
 	FILE *f = open_memstream(&b.p, &b.n);
@@ -167,12 +167,12 @@ static void test_html_sections_ja(void **state)
 		"<h2>経済産業省ガイドラインのチェックリスト</h2>",
 		"<h2>IPA「5分でできる自社診断」（25項目）</h2>", "<h2>サイバーBCP</h2>",
 		"<h2>出典と確かさ</h2>"};
-	struct mk_fx fx;
+	struct mk_rfx fx;
 	struct buf b;
 	const char *prev = NULL;
 
 	(void)state;
-	mk_fx_get(&fx);
+	mk_rfx_get(&fx);
 	b = render(0, MK_LANG_JA, &fx);
 	assert_true(strncmp(b.p, "<!DOCTYPE html>\n<html lang=\"ja\">", 32) == 0);
 	assert_non_null(strstr(b.p, "</body>\n</html>\n"));
@@ -221,11 +221,11 @@ static void test_html_sections_ja(void **state)
 
 static void test_html_sections_en(void **state)
 {
-	struct mk_fx fx;
+	struct mk_rfx fx;
 	struct buf b;
 
 	(void)state;
-	mk_fx_get(&fx);
+	mk_rfx_get(&fx);
 	b = render(0, MK_LANG_EN, &fx);
 	assert_true(strncmp(b.p, "<!DOCTYPE html>\n<html lang=\"en\">", 32) == 0);
 	assert_non_null(strstr(b.p, "<h2>Devices on the network</h2>"));
@@ -244,11 +244,11 @@ static void test_html_sections_en(void **state)
 
 static void test_html_escaping(void **state)
 {
-	struct mk_fx fx;
+	struct mk_rfx fx;
 	struct buf b;
 
 	(void)state;
-	mk_fx_get(&fx);
+	mk_rfx_get(&fx);
 	for (int lang = 0; lang < 2; lang++) {
 		b = render(0, (enum mk_lang)lang, &fx);
 		/* nothing hostile survives as markup, anywhere */
@@ -278,12 +278,12 @@ static void test_html_escaping(void **state)
 
 static void test_heat_table(void **state)
 {
-	struct mk_fx fx;
+	struct mk_rfx fx;
 	struct buf b;
 	char *heat;
 
 	(void)state;
-	mk_fx_get(&fx);
+	mk_rfx_get(&fx);
 	b = render(0, MK_LANG_JA, &fx);
 	heat = between(b.p, "<table class=\"heat\">", "</table>");
 	/* one header row and a row per entry point, in order */
@@ -318,12 +318,12 @@ static void test_heat_table(void **state)
 
 static void test_alerts_and_plan_order(void **state)
 {
-	struct mk_fx fx;
+	struct mk_rfx fx;
 	struct buf b;
 	char *sec;
 
 	(void)state;
-	mk_fx_get(&fx);
+	mk_rfx_get(&fx);
 	b = render(0, MK_LANG_JA, &fx);
 	sec = between(b.p, "<section id=\"alerts\"", "</section>");
 	/* the open high alert before the accepted low one, though that one is newer */
@@ -362,12 +362,12 @@ static void test_alerts_and_plan_order(void **state)
 
 static void test_entries_section(void **state)
 {
-	struct mk_fx fx;
+	struct mk_rfx fx;
 	struct buf b;
 	char *sec;
 
 	(void)state;
-	mk_fx_get(&fx);
+	mk_rfx_get(&fx);
 	b = render(0, MK_LANG_JA, &fx);
 	sec = between(b.p, "<h3 id=\"ep-maintenance\">", "<h3 id=\"ep-cloud\">");
 	/* title with the seed slide's name, the M mark, the evidence waiting for a person */
@@ -463,7 +463,7 @@ static void test_bcp_section(void **state)
 		"   \"last_done\": \"2025-10-01\"}]}],"
 		" \"gaps\": [{\"id\": \"no_drill\", \"severity\": \"medium\", \"text\": {\"ja\": \"12か月以内の訓練がありません\","
 		"   \"en\": \"No drill in 12 months\"}, \"system\": null, \"subject\": null}]}";
-	struct mk_fx fx;
+	struct mk_rfx fx;
 	struct buf b = {NULL, 0};
 	FILE *f;
 	json_t *j = json_loads(doc, 0, NULL);
@@ -471,7 +471,7 @@ static void test_bcp_section(void **state)
 	char *p;
 
 	(void)state;
-	mk_fx_get(&fx);
+	mk_rfx_get(&fx);
 	assert_non_null(j);
 	f = open_memstream(&b.p, &b.n);
 	w = (struct mk_rw){.f = f, .lang = MK_LANG_JA, .md = false};
@@ -560,12 +560,12 @@ static size_t pipes(const char *line, size_t len)
 
 static void test_markdown(void **state)
 {
-	struct mk_fx fx;
+	struct mk_rfx fx;
 	struct buf b;
 	const char *row;
 
 	(void)state;
-	mk_fx_get(&fx);
+	mk_rfx_get(&fx);
 	b = render(1, MK_LANG_JA, &fx);
 	assert_true(strncmp(b.p, "# 工場ネットワークのセキュリティ自己診断 報告書\n", 63) == 0);
 	assert_non_null(strstr(b.p, "\n## ネットワーク上の機器一覧\n"));
@@ -609,12 +609,12 @@ static void test_markdown(void **state)
 
 static void test_map_svg(void **state)
 {
-	struct mk_fx fx;
+	struct mk_rfx fx;
 	struct buf b, again;
 	char *part;
 
 	(void)state;
-	mk_fx_get(&fx);
+	mk_rfx_get(&fx);
 	b = render(2, MK_LANG_JA, &fx);
 	assert_true(strncmp(b.p, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"netmap\"", 54) == 0);
 	assert_non_null(strstr(b.p, "</svg>\n"));
@@ -657,13 +657,13 @@ static void test_map_svg(void **state)
 static void test_map_zones(void **state)
 {
 	static const char zones[] = "zone line1 <b>ライン&1</b>\nsubnet line1 192.168.1.0/24\n";
-	struct mk_fx fx;
+	struct mk_rfx fx;
 	struct buf b;
 	char err[256];
 	struct mk_zones *z;
 
 	(void)state;
-	mk_fx_get(&fx);
+	mk_rfx_get(&fx);
 	z = mk_zones_parse(zones, sizeof(zones) - 1, "zones.conf", err, sizeof(err));
 	assert_non_null(z);
 	assert_int_equal(mk_report_set_zones(fx.r, z), 0);
@@ -741,12 +741,12 @@ static void test_map_empty(void **state)
 
 static void test_no_report(void **state)
 {
-	struct mk_fx fx;
+	struct mk_rfx fx;
 	struct buf b = {NULL, 0};
 	FILE *f;
 
 	(void)state;
-	mk_fx_get(&fx);
+	mk_rfx_get(&fx);
 	f = open_memstream(&b.p, &b.n);
 	assert_int_equal(mk_assess_report_html(f, fx.as, NULL, NULL, MK_LANG_JA), 0);
 	fclose(f);
@@ -773,12 +773,12 @@ static char *csv_of(const char *name)
 
 static void test_csv(void **state)
 {
-	struct mk_fx fx;
+	struct mk_rfx fx;
 	char dir[512], err[256];
 	char *p;
 
 	(void)state;
-	mk_fx_get(&fx);
+	mk_rfx_get(&fx);
 	snprintf(dir, sizeof(dir), "%s/csv", tmpdir);
 	assert_int_equal(mk_assess_export_csv(dir, fx.as, fx.a, MK_LANG_JA, err, sizeof(err)), 0);
 
@@ -849,12 +849,12 @@ static void test_csv(void **state)
 
 static void test_csv_one(void **state)
 {
-	struct mk_fx fx;
+	struct mk_rfx fx;
 	struct buf b = {NULL, 0};
 	FILE *f;
 
 	(void)state;
-	mk_fx_get(&fx);
+	mk_rfx_get(&fx);
 	f = open_memstream(&b.p, &b.n);
 	assert_int_equal(mk_assess_csv(f, "plan.csv", fx.as, fx.a, MK_LANG_EN), 0);
 	assert_int_equal(mk_assess_csv(f, "nothing.csv", fx.as, fx.a, MK_LANG_EN), -1);

@@ -1,5 +1,5 @@
-/* assess_fixture.c - the hand-made assessment of assess_fixture.h. */
-#include "assess_fixture.h"
+/* report_fixture.c - the hand-made assessment of report_fixture.h. */
+#include "report_fixture.h"
 
 #include <string.h>
 
@@ -337,7 +337,7 @@ static void build_assessment(void)
 	memset(ev_items, 0, sizeof(ev_items));
 	snprintf(ev_items[0].asset, sizeof(ev_items[0].asset), "i-192.168.1.30");
 	snprintf(ev_items[0].address, sizeof(ev_items[0].address), "203.0.113.7");
-	snprintf(ev_items[0].detail, sizeof(ev_items[0].detail), "rdp %s", MK_FX_SCRIPT);
+	snprintf(ev_items[0].detail, sizeof(ev_items[0].detail), "rdp %s", MK_RFX_SCRIPT);
 	ev_items[0].first_ns = T_NOW - NS(7200);
 	ev_items[0].last_ns = T_NOW - NS(3600);
 	snprintf(ev_items[1].address, sizeof(ev_items[1].address), "198.51.100.9");
@@ -363,8 +363,8 @@ static void build_assessment(void)
 
 /* ---- answers ---- */
 
-const char mk_fx_bcp_json[] =
-	"{\"company\": {\"name\": \"" MK_FX_IMG "工場\", \"site\": \"本社工場\", "
+const char mk_rfx_bcp_json[] =
+	"{\"company\": {\"name\": \"" MK_RFX_IMG "工場\", \"site\": \"本社工場\", "
 	"\"author\": \"山田 太郎\", \"approved_by\": \"工場長\", \"reviewed\": \"2026-11-01\"},"
 	" \"policy\": \"人の安全を最優先し、次に生産の再開を目指す。\","
 	" \"systems\": [{\"asset\": \"m-001b1b000010\", \"name\": \"ライン1 PLC\", \"line\": \"ライン1\","
@@ -373,27 +373,27 @@ const char mk_fx_bcp_json[] =
 	" \"offline\": true, \"restore_tested\": null}]}],"
 	" \"isolation_points\": [{\"where\": \"事務所と工場の間\", \"device\": \"スイッチ1\", \"how\": \"LANケーブルを抜く\"}],"
 	" \"roles\": [{\"role\": \"責任者\", \"name\": \"工場長\", \"deputy\": \"課長\", \"phone\": \"0120-000-000\"}],"
-	" \"contacts\": [{\"category\": \"vendor\", \"org\": \"" MK_FX_CMD "\", \"name\": \"佐藤\","
-	" \"phone\": \"+81-3-0000-0000\", \"email\": \"sato@example.jp\", \"note\": \"" MK_FX_SCRIPT "\"},"
+	" \"contacts\": [{\"category\": \"vendor\", \"org\": \"" MK_RFX_CMD "\", \"name\": \"佐藤\","
+	" \"phone\": \"+81-3-0000-0000\", \"email\": \"sato@example.jp\", \"note\": \"" MK_RFX_SCRIPT "\"},"
 	" {\"category\": \"police\", \"org\": \"県警 サイバー犯罪相談窓口\", \"name\": \"\", \"phone\": \"#9110\","
 	" \"email\": \"\", \"note\": \"\"}],"
 	" \"drills\": [{\"type\": \"tabletop\", \"every_months\": 12, \"last_done\": null}]}";
 
 static struct mk_answer answer_v[7];
-static char note_rules[] = MK_FX_SCRIPT " 規程は未制定";
-static char note_window[] = MK_FX_CMD;
+static char note_rules[] = MK_RFX_SCRIPT " 規程は未制定";
+static char note_window[] = MK_RFX_CMD;
 static char by_yamada[] = "山田 (生産技術課)";
 static char k_use_usb[] = "use.usb", k_rules[] = "usb.rules", k_scan[] = "usb.scan";
 static char k_window[] = "maintenance.window", k_backup[] = "general.backup";
 static char k_impact[] = "impact.usb.stop", k_use_mfp[] = "use.mfp";
 static char v_yes[] = "yes", v_no[] = "no", v_done[] = "done", v_partial[] = "partial";
 static char v_unknown[] = "unknown", v_3[] = "3";
-static char bcp_copy[sizeof(mk_fx_bcp_json)];
+static char bcp_copy[sizeof(mk_rfx_bcp_json)];
 static struct mk_answers answers_set;
 
 static void build_answers(void)
 {
-	memcpy(bcp_copy, mk_fx_bcp_json, sizeof(bcp_copy));
+	memcpy(bcp_copy, mk_rfx_bcp_json, sizeof(bcp_copy));
 	answer_v[0] = (struct mk_answer){.key = k_backup, .value = v_unknown, .at_ns = T_NOW - NS(100)};
 	answer_v[1] = (struct mk_answer){.key = k_impact, .value = v_3, .at_ns = T_NOW - NS(100)};
 	answer_v[2] = (struct mk_answer){.key = k_window, .value = v_partial, .note = note_window, .at_ns = T_NOW - NS(50)};
@@ -408,7 +408,7 @@ static void build_answers(void)
 
 static struct mk_asset_rec assets[6];
 static struct mk_addr ips[6];
-static char n0[] = "PLC-LINE1", n1[] = MK_FX_IMG, n2[] = MK_FX_SCRIPT, n3[] = MK_FX_CMD;
+static char n0[] = "PLC-LINE1", n1[] = MK_RFX_IMG, n2[] = MK_RFX_SCRIPT, n3[] = MK_RFX_CMD;
 static char n4[] = "MFP&Co";
 static struct mk_name_rec names[5];
 static char vendor0[] = "Siemens AG", vendor4[] = "Brother Industries, Ltd.";
@@ -421,11 +421,11 @@ static char t_en0[] = "PLC program changed: 192.168.1.30 -> 192.168.1.10 (s7comm
 static char t_ja0[] = "PLCのプログラムが書き換えられました: 192.168.1.30 → 192.168.1.10（s7comm）";
 static char d_en0[] = "Program changes were sent. Now: ask the person responsible for the line.";
 static char d_ja0[] = "プログラムの書き込みがありました。いま行うこと: ラインの担当者に確認してください。";
-static char t_en1[] = "New device: " MK_FX_IMG;
-static char t_ja1[] = "新しい機器: " MK_FX_IMG;
+static char t_en1[] = "New device: " MK_RFX_IMG;
+static char t_ja1[] = "新しい機器: " MK_RFX_IMG;
 static char d_en1[] = "A device appeared.";
 static char d_ja1[] = "新しい機器が現れました。";
-static char st_note1[] = MK_FX_SCRIPT;
+static char st_note1[] = MK_RFX_SCRIPT;
 static struct mk_capture_rec captures[1];
 static char cap_file[] = "line1.pcap";
 static struct mk_report report;
@@ -555,7 +555,7 @@ static void build_report(void)
 	report.n_captures = 1;
 }
 
-void mk_fx_get(struct mk_fx *fx)
+void mk_rfx_get(struct mk_rfx *fx)
 {
 	build_kb();
 	build_assessment();
