@@ -882,6 +882,55 @@ static void suggestion(struct doc *d, const struct mk_suggestion *s)
 	mk_rw_raw(w, "</div>\n");
 }
 
+/* The countermeasures of idx[0..n) with their answers: those for every
+ * entry point (all=true) or the others (all=false). */
+static void measures_table(struct doc *d, const size_t *idx, size_t n, bool all)
+{
+	struct mk_rw *w = d->w;
+	char buf[512];
+
+	mk_rw_table(w, "measures",
+	            (const char *const[]){M(d, "ar.col.measure"), M(d, "ar.col.stage"),
+	                                  M(d, "ar.col.type"), M(d, "ar.col.cost"),
+	                                  M(d, "ar.col.answer")},
+	            5);
+	for (size_t k = 0; k < n; k++) {
+		const struct mk_kb_cm *cm;
+		const struct mk_answer *ans;
+
+		if (idx[k] >= d->kb->n_cms || d->kb->cms[idx[k]].all_entry_points != all)
+			continue;
+		cm = &d->kb->cms[idx[k]];
+		ans = mk_rpt_answer(d->a, cm->id);
+		mk_rw_tr(w, NULL);
+		mk_rw_td_begin(w, NULL);
+		mk_rw_text(w, T(d, &cm->title));
+		conf_badge(d, cm->origin.confidence);
+		mk_rw_td_end(w);
+		mk_rw_td(w, NULL, T(d, &d->kb->stages[cm->stage].name));
+		type_names(d, cm->types, buf, sizeof(buf));
+		mk_rw_td(w, NULL, buf);
+		mk_rw_td(w, NULL, T(d, &d->kb->costs[cm->cost].name));
+		mk_rw_td_begin(w, ans == NULL || ans->value == NULL || strcmp(ans->value, "unknown") == 0
+		                          ? "warn"
+		                          : NULL);
+		mk_rw_text(w, answer_name(d, cm->id, ans != NULL ? ans->value : NULL));
+		if (ans != NULL && ans->note != NULL && ans->note[0] != '\0') {
+			mk_rw_br(w);
+			mk_rw_raw(w, "<span class=\"answer-note\">");
+			mk_rw_text(w, ans->note);
+			mk_rw_raw(w, "</span>");
+		}
+		if (ans != NULL && ans->by != NULL && ans->by[0] != '\0') {
+			mk_rw_br(w);
+			mk_rw_textf(w, "(%s)", ans->by);
+		}
+		mk_rw_td_end(w);
+		mk_rw_tr_end(w);
+	}
+	mk_rw_table_end(w);
+}
+
 static void entry(struct doc *d, size_t i)
 {
 	struct mk_rw *w = d->w;
@@ -959,46 +1008,15 @@ static void entry(struct doc *d, size_t i)
 			suggestion(d, &d->as->suggestions[k]);
 		}
 
-	if (er->applicable != 0 && e->n_cms > 0) {
-		mk_rw_h(w, 4, NULL, M(d, "ar.ep.measures"));
-		mk_rw_table(w, "measures",
-		            (const char *const[]){M(d, "ar.col.measure"), M(d, "ar.col.stage"),
-		                                  M(d, "ar.col.type"), M(d, "ar.col.cost"),
-		                                  M(d, "ar.col.answer")},
-		            5);
-		for (size_t k = 0; k < e->n_cms; k++) {
-			const struct mk_kb_cm *cm;
-			const struct mk_answer *ans;
+	if (er->applicable != 0) {
+		size_t n_own = 0;
 
-			if (e->cms[k] >= d->kb->n_cms)
-				continue;
-			cm = &d->kb->cms[e->cms[k]];
-			ans = mk_rpt_answer(d->a, cm->id);
-			mk_rw_tr(w, NULL);
-			mk_rw_td_begin(w, NULL);
-			mk_rw_text(w, T(d, &cm->title));
-			conf_badge(d, cm->origin.confidence);
-			mk_rw_td_end(w);
-			mk_rw_td(w, NULL, T(d, &d->kb->stages[cm->stage].name));
-			type_names(d, cm->types, buf, sizeof(buf));
-			mk_rw_td(w, NULL, buf);
-			mk_rw_td(w, NULL, T(d, &d->kb->costs[cm->cost].name));
-			mk_rw_td_begin(w, ans == NULL || strcmp(ans->value, "unknown") == 0 ? "warn" : NULL);
-			mk_rw_text(w, answer_name(d, cm->id, ans != NULL ? ans->value : NULL));
-			if (ans != NULL && ans->note != NULL && ans->note[0] != '\0') {
-				mk_rw_br(w);
-				mk_rw_raw(w, "<span class=\"answer-note\">");
-				mk_rw_text(w, ans->note);
-				mk_rw_raw(w, "</span>");
-			}
-			if (ans != NULL && ans->by != NULL && ans->by[0] != '\0') {
-				mk_rw_br(w);
-				mk_rw_textf(w, "(%s)", ans->by);
-			}
-			mk_rw_td_end(w);
-			mk_rw_tr_end(w);
+		for (size_t k = 0; k < e->n_cms; k++)
+			n_own += e->cms[k] < d->kb->n_cms && !d->kb->cms[e->cms[k]].all_entry_points;
+		if (n_own > 0) {
+			mk_rw_h(w, 4, NULL, M(d, "ar.ep.measures"));
+			measures_table(d, e->cms, e->n_cms, false);
 		}
-		mk_rw_table_end(w);
 	}
 	mk_rw_raw(w, "</div>\n");
 }
@@ -1009,6 +1027,20 @@ static void entries(struct doc *d)
 	mk_rw_p(d->w, "note", M(d, "ar.ep.intro"));
 	for (size_t i = 0; i < d->kb->n_entries; i++)
 		entry(d, i);
+	/* the measures for every entry point, once */
+	{
+		size_t *all = malloc((d->kb->n_cms + 1) * sizeof(*all)), n = 0;
+
+		for (size_t k = 0; all != NULL && k < d->kb->n_cms; k++)
+			if (d->kb->cms[k].all_entry_points)
+				all[n++] = k;
+		if (n > 0) {
+			mk_rw_h(d->w, 3, "ep-all", M(d, "ar.ep.all_measures"));
+			mk_rw_p(d->w, "note", M(d, "ar.ep.all_measures_note"));
+			measures_table(d, all, n, true);
+		}
+		free(all);
+	}
 	/* evidence that belongs to no single entry point */
 	for (size_t k = 0, n = 0; k < d->as->n_suggestions; k++)
 		if (d->as->suggestions[k].entry >= d->kb->n_entries) {
@@ -1089,7 +1121,7 @@ static void plan_item(struct doc *d, size_t no, const struct mk_plan_item *p)
 static void plan(struct doc *d)
 {
 	struct mk_rw *w = d->w;
-	size_t no = 0, n_week = 0;
+	size_t no = 0, n_week = 0, *rest, n_rest = 0;
 	char buf[256];
 
 	mk_rw_section(w, "plan", "page", M(d, "ar.sec.plan"));
@@ -1120,6 +1152,11 @@ static void plan(struct doc *d)
 	}
 	for (size_t i = 0; i < d->as->n_plan; i++)
 		n_week += d->as->plan[i].this_week;
+	if ((rest = malloc(d->as->n_plan * sizeof(*rest))) == NULL) {
+		mk_rw_p(w, "warn", M(d, "ar.map.nomem"));
+		mk_rw_section_end(w);
+		return;
+	}
 	for (int pass = 0; pass < 2; pass++) {
 		bool week = pass == 0;
 
@@ -1134,9 +1171,47 @@ static void plan(struct doc *d)
 
 			if (p->this_week != week || p->cm >= d->kb->n_cms)
 				continue;
-			plan_item(d, ++no, p);
+			/* this week's all in full, then the first of the rest; the others
+			 * in a table (plan.csv has every detail) */
+			if (week || no < MK_RPT_PLAN_DETAILED)
+				plan_item(d, ++no, p);
+			else
+				rest[n_rest++] = i;
 		}
 	}
+	if (n_rest > 0) {
+		mk_rw_h(w, 3, "plan-more", M(d, "ar.plan.more"));
+		mk_rw_p(w, "note", M(d, "ar.plan.more_note"));
+		mk_rw_table(w, "plan-rest",
+		            (const char *const[]){"#", M(d, "ar.col.measure"), M(d, "ar.col.entries"),
+		                                  M(d, "ar.col.cost"), M(d, "ar.plan.reduced"),
+		                                  M(d, "ar.plan.progress")},
+		            6);
+		for (size_t k = 0; k < n_rest; k++) {
+			const struct mk_plan_item *p = &d->as->plan[rest[k]];
+			const struct mk_kb_cm *cm = &d->kb->cms[p->cm];
+			char num[32], eps[400], cost[200], rr[16];
+
+			snprintf(num, sizeof(num), "%zu", ++no);
+			entry_list_text(d, cm, eps, sizeof(eps));
+			snprintf(cost, sizeof(cost), "%s / %s", T(d, &d->kb->costs[cm->cost].name),
+			         T(d, &d->kb->efforts[cm->effort].name));
+			snprintf(rr, sizeof(rr), "%d", p->risk_reduced);
+			mk_rw_tr(w, NULL);
+			mk_rw_td(w, "num", num);
+			mk_rw_td_begin(w, NULL);
+			mk_rw_text(w, T(d, &cm->title));
+			conf_badge(d, cm->origin.confidence);
+			mk_rw_td_end(w);
+			mk_rw_td(w, NULL, eps);
+			mk_rw_td(w, NULL, cost);
+			mk_rw_td(w, "num", rr);
+			mk_rw_td(w, NULL, M(d, p->progress == MK_PLAN_NEW ? "ar.plan.new" : "ar.plan.open"));
+			mk_rw_tr_end(w);
+		}
+		mk_rw_table_end(w);
+	}
+	free(rest);
 	mk_rw_section_end(w);
 }
 

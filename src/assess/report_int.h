@@ -32,6 +32,7 @@
 #define MK_RPT_MAX_EV_ITEMS 20     /* evidence items per suggestion */
 #define MK_RPT_BCP_MAX_BYTES (4u << 20) /* the BCP document's JSON text */
 #define MK_RPT_BCP_MAX_ROWS 500    /* rows of one BCP table */
+#define MK_RPT_PLAN_DETAILED 20    /* plan items with why/how/who/check (this week's all) */
 
 /* ---- the writer ---- */
 

@@ -360,6 +360,38 @@ static void test_alerts_and_plan_order(void **state)
 	free(b.p);
 }
 
+static void test_plan_rest(void **state)
+{
+	struct mk_plan_item plan[23];
+	struct mk_rfx fx;
+	struct buf b;
+	char *sec, *rest;
+
+	(void)state;
+	mk_rfx_get(&fx);
+	for (size_t i = 0; i < 23; i++)
+		plan[i] = (struct mk_plan_item){.cm = i % 5, .risk_reduced = (int)(30 - i),
+		                                .this_week = i == 0, .answer = "no",
+		                                .progress = i == 22 ? MK_PLAN_OPEN : MK_PLAN_NEW};
+	fx.as->plan = plan;
+	fx.as->n_plan = 23;
+	b = render(0, MK_LANG_JA, &fx);
+	sec = between(b.p, "<section id=\"plan\"", "</section>");
+	/* 20 in full (this week's one and 19 more), 3 in the table, numbered on */
+	assert_int_equal(count(sec, "<div class=\"plan-item\">"), 20);
+	assert_non_null(strstr(sec, "<h4>20. "));
+	rest = between(sec, "<h3 id=\"plan-more\">残りの対策</h3>", "</table>");
+	assert_int_equal(count(rest, "<tr"), 4);
+	assert_non_null(strstr(rest, "<tr><td class=\"num\">21</td><td>USBメモリーの使い方のルールを決める "
+	                             "<span class=\"badge conf-p\">要確認</span></td><td>USBメモリー</td>"
+	                             "<td>無料 / 1日</td><td class=\"num\">10</td><td>新規</td></tr>"));
+	assert_non_null(strstr(rest, "<td class=\"num\">23</td>"));
+	assert_non_null(strstr(rest, "<td>前回から継続</td></tr>"));
+	free(rest);
+	free(sec);
+	free(b.p);
+}
+
 static void test_entries_section(void **state)
 {
 	struct mk_rfx fx;
@@ -380,7 +412,14 @@ static void test_entries_section(void **state)
 	/* its countermeasures with the answers and notes (the formula text is just text here) */
 	assert_non_null(strstr(sec, "<td>一部実施している<br><span class=\"answer-note\">=cmd|&#39; /C "
 	                            "calc&#39;!A0</span></td>"));
-	assert_non_null(strstr(sec, "<td class=\"warn\">わからない</td>"));
+	/* the measures for every entry point are not repeated here */
+	assert_null(strstr(sec, "PLCのプログラムと設定のバックアップ"));
+	free(sec);
+	sec = between(b.p, "<h3 id=\"ep-all\">すべての入口に共通の対策</h3>", "</table>");
+	assert_int_equal(count(sec, "<tr"), 2);
+	assert_non_null(strstr(sec, "<td>PLCのプログラムと設定のバックアップを取り、復元を試す</td>"
+	                            "<td>復旧する</td><td>技術的</td><td>中程度</td>"
+	                            "<td class=\"warn\">わからない</td>"));
 	free(sec);
 	sec = between(b.p, "<h3 id=\"ep-usb\">", "<h3 id=\"ep-brought_pc\">");
 	assert_non_null(strstr(sec, "<td>実施していない<br><span class=\"answer-note\">&lt;/script&gt;"));
@@ -1059,6 +1098,7 @@ int main(void)
 		cmocka_unit_test(test_heat_table),
 		cmocka_unit_test(test_alerts_and_plan_order),
 		cmocka_unit_test(test_entries_section),
+		cmocka_unit_test(test_plan_rest),
 		cmocka_unit_test(test_bcp_section),
 		cmocka_unit_test(test_markdown),
 		cmocka_unit_test(test_map_svg),
