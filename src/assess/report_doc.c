@@ -1118,6 +1118,42 @@ static void plan_item(struct doc *d, size_t no, const struct mk_plan_item *p)
 	mk_rw_raw(w, "</div>\n");
 }
 
+/* Plan items idx[0..n) in a table, numbered on from *no. */
+static void plan_rest(struct doc *d, const size_t *idx, size_t n, size_t *no)
+{
+	struct mk_rw *w = d->w;
+
+	mk_rw_p(w, "note", M(d, "ar.plan.more_note"));
+	mk_rw_table(w, "plan-rest",
+	            (const char *const[]){"#", M(d, "ar.col.measure"), M(d, "ar.col.entries"),
+	                                  M(d, "ar.col.cost"), M(d, "ar.plan.reduced"),
+	                                  M(d, "ar.plan.progress")},
+	            6);
+	for (size_t k = 0; k < n; k++) {
+		const struct mk_plan_item *p = &d->as->plan[idx[k]];
+		const struct mk_kb_cm *cm = &d->kb->cms[p->cm];
+		char num[32], eps[400], cost[200], rr[16];
+
+		snprintf(num, sizeof(num), "%zu", ++*no);
+		entry_list_text(d, cm, eps, sizeof(eps));
+		snprintf(cost, sizeof(cost), "%s / %s", T(d, &d->kb->costs[cm->cost].name),
+		         T(d, &d->kb->efforts[cm->effort].name));
+		snprintf(rr, sizeof(rr), "%d", p->risk_reduced);
+		mk_rw_tr(w, NULL);
+		mk_rw_td(w, "num", num);
+		mk_rw_td_begin(w, NULL);
+		mk_rw_text(w, T(d, &cm->title));
+		conf_badge(d, cm->origin.confidence);
+		mk_rw_td_end(w);
+		mk_rw_td(w, NULL, eps);
+		mk_rw_td(w, NULL, cost);
+		mk_rw_td(w, "num", rr);
+		mk_rw_td(w, NULL, M(d, p->progress == MK_PLAN_NEW ? "ar.plan.new" : "ar.plan.open"));
+		mk_rw_tr_end(w);
+	}
+	mk_rw_table_end(w);
+}
+
 static void plan(struct doc *d)
 {
 	struct mk_rw *w = d->w;
@@ -1166,50 +1202,21 @@ static void plan(struct doc *d)
 			mk_rw_p(w, NULL, M(d, week ? "ar.plan.none_week" : "ar.plan.none_then"));
 			continue;
 		}
+		/* the first items in full; the others of the group in a table
+		 * (plan.csv and the Markdown have every detail) */
+		n_rest = 0;
 		for (size_t i = 0; i < d->as->n_plan; i++) {
 			const struct mk_plan_item *p = &d->as->plan[i];
 
 			if (p->this_week != week || p->cm >= d->kb->n_cms)
 				continue;
-			/* this week's all in full, then the first of the rest; the others
-			 * in a table (plan.csv has every detail) */
-			if (week || no < MK_RPT_PLAN_DETAILED)
+			if (no < MK_RPT_PLAN_DETAILED || w->md)
 				plan_item(d, ++no, p);
 			else
 				rest[n_rest++] = i;
 		}
-	}
-	if (n_rest > 0) {
-		mk_rw_h(w, 3, "plan-more", M(d, "ar.plan.more"));
-		mk_rw_p(w, "note", M(d, "ar.plan.more_note"));
-		mk_rw_table(w, "plan-rest",
-		            (const char *const[]){"#", M(d, "ar.col.measure"), M(d, "ar.col.entries"),
-		                                  M(d, "ar.col.cost"), M(d, "ar.plan.reduced"),
-		                                  M(d, "ar.plan.progress")},
-		            6);
-		for (size_t k = 0; k < n_rest; k++) {
-			const struct mk_plan_item *p = &d->as->plan[rest[k]];
-			const struct mk_kb_cm *cm = &d->kb->cms[p->cm];
-			char num[32], eps[400], cost[200], rr[16];
-
-			snprintf(num, sizeof(num), "%zu", ++no);
-			entry_list_text(d, cm, eps, sizeof(eps));
-			snprintf(cost, sizeof(cost), "%s / %s", T(d, &d->kb->costs[cm->cost].name),
-			         T(d, &d->kb->efforts[cm->effort].name));
-			snprintf(rr, sizeof(rr), "%d", p->risk_reduced);
-			mk_rw_tr(w, NULL);
-			mk_rw_td(w, "num", num);
-			mk_rw_td_begin(w, NULL);
-			mk_rw_text(w, T(d, &cm->title));
-			conf_badge(d, cm->origin.confidence);
-			mk_rw_td_end(w);
-			mk_rw_td(w, NULL, eps);
-			mk_rw_td(w, NULL, cost);
-			mk_rw_td(w, "num", rr);
-			mk_rw_td(w, NULL, M(d, p->progress == MK_PLAN_NEW ? "ar.plan.new" : "ar.plan.open"));
-			mk_rw_tr_end(w);
-		}
-		mk_rw_table_end(w);
+		if (n_rest > 0)
+			plan_rest(d, rest, n_rest, &no);
 	}
 	free(rest);
 	mk_rw_section_end(w);

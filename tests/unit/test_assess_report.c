@@ -362,7 +362,7 @@ static void test_alerts_and_plan_order(void **state)
 
 static void test_plan_rest(void **state)
 {
-	struct mk_plan_item plan[23];
+	struct mk_plan_item plan[24];
 	struct mk_rfx fx;
 	struct buf b;
 	char *sec, *rest;
@@ -377,10 +377,11 @@ static void test_plan_rest(void **state)
 	fx.as->n_plan = 23;
 	b = render(0, MK_LANG_JA, &fx);
 	sec = between(b.p, "<section id=\"plan\"", "</section>");
-	/* 20 in full (this week's one and 19 more), 3 in the table, numbered on */
+	/* 20 in full (this week's one and 19 more), 3 in a table, numbered on */
 	assert_int_equal(count(sec, "<div class=\"plan-item\">"), 20);
 	assert_non_null(strstr(sec, "<h4>20. "));
-	rest = between(sec, "<h3 id=\"plan-more\">残りの対策</h3>", "</table>");
+	assert_int_equal(count(sec, "<table class=\"plan-rest\">"), 1);
+	rest = between(sec, "<table class=\"plan-rest\">", "</table>");
 	assert_int_equal(count(rest, "<tr"), 4);
 	assert_non_null(strstr(rest, "<tr><td class=\"num\">21</td><td>USBメモリーの使い方のルールを決める "
 	                             "<span class=\"badge conf-p\">要確認</span></td><td>USBメモリー</td>"
@@ -388,6 +389,33 @@ static void test_plan_rest(void **state)
 	assert_non_null(strstr(rest, "<td class=\"num\">23</td>"));
 	assert_non_null(strstr(rest, "<td>前回から継続</td></tr>"));
 	free(rest);
+	free(sec);
+	free(b.p);
+	/* the Markdown has them all in full */
+	b = render(1, MK_LANG_JA, &fx);
+	sec = between(b.p, "\n## 対策計画\n", "\n## 経済産業省");
+	assert_int_equal(count(sec, "\n#### "), 23);
+	assert_null(strstr(sec, "| # |"));
+	free(sec);
+	free(b.p);
+
+	/* 22 for this week, 2 then: this week's first 20 in full, the rest of each group
+	 * in its own table, under its own heading */
+	for (size_t i = 0; i < 24; i++)
+		plan[i] = (struct mk_plan_item){.cm = i % 5, .risk_reduced = 1, .this_week = i < 22,
+		                                .answer = "no", .progress = MK_PLAN_NEW};
+	fx.as->n_plan = 24;
+	b = render(0, MK_LANG_JA, &fx);
+	sec = between(b.p, "<section id=\"plan\"", "</section>");
+	assert_int_equal(count(sec, "<div class=\"plan-item\">"), 20);
+	assert_int_equal(count(sec, "<table class=\"plan-rest\">"), 2);
+	rest = between(sec, "<h3 id=\"plan-week\">", "<h3 id=\"plan-then\">");
+	assert_int_equal(count(rest, "<div class=\"plan-item\">"), 20);
+	assert_non_null(strstr(rest, "<td class=\"num\">22</td>"));
+	free(rest);
+	rest = strstr(sec, "<h3 id=\"plan-then\">");
+	assert_int_equal(count(rest, "<div class=\"plan-item\">"), 0);
+	assert_non_null(strstr(rest, "<td class=\"num\">24</td>"));
 	free(sec);
 	free(b.p);
 }
