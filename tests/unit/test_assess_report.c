@@ -453,7 +453,7 @@ static void test_entries_section(void **state)
 	assert_non_null(strstr(sec, "<td>実施していない<br><span class=\"answer-note\">&lt;/script&gt;"));
 	assert_non_null(strstr(sec, "(山田 (生産技術課))"));
 	assert_non_null(strstr(sec, "<td class=\"heat-high\">9 高</td>"));
-	assert_non_null(strstr(sec, "脅威 2/3、弱さ 3/3。守る対策の実施率 0%"));
+	assert_non_null(strstr(sec, "脅威の大きさ 2/3、弱点の大きさ 3/3。守る対策の実施率 0%"));
 	assert_non_null(strstr(sec, "<span class=\"badge conf-p\">要確認</span>"));
 	free(sec);
 	/* evidence of no single entry point, after the 13 */
