@@ -613,6 +613,59 @@ static void test_bcp_section(void **state)
 	free(b.p);
 }
 
+/* BCP JSON of every wrong shape: no crash, nothing unescaped, rows capped. */
+static void test_bcp_odd_shapes(void **state)
+{
+	static const char *const docs[] = {
+		"{\"steps\": [1, \"x\", {\"id\": 5, \"title\": [1, 2]}, {\"id\": \"prepare\"}],"
+		" \"systems\": {\"a\": 1}, \"gaps\": [null, {\"severity\": \"<x>\", \"text\": 3}],"
+		" \"contacts\": [{\"entries\": \"x\"}, 7], \"drills\": [{\"entries\": [1, {\"last_done\": 5}]}],"
+		" \"actions\": [{\"phase\": 1}, {\"phase\": \"<i>\", \"text\": \"<u>x</u>\"}],"
+		" \"company\": \"str\", \"recovery_order\": [{\"after\": {\"x\": [1]}}],"
+		" \"isolation_points\": [{\"kind\": \"zone_boundary\", \"zones\": 1}, {\"kind\": 3}],"
+		" \"signs\": [{\"kind\": null, \"seen\": \"many\"}]}",
+		"{\"x\": [[[[[[[[{\"a\": {\"b\": {\"c\": \"<deep>\"}}}]]]]]]]], \"company\": [1, {\"<k>\": \"<v>\"}],"
+		" \"systems\": [{\"backups\": {\"what\": 1}}, {\"asset\": 3}], \"policy\": {\"ja\": 1, \"en\": 2}}",
+	};
+	struct buf b = {NULL, 0};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		json_t *j = json_loads(docs[i], 0, NULL);
+		FILE *f = open_memstream(&b.p, &b.n);
+		struct mk_rw w = {.f = f, .lang = MK_LANG_JA, .md = i == 1};
+
+		assert_non_null(j);
+		mk_rpt_bcp_section(&w, j, NULL);
+		fclose(f);
+		assert_non_null(strstr(b.p, i == 1 ? "## サイバーBCP" : "<section id=\"bcp\""));
+		assert_null(strstr(b.p, "<x>"));
+		assert_null(strstr(b.p, "<i>"));
+		assert_null(strstr(b.p, "<u>"));
+		assert_null(strstr(b.p, "<deep>"));
+		assert_null(strstr(b.p, "<k>"));
+		free(b.p);
+		json_decref(j);
+	}
+	/* a thousand contacts: 500 rows */
+	{
+		json_t *j = json_object(), *arr = json_array();
+		FILE *f;
+		struct mk_rw w;
+
+		for (int i = 0; i < 1000; i++)
+			json_array_append_new(arr, json_pack("{s:s, s:s}", "category", "vendor", "org", "x"));
+		json_object_set_new(j, "contacts", arr);
+		f = open_memstream(&b.p, &b.n);
+		w = (struct mk_rw){.f = f, .lang = MK_LANG_JA, .md = false};
+		mk_rpt_bcp_section(&w, j, NULL);
+		fclose(f);
+		assert_int_equal(count(b.p, "<tr>"), 1 + MK_RPT_BCP_MAX_ROWS); /* the head and 500 */
+		free(b.p);
+		json_decref(j);
+	}
+}
+
 /* ---- Markdown ---- */
 
 /* '|' not escaped by a backslash */
@@ -1128,6 +1181,7 @@ int main(void)
 		cmocka_unit_test(test_entries_section),
 		cmocka_unit_test(test_plan_rest),
 		cmocka_unit_test(test_bcp_section),
+		cmocka_unit_test(test_bcp_odd_shapes),
 		cmocka_unit_test(test_markdown),
 		cmocka_unit_test(test_map_svg),
 		cmocka_unit_test(test_map_zones),
