@@ -1,12 +1,16 @@
-/* report_sample.c - renders the printable report of the hand-made assessment
- * (tests/unit/support/report_fixture.c) over the records of a real database,
- * for tests/integration/test_assess_report.py: what the report shows of a
- * real network (ledger, map, alerts) can be checked before `mieruka assess
- * --report` exists.
+/* report_sample.c - renders the printable report over the records of a real
+ * database, for tests/integration/test_assess_report.py, until `mieruka
+ * assess --report` exists: what the report shows of a real network (ledger,
+ * map, alerts) and of the real knowledge base can be checked.
  *
- * usage: mk_report_sample --db DB --out DIR [--lang ja|en] [--pdf]
- * writes DIR/report.html, report.md, map.svg, the CSV files in DIR/csv and with --pdf
- * report.pdf (mk_assess_report_pdf; exit 77 when Chromium is missing). */
+ * usage: mk_report_sample --db DB --out DIR [--lang ja|en] [--pdf] [--answers FILE]
+ * With --answers, the real pipeline: the shipped knowledge base (mk_kb_load),
+ * the answers file, mk_assess_run over the database's report.  Without, the
+ * hand-made assessment of tests/unit/support/report_fixture.c (hostile
+ * answers and BCP entries) over the database's report.
+ * Writes DIR/report.html, report.md, map.svg, the CSV files in DIR/csv and
+ * with --pdf report.pdf (mk_assess_report_pdf; exit 77 when Chromium is
+ * missing). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +21,8 @@
 #include "mieruka/store.h"
 #include "mieruka/util.h"
 #include "support/report_fixture.h"
+
+#define USAGE "usage: mk_report_sample --db DB --out DIR [--lang ja|en] [--pdf] [--answers FILE]\n"
 
 static int write_to(const char *dir, const char *name, int kind, const struct mk_rfx *fx,
                     enum mk_lang lang)
@@ -46,6 +52,10 @@ int main(int argc, char **argv)
 	const char *db = NULL, *out = NULL;
 	enum mk_lang lang = MK_LANG_JA;
 	bool pdf = false;
+	const char *answers = NULL;
+	struct mk_kb *kb = NULL;
+	struct mk_answers ans;
+	struct mk_assessment *as = NULL;
 	struct mk_store *st = NULL;
 	struct mk_report r;
 	struct mk_rfx fx;
@@ -61,13 +71,15 @@ int main(int argc, char **argv)
 			lang = strcmp(argv[++i], "en") == 0 ? MK_LANG_EN : MK_LANG_JA;
 		else if (strcmp(argv[i], "--pdf") == 0)
 			pdf = true;
+		else if (strcmp(argv[i], "--answers") == 0 && i + 1 < argc)
+			answers = argv[++i];
 		else {
-			fprintf(stderr, "usage: mk_report_sample --db DB --out DIR [--lang ja|en] [--pdf]\n");
+			fputs(USAGE, stderr);
 			return 2;
 		}
 	}
 	if (db == NULL || out == NULL) {
-		fprintf(stderr, "usage: mk_report_sample --db DB --out DIR [--lang ja|en] [--pdf]\n");
+		fputs(USAGE, stderr);
 		return 2;
 	}
 	mk_i18n_set_lang(lang);
@@ -83,6 +95,19 @@ int main(int argc, char **argv)
 	}
 	mk_rfx_get(&fx);
 	fx.r = &r;
+	memset(&ans, 0, sizeof(ans));
+	if (answers != NULL) {
+		/* the real pipeline: the shipped knowledge base, an answers file, the engine */
+		if (mk_kb_load(NULL, &kb, err, sizeof(err)) != 0 ||
+		    mk_answers_load_file(&ans, kb, answers, err, sizeof(err)) != 0 ||
+		    mk_assess_run(kb, &ans, &r, NULL, mk_now_ns(), &as, err, sizeof(err)) != 0) {
+			fprintf(stderr, "%s\n", err);
+			goto done;
+		}
+		fx.kb = kb;
+		fx.as = as;
+		fx.a = &ans;
+	}
 	if (write_to(out, "report.html", 0, &fx, lang) != 0 ||
 	    write_to(out, "report.md", 1, &fx, lang) != 0 ||
 	    write_to(out, "map.svg", 2, &fx, lang) != 0)
@@ -103,6 +128,9 @@ int main(int argc, char **argv)
 	}
 	rc = 0;
 done:
+	mk_assess_free(as);
+	mk_answers_free(&ans);
+	mk_kb_free(kb);
 	mk_report_free(&r);
 	mk_store_sqlite.close(st);
 	return rc;

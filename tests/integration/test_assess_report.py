@@ -13,9 +13,11 @@ Checked:
   the internet node when a device talked to a public address;
 - the HTML parses, holds every section, and loads nothing (no script, link, img, iframe,
   object, no external URL in an attribute);
-- the PDF (demo database, Japanese): A4 pages and one A3 landscape page (the map), and its
-  text (pdftotext) holds the section titles and the names of the devices; the pages are saved
-  as PNG (pdftoppm -r 60) under BUILD/report-pages/ for a person to look at.
+- the PDFs (Japanese): A4 pages and one A3 landscape page (the map), and their text (pdftotext)
+  holds the section titles and the names and addresses of the devices; the demo's also the 13
+  entry points of the knowledge base and the hostile note as plain text; the pages are saved
+  as PNG (pdftoppm -r 60) under BUILD/report-pages/ (the captures' in report-pages/captures/)
+  for a person to look at.
 
 Usage: test_assess_report.py --mieruka PATH --shared PATH [--src PATH]
 Exit 0 pass, 1 fail, 77 skip (no Chromium, no poppler-utils, or no sample program).
@@ -106,8 +108,37 @@ def check_svg(root, doc, label):
     check(len(groups) >= 1, f"{label}: no group boxes")
 
 
-def check_report(mieruka, sample, db, out, lang, pdf, pages_dir):
+ANSWERS = {
+    "schema": "mieruka-answers/1",
+    "answers": {"use.usb": "yes", "usb.rules": "no", "usb.ledger": "partial", "use.mfp": "no",
+                "use.maintenance": "yes", "use.wifi": "unknown", "use.cloud": "no"},
+    "notes": {"usb.rules": "<script>alert(1)</script> 規程は未制定"},
+    "by": "山田 (生産技術課)",
+    "bcp": {"company": {"name": "テスト工場", "site": "本社", "author": "山田"},
+            "systems": [{"name": "ライン1 PLC", "critical": True, "rto_hours": 8,
+                         "backups": [{"what": "plc_program", "where": "金庫", "when": "毎月",
+                                      "offline": True, "restore_tested": None}]}],
+            "contacts": [{"category": "vendor", "org": "=cmd|' /C calc'!A0", "name": "佐藤",
+                          "phone": "03-0000-0000", "email": "", "note": ""}]},
+}
+
+
+def entry_names(src):
+    """name.ja of the 13 entry points of the shipped knowledge base."""
+    names = []
+    for path in sorted(glob.glob(os.path.join(src, "data", "kb", "ep-*.kb"))):
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        m = re.search(r"^\[entry_point [^\]]+\]\n(?:.*\n)*?name\.ja: (.*)$", text, re.M)
+        if m:
+            names.append(m.group(1).strip())
+    return names
+
+
+def check_report(mieruka, sample, db, out, lang, pdf, pages_dir, answers=None, entries=()):
     cmd = [sample, "--db", db, "--out", out, "--lang", lang] + (["--pdf"] if pdf else [])
+    if answers:
+        cmd += ["--answers", answers]
     r = run(cmd)
     if r.returncode == 77:
         return 77
@@ -176,6 +207,11 @@ def check_report(mieruka, sample, db, out, lang, pdf, pages_dir):
     ips = [a["ips"][0] for a in doc["assets"] if a["ips"]]
     missing = [ip for ip in ips if ip not in flat]
     check(not missing, f"{label}: PDF text lacks addresses {missing[:5]}")
+    for name in entries:
+        check(re.sub(r"\s+", "", name) in flat, f"{label}: PDF text lacks the entry point {name}")
+    if answers:
+        check("<script>alert(1)</script>規程は未制定" in flat,
+              f"{label}: the hostile note is not shown as text")
 
     # the pages as images for review
     os.makedirs(pages_dir, exist_ok=True)
@@ -214,12 +250,18 @@ def main():
         r = run([args.mieruka, "demo", "--no-serve", "--db", demo])
         if not check(r.returncode == 0, f"demo: exit {r.returncode}: {r.stderr[-500:]}"):
             return 1
+        answers = os.path.join(tmp, "answers.json")
+        with open(answers, "w", encoding="utf-8") as f:
+            json.dump(ANSWERS, f, ensure_ascii=False)
+        entries = entry_names(args.src) if args.src else []
+        check(not args.src or len(entries) == 13, f"entry points in data/kb: {entries}")
         rc = check_report(args.mieruka, sample, demo, os.path.join(tmp, "demo-ja"), "ja", True,
-                          os.path.join(build, "report-pages"))
+                          os.path.join(build, "report-pages"), answers, entries)
         if rc == 77:
             print("SKIP: Chromium could not be used")
             return 77
-        check_report(args.mieruka, sample, demo, os.path.join(tmp, "demo-en"), "en", False, None)
+        check_report(args.mieruka, sample, demo, os.path.join(tmp, "demo-en"), "en", False, None,
+                     answers)
         if captures:
             real = os.path.join(tmp, "real.db")
             r = run([args.mieruka, "analyze", "--quiet", "--db", real] + captures)
