@@ -18,8 +18,10 @@
  *   answers.csv       every question of the knowledge base (use.EP, then the
  *                     countermeasures) with its answer, then other answered
  *                     keys (likelihood/impact overrides): an editable form
- *   bcp_contacts.csv  the BCP's contact list
- *   bcp_systems.csv   the BCP's systems (backups as text)
+ *   bcp_contacts.csv  the BCP's contact list (the document's categories: a row
+ *                     per entry, the category's id)
+ *   bcp_systems.csv   the BCP's systems (backups as text; entered and candidate
+ *                     from the document, empty for the entries alone)
  * Each file is written to NAME.tmp and renamed into place.
  */
 #include "assess/report_int.h"
@@ -351,29 +353,51 @@ static void bcp_value(const struct csv_ctx *c, const json_t *v, char *buf, size_
 		mk_rpt_json_text(v, c->lang, buf, len);
 }
 
+/* One row of cols from x; with a parent (the document's contact category), the
+ * category column is the parent's. */
+static void bcp_row(FILE *f, const struct csv_ctx *c, const json_t *x, const json_t *parent,
+                    const char *const *cols, size_t ncols)
+{
+	char cells[16][1024];
+	const char *row[16];
+
+	for (size_t k = 0; k < ncols && k < 16; k++) {
+		const json_t *v = json_object_get(x, cols[k]);
+
+		if (parent != NULL && strcmp(cols[k], "category") == 0)
+			v = json_object_get(parent, cols[k]);
+		bcp_value(c, v, cells[k], sizeof(cells[k]));
+		row[k] = cells[k];
+	}
+	mk_report_csv_row(f, row, ncols < 16 ? ncols : 16);
+}
+
+/* The rows of the BCP's member: its objects; an object with "entries" (the
+ * document's contact categories) gives a row per entry. */
 static void bcp_rows(FILE *f, const struct csv_ctx *c, const char *member,
                      const char *const *cols, size_t ncols)
 {
 	json_t *bcp = mk_rpt_bcp(c->as, c->a), *arr, *x;
-	size_t i;
+	size_t i, rows = 0;
 
 	mk_report_csv_row(f, cols, ncols);
 	arr = bcp != NULL ? json_object_get(bcp, member) : NULL;
-	if (json_is_array(arr))
-		json_array_foreach(arr, i, x) {
-			char cells[16][1024];
-			const char *row[16];
+	json_array_foreach(arr, i, x) {
+		const json_t *entries = json_object_get(x, "entries");
+		size_t k;
+		json_t *e;
 
-			if (i >= MK_RPT_BCP_MAX_ROWS)
-				break;
-			if (!json_is_object(x))
-				continue;
-			for (size_t k = 0; k < ncols && k < 16; k++) {
-				bcp_value(c, json_object_get(x, cols[k]), cells[k], sizeof(cells[k]));
-				row[k] = cells[k];
-			}
-			mk_report_csv_row(f, row, ncols < 16 ? ncols : 16);
+		if (!json_is_object(x))
+			continue;
+		if (!json_is_array(entries)) {
+			if (rows++ < MK_RPT_BCP_MAX_ROWS)
+				bcp_row(f, c, x, NULL, cols, ncols);
+			continue;
 		}
+		json_array_foreach(entries, k, e)
+			if (json_is_object(e) && rows++ < MK_RPT_BCP_MAX_ROWS)
+				bcp_row(f, c, e, x, cols, ncols);
+	}
 	json_decref(bcp);
 }
 
@@ -388,7 +412,7 @@ static void write_bcp_systems(FILE *f, const struct csv_ctx *c)
 {
 	static const char *const cols[] = {
 		"asset", "name", "line", "critical", "rto_hours", "rpo_hours", "manual_fallback",
-		"backups",
+		"backups", "entered", "candidate",
 	};
 
 	bcp_rows(f, c, "systems", cols, sizeof(cols) / sizeof(cols[0]));

@@ -118,7 +118,7 @@ struct slot {
 	char key[64];
 	char name[200];
 	int order;             /* role rank */
-	char label[128];       /* sort key within the group */
+	char label[128];       /* sort key within the group (after the role) */
 };
 
 static int slot_cmp(const void *x, const void *y)
@@ -394,7 +394,19 @@ int mk_map_build(const struct mk_report *r, enum mk_lang lang, struct mk_map **o
 
 		s->asset = i;
 		s->order = styles[first_role(&r->assets[i])].order;
-		mk_rpt_asset_name(r, i, s->label, sizeof(s->label));
+		/* named devices by name, then the others by address in numeric order */
+		{
+			const struct mk_asset_rec *a = &r->assets[i];
+			char name[120];
+
+			mk_rpt_asset_name(r, i, name, sizeof(name));
+			if (a->n_names == 0 && a->n_ips > 0 && a->ips[0].family == MK_AF_INET)
+				snprintf(s->label, sizeof(s->label), "1%03u%03u%03u%03u", a->ips[0].a[0],
+				         a->ips[0].a[1], a->ips[0].a[2], a->ips[0].a[3]);
+			else
+				snprintf(s->label, sizeof(s->label), "%c%s", a->n_names > 0 ? '0' : '2',
+				         name);
+		}
 		if (m->by_zone && mk_report_asset_zone(r, i, &zid, &zname)) {
 			snprintf(s->key, sizeof(s->key), "z:%s", zid);
 			snprintf(s->name, sizeof(s->name), "%s", zname);

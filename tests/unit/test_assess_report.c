@@ -799,6 +799,82 @@ static void test_map_zones(void **state)
 	assert_int_equal(mk_report_set_zones(fx.r, NULL), 0);
 }
 
+/* 300 devices (a /24 of 250 and one of 50, a chain of conversations): each
+ * drawn, on a canvas that keeps the A3 page's shape. */
+static void test_map_300(void **state)
+{
+	enum { N = 300 };
+	struct mk_report r;
+	struct mk_asset_rec *as = calloc(N, sizeof(*as));
+	struct mk_addr *ips = calloc(N, sizeof(*ips));
+	struct mk_conv_rec *cv = calloc(N, sizeof(*cv));
+	struct mk_role_rec roles[3] = {{.role = MK_ROLE_PLC, .confidence = 90},
+	                               {.role = MK_ROLE_HMI, .confidence = 90},
+	                               {.role = MK_ROLE_OFFICE_PC, .confidence = 90}};
+	struct buf b = {NULL, 0};
+	FILE *f;
+	struct mk_map *m;
+	double w, h;
+
+	(void)state;
+	assert_non_null(as);
+	assert_non_null(ips);
+	assert_non_null(cv);
+	for (size_t i = 0; i < N; i++) {
+		const uint8_t v[4] = {10, 1, i < 250 ? 0 : 1, (uint8_t)(i % 250 + 1)};
+
+		snprintf(as[i].id, sizeof(as[i].id), "i-%zu", i);
+		mk_addr_set_ip4(&ips[i], v);
+		as[i].ips = &ips[i];
+		as[i].n_ips = 1;
+		as[i].roles = &roles[i % 3];
+		as[i].n_roles = 1;
+		if (i > 0) {
+			cv[i - 1] = (struct mk_conv_rec){.client = ips[i], .server = ips[i - 1], .transport = 6,
+			                                 .port = 502, .proto = MK_PROTO_MODBUS, .packets = 10,
+			                                 .bytes = 1000 * i, .flows = 1};
+		}
+	}
+	memset(&r, 0, sizeof(r));
+	r.assets = as;
+	r.n_assets = N;
+	r.convs = cv;
+	r.n_convs = N - 1;
+	assert_int_equal(mk_map_build(&r, MK_LANG_JA, &m), 0);
+	assert_false(m->collapsed);
+	assert_int_equal(m->n_groups, 2);
+	assert_int_equal(m->n_gedges, 1);        /* 10.1.0.250 - 10.1.1.1 */
+	assert_int_equal(m->n_dedges, N - 2);    /* the rest of the chain, inside the boxes */
+	w = m->width;
+	h = m->height;
+	assert_true(w >= 1000 && w <= 2400);
+	assert_true(w / h > 1.0 && w / h < 2.0);
+	/* no two devices on one spot */
+	for (size_t i = 0; i < m->n_nodes; i++)
+		for (size_t k = i + 1; k < m->n_nodes; k++)
+			assert_false(m->nodes[i].x == m->nodes[k].x && m->nodes[i].y == m->nodes[k].y);
+	mk_map_free(m);
+	f = open_memstream(&b.p, &b.n);
+	assert_int_equal(mk_assess_map_svg(f, &r, MK_LANG_JA), 0);
+	fclose(f);
+	assert_int_equal(count(b.p, "<g class=\"device\">"), N);
+	assert_non_null(strstr(b.p, ">10.1.0.0/24 (250台)</text>"));
+	if (getenv("MK_REPORT_DUMP") != NULL) {
+		char path[512];
+		FILE *d;
+
+		snprintf(path, sizeof(path), "%s/map-300.svg", getenv("MK_REPORT_DUMP"));
+		if ((d = fopen(path, "w")) != NULL) {
+			fwrite(b.p, 1, b.n, d);
+			fclose(d);
+		}
+	}
+	free(b.p);
+	free(as);
+	free(ips);
+	free(cv);
+}
+
 static void test_map_collapsed(void **state)
 {
 	enum { N = 700 };
@@ -960,10 +1036,10 @@ static void test_csv(void **state)
 	free(p);
 
 	p = csv_of("bcp_systems.csv");
-	assert_true(strncmp(p + 3, "asset,name,line,critical,rto_hours,rpo_hours,manual_fallback,backups\r\n",
-	                    70) == 0);
+	assert_true(strncmp(p + 3, "asset,name,line,critical,rto_hours,rpo_hours,manual_fallback,backups,"
+	                           "entered,candidate\r\n", 88) == 0);
 	assert_non_null(strstr(p, "\r\nm-001b1b000010,ライン1 PLC,ライン1,true,8,24,手動運転,"
-	                          "\"what: plc_program, where: 事務所の金庫, when: 毎月, offline: はい\"\r\n"));
+	                          "\"what: plc_program, where: 事務所の金庫, when: 毎月, offline: はい\",,\r\n"));
 	free(p);
 }
 
@@ -982,6 +1058,23 @@ static void test_csv_one(void **state)
 	assert_memory_equal(b.p, "\xef\xbb\xbfrank,", 8);
 	assert_non_null(strstr(b.p, "\r\n1,usb.rules,Set rules for USB memory,yes,7,"));
 	assert_int_equal(count(b.p, "\r\n"), 4);
+	free(b.p);
+
+	/* the document's contact categories: a row per entry, with the category's id */
+	fx.a->bcp_json = (char *)"{\"steps\": [], \"contacts\": [{\"category\": \"police\", \"name\":"
+	                         " {\"ja\": \"警察\", \"en\": \"Police\"}, \"required\": true, \"entries\": []},"
+	                         " {\"category\": \"vendor\", \"name\": {\"ja\": \"装置メーカー\", \"en\":"
+	                         " \"Maker\"}, \"entries\": [{\"org\": \"A社\", \"name\": \"佐藤\", \"phone\":"
+	                         " \"03\"}, {\"org\": \"=B\", \"email\": \"b@example.jp\"}]}],"
+	                         " \"systems\": [{\"asset\": \"m-1\", \"name\": \"PLC\", \"entered\": false,"
+	                         " \"candidate\": \"role\", \"critical\": true, \"backups\": []}]}";
+	f = open_memstream(&b.p, &b.n);
+	assert_int_equal(mk_assess_csv(f, "bcp_contacts.csv", fx.as, fx.a, MK_LANG_JA), 0);
+	assert_int_equal(mk_assess_csv(f, "bcp_systems.csv", fx.as, fx.a, MK_LANG_JA), 0);
+	fclose(f);
+	assert_non_null(strstr(b.p, "category,org,name,phone,email,note\r\nvendor,A社,佐藤,03,,\r\n"
+	                            "vendor,'=B,,,b@example.jp,\r\n\xef\xbb\xbf"));
+	assert_non_null(strstr(b.p, "\r\nm-1,PLC,,true,,,,,false,role\r\n"));
 	free(b.p);
 }
 
@@ -1185,6 +1278,7 @@ int main(void)
 		cmocka_unit_test(test_markdown),
 		cmocka_unit_test(test_map_svg),
 		cmocka_unit_test(test_map_zones),
+		cmocka_unit_test(test_map_300),
 		cmocka_unit_test(test_map_collapsed),
 		cmocka_unit_test(test_map_empty),
 		cmocka_unit_test(test_no_report),
