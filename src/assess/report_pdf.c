@@ -178,7 +178,7 @@ int mk_assess_report_pdf(const char *html_path, const char *pdf_path, char *err,
 	sigset_t mask, defs;
 	int fds[2] = {-1, -1}, status = 0, rc = -1;
 	pid_t pid = -1;
-	bool found = false, timed_out = false, spawned = false;
+	bool found = false, timed_out = false, spawned = false, no_status = false;
 	uint64_t deadline;
 
 	err[0] = '\0';
@@ -280,9 +280,15 @@ int mk_assess_report_pdf(const char *html_path, const char *pdf_path, char *err,
 		siginfo_t info;
 
 		memset(&info, 0, sizeof(info));
-		if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-		    info.si_pid == pid)
+		if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0) {
+			if (info.si_pid == pid)
+				break;
+		} else if (errno == ECHILD && kill(pid, 0) != 0 && errno == ESRCH) {
+			/* a caller that ignores SIGCHLD (the web server) has its children
+			 * reaped by the kernel: it ended, how is unknown; the PDF says */
+			no_status = true;
 			break;
+		}
 		if (now_ms() >= deadline) {
 			timed_out = true;
 			break;
@@ -302,8 +308,10 @@ int mk_assess_report_pdf(const char *html_path, const char *pdf_path, char *err,
 	}
 	/* the helpers it started belong to its group, and go with it */
 	kill(-pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	while (!no_status && waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	if (no_status)
+		status = 0;
 	for (int k = 0; fds[0] >= 0 && k < 64; k++) {
 		struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
 		char chunk[1024];

@@ -1175,6 +1175,31 @@ static void test_pdf_ok(void **state)
 	unsetenv("MIERUKA_CHROMIUM");
 }
 
+/* The web server ignores SIGCHLD (children reaped by the kernel): the end is
+ * still seen, and the PDF decides. */
+static void test_pdf_sigchld_ignored(void **state)
+{
+	char err[512], pdf[600];
+	struct timespec t0, t1;
+	void (*old)(int) = signal(SIGCHLD, SIG_IGN);
+
+	(void)state;
+	pdf_setup();
+	snprintf(pdf, sizeof(pdf), "%s/ign.pdf", tmpdir);
+	fake("chromium-ok", OUT_OF_ARGS "printf '%%PDF-1.4 x' > \"$out\"\nexit 0");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(mk_assess_report_pdf(html_path, pdf, err, sizeof(err)), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true(t1.tv_sec - t0.tv_sec < 10);
+	assert_int_equal(access(pdf, F_OK), 0);
+	fake("chromium-fail", "echo 'boom' >&2\nexit 3");
+	assert_int_equal(mk_assess_report_pdf(html_path, pdf, err, sizeof(err)), -1);
+	assert_true(strncmp(err, "Chromium wrote no PDF to ", 25) == 0);
+	assert_non_null(strstr(err, ": boom"));
+	signal(SIGCHLD, old);
+	unsetenv("MIERUKA_CHROMIUM");
+}
+
 static void test_pdf_failures(void **state)
 {
 	char err[512], pdf[600], body[1024];
@@ -1287,6 +1312,7 @@ int main(void)
 		cmocka_unit_test(test_pdf_missing),
 		cmocka_unit_test(test_pdf_ok),
 		cmocka_unit_test(test_pdf_failures),
+		cmocka_unit_test(test_pdf_sigchld_ignored),
 		cmocka_unit_test(test_pdf_timeout),
 	};
 
