@@ -32,6 +32,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import xml.etree.ElementTree as ET
 
 FAILS = []
@@ -212,6 +213,9 @@ def check_report(mieruka, sample, db, out, lang, pdf, pages_dir, answers=None, e
     if answers:
         check("<script>alert(1)</script>規程は未制定" in flat,
               f"{label}: the hostile note is not shown as text")
+        today = time.localtime()
+        made = f"{today.tm_year}年{today.tm_mon}月{today.tm_mday}日"
+        check(made in flat, f"{label}: the cover does not say it was made today ({made})")
 
     # the pages as images for review
     os.makedirs(pages_dir, exist_ok=True)
