@@ -1,7 +1,7 @@
 /* assess.h - the self-assessment: knowledge base, answers, scoring, action
  * plan, checklist views, evidence suggestions, cyber-BCP (docs/ASSESSMENT.md).
  *
- * The knowledge base (the .kb files of data/kb) is loaded once and read-only after; an
+ * The knowledge base (data/kb/NAME.kb) is loaded once and read-only after; an
  * assessment is computed from it, the answers and the database's report, and
  * owns everything it points to except the knowledge base and the report. */
 #ifndef MIERUKA_ASSESS_H
@@ -175,7 +175,7 @@ struct mk_kb {
 	void *arena;                        /* the loader's storage */
 };
 
-/* Loads every *.kb file of dir (NULL: the data directory's "kb") and
+/* Loads every .kb file of dir (NULL: the data directory's "kb") and
  * validates it.  0, or -1 with "FILE:LINE: reason" in err. */
 int mk_kb_load(const char *dir, struct mk_kb **out, char *err, size_t errlen);
 void mk_kb_free(struct mk_kb *kb);
