@@ -326,5 +326,9 @@ int mk_assess_bcp(struct mk_assessment *as, const struct mk_answers *a, const st
 int mk_assess_json(FILE *f, const struct mk_assessment *as, const struct mk_answers *a);
 /* The BCP part of the document ("bcp": object) as the next value of j. */
 void mk_bcp_json(struct mk_json *j, const struct mk_assessment *as);
+/* One suggestion's evidence object (docs/ASSESSMENT.md "Evidence rules": rule,
+ * text {ja, en}, count, items; extensions key, value, confidence, sources) as
+ * the next value of j (evidence.c). */
+void mk_ev_json(struct mk_json *j, const struct mk_assessment *as, const struct mk_suggestion *s);
 
 #endif /* MIERUKA_ASSESS_H */
