@@ -775,20 +775,22 @@ static size_t asset_of(const struct ev_ctx *x, const struct mk_addr *a)
 	return a->family == MK_AF_NONE ? (size_t)-1 : mk_report_asset_of(x->ix, a);
 }
 
-/* The end of a pair that is "ours": not on the internet and a device of the
- * ledger; the client when both are. */
+/* The end of a pair that is "ours": a device of the ledger, the one not on
+ * the internet first (plants that number their machines from public ranges
+ * still have devices), the client before the server. */
 static size_t local_end(const struct ev_ctx *x, const struct mk_addr *c, const struct mk_addr *s,
                         const struct mk_addr **which)
 {
+	const struct mk_addr *order[4] = {c, s, c, s};
 	size_t ai;
 
-	if (!mk_addr_is_public(c) && (ai = asset_of(x, c)) != (size_t)-1) {
-		*which = c;
-		return ai;
-	}
-	if (!mk_addr_is_public(s) && (ai = asset_of(x, s)) != (size_t)-1) {
-		*which = s;
-		return ai;
+	for (int k = 0; k < 4; k++) {
+		if (k < 2 && mk_addr_is_public(order[k]))
+			continue;
+		if ((ai = asset_of(x, order[k])) != (size_t)-1) {
+			*which = order[k];
+			return ai;
+		}
 	}
 	*which = !mk_addr_is_public(c) || mk_addr_is_public(s) ? c : s;
 	return (size_t)-1;

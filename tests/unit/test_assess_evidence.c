@@ -767,8 +767,9 @@ static bool full_kb(void)
 	return access(probe, R_OK) == 0;
 }
 
-/* The rules that fire on capture (analysed into a fresh database). */
-static char *fired(const struct mk_kb *kb, const char *capture)
+/* The rules that fire on capture (analysed into a fresh database, with the
+ * zone file zones when not NULL). */
+static char *fired_zones(const struct mk_kb *kb, const char *capture, const char *zones)
 {
 	char dbdir[] = "/tmp/mk-ev-XXXXXX", db[64], path[1024], err[512] = "";
 	struct mk_store *st;
@@ -779,8 +780,8 @@ static char *fired(const struct mk_kb *kb, const char *capture)
 	assert_non_null(mkdtemp(dbdir));
 	snprintf(db, sizeof(db), "%s/t.db", dbdir);
 	snprintf(path, sizeof(path), "%s/%s", MK_TEST_SHARED "/captures", capture);
-	char *argv[] = {"analyze", "--db", db, "-q", path, NULL};
-	assert_int_equal(mk_cmd_analyze(5, argv), 0);
+	char *argv[] = {"analyze", "--db", db, "-q", path, "--zones", (char *)zones, NULL};
+	assert_int_equal(mk_cmd_analyze(zones != NULL ? 7 : 5, argv), 0);
 	assert_int_equal(mk_store_sqlite.open(&st, db, err, sizeof(err)), 0);
 	assert_int_equal(mk_report_load(st, &r), 0);
 	assert_int_equal(mk_assess_evidence(&as, &r), 0);
@@ -797,6 +798,11 @@ static char *fired(const struct mk_kb *kb, const char *capture)
 	unlink(db);
 	rmdir(dbdir);
 	return out;
+}
+
+static char *fired(const struct mk_kb *kb, const char *capture)
+{
+	return fired_zones(kb, capture, NULL);
 }
 
 static void has(const char *got, const char *want, const char *capture)
@@ -883,6 +889,21 @@ static void test_real_captures(void **state)
 	got = fired(kb, c = "office/ftp__ftp-password-pass-command.pcap");
 	hasnt(got, "random_mac", c);
 	hasnt(got, "small_computers", c);
+
+	/* STEP 7 download from the engineering PC's /24 into the PLC's, with the
+	 * two subnets as zones and no conduit; without zones nothing */
+	char zones[] = "/tmp/mk-ev-zones-XXXXXX";
+	int fd = mkstemp(zones);
+	static const char text[] = "zone eng Engineering\nsubnet eng 134.249.53.0/24\n"
+	                           "zone line1 Line 1\nsubnet line1 134.249.61.0/24\n";
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
+	close(fd);
+	got = fired_zones(kb, c = "s7comm/s7__step7_s300_download.pcapng", zones);
+	has(got, " zone_violations:office_net.separate=no/1", c);
+	unlink(zones);
+	got = fired(kb, c);
+	hasnt(got, "zone_violations", c);
 	mk_kb_free(kb);
 }
 
