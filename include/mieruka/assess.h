@@ -331,4 +331,18 @@ void mk_bcp_json(struct mk_json *j, const struct mk_assessment *as);
  * the next value of j (evidence.c). */
 void mk_ev_json(struct mk_json *j, const struct mk_assessment *as, const struct mk_suggestion *s);
 
+/* The printable report (report_html.c): one self-contained HTML file with
+ * print CSS (A4), in lang; r may be NULL.  0 or -1 (I/O). */
+int mk_assess_report_html(FILE *f, const struct mk_assessment *as, const struct mk_answers *a,
+                          const struct mk_report *r, enum mk_lang lang);
+/* The same report as Markdown (report_export.c). */
+int mk_assess_report_md(FILE *f, const struct mk_assessment *as, const struct mk_answers *a,
+                        const struct mk_report *r, enum mk_lang lang);
+/* Renders html_path to pdf_path with headless Chromium (report_pdf.c);
+ * 0, or -1 with the reason in err. */
+int mk_assess_report_pdf(const char *html_path, const char *pdf_path, char *err, size_t errlen);
+/* CSV files for Excel into dir (created if missing) (report_export.c). */
+int mk_assess_export_csv(const char *dir, const struct mk_assessment *as,
+                         const struct mk_answers *a, enum mk_lang lang, char *err, size_t errlen);
+
 #endif /* MIERUKA_ASSESS_H */
