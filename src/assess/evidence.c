@@ -1199,7 +1199,7 @@ int mk_assess_evidence(struct mk_assessment *as, const struct mk_report *r)
 		goto out;
 	for (size_t i = 0; i < kb->n_rules; i++) {
 		const struct mk_ev_rule *rule = &kb->rules[i];
-		bool fired = !rule->all, failed = false;
+		bool failed = false;
 
 		x.acc.n = 0;
 		x.acc.count = 0;
@@ -1213,8 +1213,7 @@ int mk_assess_evidence(struct mk_assessment *as, const struct mk_report *r)
 			if (x.acc.count == before && rule->all)
 				failed = true;
 		}
-		fired = x.acc.count > 0 && !failed;
-		if (fired && emit(as, &cap, i, rule, &x.acc))
+		if (x.acc.count > 0 && !failed && emit(as, &cap, i, rule, &x.acc))
 			goto out;
 	}
 	rc = 0;

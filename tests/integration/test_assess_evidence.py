@@ -198,7 +198,7 @@ def main():
         print("SKIP: data/kb is not complete yet (no scoring.kb)")
         return 77
     probe = run(args.mieruka, "assess", "--help")
-    if b"not available" in probe.stdout + probe.stderr:
+    if b"not available" in (probe.stdout + probe.stderr).lower():
         print("SKIP: this mieruka has no assess command yet")
         return 77
     if not os.path.exists(os.path.join(args.shared, "captures", "office", "ssh__ssh.pcap")):
