@@ -267,11 +267,14 @@ struct mk_plan_item {
 	const char *answer;    /* its current answer id ("no", "partial", "unknown") */
 	enum mk_plan_progress progress;
 	uint64_t first_planned_ns; /* when it first appeared in a plan (0: now) */
+	double risk_share;     /* its part of the risk now: sum over its entry points of
+	                          their risk total x its weight x the share not in place
+	                          / its stage group's weight (orders equal risk reduced) */
 };
 
 struct mk_meti_result {
-	int *item_answer;      /* per meti item: index into kb->answers, -1 = no countermeasure answered */
-	bool *item_flagged;    /* an unknown counted as "no" */
+	int *item_answer;      /* per meti item: its combined answer (index into kb->answers), -1 = no countermeasure names it */
+	bool *item_flagged;    /* "don't know", counted as "no" */
 	double *category_score; /* per category, < 0 = not scored */
 	int total;             /* -1 = not scored */
 	size_t rank;           /* index into kb->meti_ranks, (size_t)-1 when not scored */
@@ -326,6 +329,9 @@ int mk_assess_bcp(struct mk_assessment *as, const struct mk_answers *a, const st
 int mk_assess_json(FILE *f, const struct mk_assessment *as, const struct mk_answers *a);
 /* The BCP part of the document ("bcp": object) as the next value of j. */
 void mk_bcp_json(struct mk_json *j, const struct mk_assessment *as);
+/* Frees the BCP document of an assessment (bcp.c; NULL is fine):
+ * mk_assess_free calls it. */
+void mk_bcp_doc_free(struct mk_bcp_doc *d);
 /* One suggestion's evidence object (docs/ASSESSMENT.md "Evidence rules": rule,
  * text {ja, en}, count, items; extensions key, value, confidence, sources) as
  * the next value of j (evidence.c). */

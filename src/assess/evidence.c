@@ -1231,6 +1231,7 @@ void mk_ev_json(struct mk_json *j, const struct mk_assessment *as, const struct 
 {
 	const struct mk_ev_rule *rule =
 	    as->kb != NULL && s->rule < as->kb->n_rules ? &as->kb->rules[s->rule] : NULL;
+	size_t n = s->n_items < MK_EV_MAX_ITEMS ? s->n_items : MK_EV_MAX_ITEMS;
 
 	mk_json_begin_object(j);
 	mk_json_key(j, "rule");
@@ -1246,20 +1247,30 @@ void mk_ev_json(struct mk_json *j, const struct mk_assessment *as, const struct 
 	mk_json_uint(j, s->count);
 	mk_json_key(j, "items");
 	mk_json_begin_array(j);
-	for (size_t i = 0; i < s->n_items; i++) {
+	for (size_t i = 0; i < n; i++) {
 		const struct mk_ev_item *it = &s->items[i];
 
+		/* the fixed-size fields, even when a caller left one unterminated */
 		mk_json_begin_object(j);
 		mk_json_key(j, "asset");
-		mk_json_string(j, it->asset[0] ? it->asset : NULL);
+		if (it->asset[0] != '\0')
+			mk_json_stringn(j, it->asset, strnlen(it->asset, sizeof(it->asset)));
+		else
+			mk_json_null(j);
 		mk_json_key(j, "address");
-		mk_json_string(j, it->address);
+		mk_json_stringn(j, it->address, strnlen(it->address, sizeof(it->address)));
 		mk_json_key(j, "detail");
-		mk_json_string(j, it->detail);
+		mk_json_stringn(j, it->detail, strnlen(it->detail, sizeof(it->detail)));
 		mk_json_key(j, "first");
-		mk_json_time(j, it->first_ns);
+		if (it->first_ns != 0)
+			mk_json_time(j, it->first_ns);
+		else
+			mk_json_null(j);
 		mk_json_key(j, "last");
-		mk_json_time(j, it->last_ns);
+		if (it->last_ns != 0)
+			mk_json_time(j, it->last_ns);
+		else
+			mk_json_null(j);
 		mk_json_end_object(j);
 	}
 	mk_json_end_array(j);

@@ -907,6 +907,90 @@ static void test_real_captures(void **state)
 	mk_kb_free(kb);
 }
 
+/* The assessment document (mk_assess_run, mk_assess_json) carries the
+ * evidence objects: under the entry point of use.EP, and the answers of
+ * measures for every entry point in the top-level "suggestions". */
+static void test_document(void **state)
+{
+	(void)state;
+	struct mk_kb *kb = NULL;
+	char err[1024] = "", dbdir[] = "/tmp/mk-ev-XXXXXX", db[64], *buf = NULL;
+	size_t len = 0;
+	struct mk_store *st;
+	struct mk_report r;
+	struct mk_answers none = {0};
+	struct mk_assessment *as = NULL;
+	json_error_t je;
+
+	if (mk_kb_load(kb_dir, &kb, err, sizeof(err)) != 0)
+		fail_msg("knowledge base: %s", err);
+	assert_non_null(mkdtemp(dbdir));
+	snprintf(db, sizeof(db), "%s/t.db", dbdir);
+	char *argv[] = {"analyze", "--db", db, "-q",
+	                MK_TEST_SHARED "/captures/office/ftp__ftp-password-pass-command.pcap",
+	                MK_TEST_SHARED "/captures/office/ssh__reverse-ssh.pcap", NULL};
+	assert_int_equal(mk_cmd_analyze(6, argv), 0);
+	assert_int_equal(mk_store_sqlite.open(&st, db, err, sizeof(err)), 0);
+	assert_int_equal(mk_report_load(st, &r), 0);
+	if (mk_assess_run(kb, &none, &r, NULL, 1700000000000000000ull, &as, err, sizeof(err)) != 0)
+		fail_msg("assess: %s", err);
+	FILE *f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	assert_int_equal(mk_assess_json(f, as, &none), 0);
+	fclose(f);
+	json_t *doc = json_loads(buf, 0, &je);
+	if (doc == NULL)
+		fail_msg("bad JSON: %s", je.text);
+
+	/* the maintenance line: remote access to 13.13.13.37 */
+	json_t *eps = json_object_get(doc, "entry_points"), *ev = NULL;
+	for (size_t i = 0; i < json_array_size(eps); i++) {
+		json_t *e = json_array_get(eps, i);
+		if (strcmp(json_string_value(json_object_get(e, "id")), "maintenance") != 0)
+			continue;
+		json_t *sg = json_object_get(e, "suggestions");
+		for (size_t k = 0; k < json_array_size(sg); k++) {
+			json_t *x = json_object_get(json_array_get(sg, k), "evidence");
+			if (strcmp(json_string_value(json_object_get(x, "rule")),
+			           "remote_access_outside") == 0)
+				ev = json_array_get(sg, k);
+		}
+	}
+	if (ev == NULL)
+		fail_msg("no remote_access_outside suggestion under maintenance: %.2000s", buf);
+	assert_string_equal(json_string_value(json_object_get(ev, "question")), "use.maintenance");
+	assert_string_equal(json_string_value(json_object_get(ev, "answer")), "yes");
+	json_t *x = json_object_get(ev, "evidence");
+	assert_int_equal(json_integer_value(json_object_get(x, "count")), 1);
+	assert_string_equal(json_string_value(json_object_get(
+				json_array_get(json_object_get(x, "items"), 0), "detail")),
+	                    "ssh 10.0.0.1 \xe2\x86\x92 13.13.13.37:22");
+
+	/* cleartext logins: general.secure_logins, outside the entry points */
+	json_t *top = json_object_get(doc, "suggestions");
+	size_t found = 0;
+	for (size_t k = 0; k < json_array_size(top); k++) {
+		json_t *t = json_array_get(top, k);
+		const char *rule = json_string_value(
+			json_object_get(json_object_get(t, "evidence"), "rule"));
+		if (strcmp(json_string_value(json_object_get(t, "question")),
+		           "general.secure_logins") == 0 &&
+		    (strcmp(rule, "cleartext_passwords") == 0 ||
+		     strcmp(rule, "cleartext_login_services") == 0))
+			found++;
+	}
+	if (found != 2)
+		fail_msg("%zu cleartext suggestions at the top: %.2000s", found, buf);
+	json_decref(doc);
+	free(buf);
+	mk_assess_free(as);
+	mk_report_free(&r);
+	mk_store_sqlite.close(st);
+	unlink(db);
+	rmdir(dbdir);
+	mk_kb_free(kb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -919,6 +1003,7 @@ int main(void)
 	};
 	const struct CMUnitTest real[] = {
 		cmocka_unit_test(test_real_captures),
+		cmocka_unit_test(test_document),
 	};
 	int rc;
 
