@@ -15,7 +15,6 @@
  * "External" is mk_addr_is_public(), the same test the detector's
  * internet alerts use (documentation ranges are not the internet). */
 #include <ctype.h>
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
