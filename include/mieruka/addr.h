@@ -36,10 +36,6 @@ bool mk_addr_parse(struct mk_addr *addr, const char *text);
 bool mk_addr_is_private(const struct mk_addr *addr);
 /* Multicast/broadcast/unspecified/loopback: never an asset's own address. */
 bool mk_addr_is_special(const struct mk_addr *addr);
-/* An internet address: IPv4 that is neither private, special, documentation
- * (RFC 5737) nor benchmarking (RFC 2544) nor reserved (240/4); IPv6 in
- * 2000::/3 outside 2001:db8::/32.  MACs never are. */
-bool mk_addr_is_public(const struct mk_addr *addr);
 bool mk_mac_is_unicast(const uint8_t mac[6]);
 
 #endif /* MIERUKA_ADDR_H */

@@ -1012,6 +1012,30 @@ void mk_detect_load(struct mk_detect *d, const struct mk_alert_rec *rec)
 
 /* ------------------------------------------------------------ snapshot */
 
+static bool addr_is_public(const struct mk_addr *a)
+{
+	const uint8_t *b = a->a;
+
+	if (a->family == MK_AF_INET) {
+		if (mk_addr_is_private(a) || mk_addr_is_special(a))
+			return false;
+		/* documentation (RFC 5737) and benchmarking (RFC 2544) ranges */
+		if ((b[0] == 192 && b[1] == 0 && b[2] == 2) ||
+		    (b[0] == 198 && b[1] == 51 && b[2] == 100) ||
+		    (b[0] == 203 && b[1] == 0 && b[2] == 113) ||
+		    (b[0] == 198 && (b[1] & 0xfe) == 18) ||
+		    (b[0] == 192 && b[1] == 0 && b[2] == 0) || b[0] >= 240)
+			return false;
+		return true;
+	}
+	if (a->family == MK_AF_INET6) {
+		if ((b[0] & 0xe0) != 0x20)
+			return false; /* only 2000::/3 is global unicast */
+		return !(b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8);
+	}
+	return false;
+}
+
 struct addr_ix {
 	struct mk_addr a;
 	size_t asset;
@@ -1165,8 +1189,8 @@ static void derive_all(struct mk_detect *d, const struct mk_asset_rec *assets, s
 		if (c->proto < MK_PROTO_COUNT && d->rules.remote[c->proto])
 			derive(d, d->t_remote, c, NULL,
 			       conv_window(d, c, &cl, &sv, ix, n_ix, assets));
-		cpub = mk_addr_is_public(&cl);
-		spub = mk_addr_is_public(&sv);
+		cpub = addr_is_public(&cl);
+		spub = addr_is_public(&sv);
 		/* Only TCP, whose client is known from the handshake (a UDP answer
 		 * from an internet NTP or DNS server can look like a request), and
 		 * only when the target is a device here that answered (an asset): a

@@ -140,30 +140,6 @@ bool mk_addr_is_special(const struct mk_addr *addr)
 	return true;
 }
 
-bool mk_addr_is_public(const struct mk_addr *addr)
-{
-	const uint8_t *b = addr->a;
-
-	if (addr->family == MK_AF_INET) {
-		if (mk_addr_is_private(addr) || mk_addr_is_special(addr))
-			return false;
-		/* documentation (RFC 5737) and benchmarking (RFC 2544) ranges */
-		if ((b[0] == 192 && b[1] == 0 && b[2] == 2) ||
-		    (b[0] == 198 && b[1] == 51 && b[2] == 100) ||
-		    (b[0] == 203 && b[1] == 0 && b[2] == 113) ||
-		    (b[0] == 198 && (b[1] & 0xfe) == 18) ||
-		    (b[0] == 192 && b[1] == 0 && b[2] == 0) || b[0] >= 240)
-			return false;
-		return true;
-	}
-	if (addr->family == MK_AF_INET6) {
-		if ((b[0] & 0xe0) != 0x20)
-			return false; /* only 2000::/3 is global unicast */
-		return !(b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8);
-	}
-	return false;
-}
-
 bool mk_mac_is_unicast(const uint8_t mac[6])
 {
 	static const uint8_t zero[6];
