@@ -12,8 +12,11 @@
  * - every other kind: one per device (asset), the first observation of it;
  *   a device found by two match lines of the same rule is counted once.
  *
- * "External" is mk_addr_is_public(), the same test the detector's
- * internet alerts use (documentation ranges are not the internet). */
+ * "External" is an address outside the private and special ranges: an
+ * internet address.  Unlike the detector's internet alerts, the
+ * documentation ranges (RFC 5737, 2001:db8::/32) count as the internet here:
+ * examples and the bundled demo scenario use them for it, and a real plant
+ * never sees them. */
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -769,6 +772,12 @@ static void add_asset(struct ev_ctx *x, size_t ai, const char *what)
 	add_item(x, ai, addr, desc, a->first_ns, a->last_ns, true);
 }
 
+static bool external(const struct mk_addr *a)
+{
+	return (a->family == MK_AF_INET || a->family == MK_AF_INET6) && !mk_addr_is_private(a) &&
+	       !mk_addr_is_special(a);
+}
+
 static size_t asset_of(const struct ev_ctx *x, const struct mk_addr *a)
 {
 	return a->family == MK_AF_NONE ? (size_t)-1 : mk_report_asset_of(x->ix, a);
@@ -784,20 +793,20 @@ static size_t local_end(const struct ev_ctx *x, const struct mk_addr *c, const s
 	size_t ai;
 
 	for (int k = 0; k < 4; k++) {
-		if (k < 2 && mk_addr_is_public(order[k]))
+		if (k < 2 && external(order[k]))
 			continue;
 		if ((ai = asset_of(x, order[k])) != (size_t)-1) {
 			*which = order[k];
 			return ai;
 		}
 	}
-	*which = !mk_addr_is_public(c) || mk_addr_is_public(s) ? c : s;
+	*which = !external(c) || external(s) ? c : s;
 	return (size_t)-1;
 }
 
 static bool peer_ok(enum mk_ev_peer peer, const struct mk_addr *c, const struct mk_addr *s)
 {
-	bool cp = mk_addr_is_public(c), sp = mk_addr_is_public(s);
+	bool cp = external(c), sp = external(s);
 
 	switch (peer) {
 	case MK_EV_PEER_EXTERNAL:
@@ -899,12 +908,12 @@ static void eval_protocol(struct ev_ctx *x, const struct mk_ev_match *m)
 		    !peer_ok(m->peer, &c->client, &c->server))
 			continue;
 		if (m->side == MK_EV_SIDE_CLIENT) {
-			if (mk_addr_is_public(&c->client))
+			if (external(&c->client))
 				continue;
 			mine = &c->client;
 			ai = asset_of(x, mine);
 		} else if (m->side == MK_EV_SIDE_SERVER) {
-			if (mk_addr_is_public(&c->server))
+			if (external(&c->server))
 				continue;
 			mine = &c->server;
 			ai = asset_of(x, mine);

@@ -56,9 +56,12 @@ PHONES = "src:tests/captures/assess/phones_dhcp.pcap"
 # observations, and where it stays silent.  setup: None, "zones" (S7_ZONES) or "window"
 # (a maintenance window over the whole capture, all devices).
 CASES = {
-    "remote_access_outside": ([(SSH, None, 5), (SSH, "window", 5), (REVERSE_SSH, None, 1)],
+    # the scenario's maintenance laptop: RDP to 203.0.113.77 (documentation range = internet)
+    "remote_access_outside": ([(SSH, None, 5), (SSH, "window", 5), (REVERSE_SSH, None, 1),
+                               (FACTORY, None, 1)],
                               [(VNC, None), (FTP, None)]),
-    "remote_access_unplanned": ([(SSH, None, 5)], [(SSH, "window"), (VNC, None)]),
+    "remote_access_unplanned": ([(SSH, None, 5), (FACTORY, None, 1)],
+                                [(SSH, "window"), (VNC, None)]),
     "control_to_internet": ([(MODBUS_INET, None, 1)], [(MODBUS_LAN, None)]),
     "inbound_from_internet": ([(MODBUS_INET, None, 1)], [(MODBUS_LAN, None)]),
     "printers": ([(SNMP_MFP, None, 1), (NMAP, None, 1)], [(FTP, None)]),
