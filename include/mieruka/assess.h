@@ -1,7 +1,7 @@
 /* assess.h - the self-assessment: knowledge base, answers, scoring, action
  * plan, checklist views, evidence suggestions, cyber-BCP (docs/ASSESSMENT.md).
  *
- * The knowledge base (data/kb/*.kb) is loaded once and read-only after; an
+ * The knowledge base (the data/kb files) is loaded once and read-only after; an
  * assessment is computed from it, the answers and the database's report, and
  * owns everything it points to except the knowledge base and the report. */
 #ifndef MIERUKA_ASSESS_H

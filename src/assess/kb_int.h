@@ -1,6 +1,6 @@
 /* kb_int.h - the knowledge-base loader's internal interface (src/assess).
  *
- * kb_parse.c reads data/kb/*.kb into stanzas; the typed builders (kb.c for
+ * kb_parse.c reads the data/kb files into stanzas; the typed builders (kb.c for
  * the core kinds, evidence.c for "evidence", bcp.c for "bcp_*") take the
  * stanzas of their kinds, read their keys through the accessors below (which
  * mark keys used, so a stanza's unknown keys are reported), and report errors
