@@ -327,4 +327,16 @@ int mk_assess_json(FILE *f, const struct mk_assessment *as, const struct mk_answ
 /* The BCP part of the document ("bcp": object) as the next value of j. */
 void mk_bcp_json(struct mk_json *j, const struct mk_assessment *as);
 
+/* ---- the cyber-BCP (bcp.c; the template and document structs the report
+ * renders are in src/assess/bcp_int.h) ---- */
+struct mk_bcp_doc;
+/* Frees a BCP document (as->bcp; mk_assess_free calls it).  NULL is fine. */
+void mk_bcp_doc_free(struct mk_bcp_doc *doc);
+/* Checks the user's BCP entries (the JSON object of docs/ASSESSMENT.md: the
+ * answers file's "bcp" member, the dashboard's PUT) against kb's template;
+ * dates after now_ns's day are refused (now_ns 0: not checked).  0, or -1
+ * with "bcp.PATH: reason" (or "bcp:LINE:COL: reason" for bad JSON) in err. */
+int mk_bcp_validate(const struct mk_kb *kb, const char *json, size_t len, uint64_t now_ns,
+                    char *err, size_t errlen);
+
 #endif /* MIERUKA_ASSESS_H */
