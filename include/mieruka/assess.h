@@ -1,7 +1,7 @@
 /* assess.h - the self-assessment: knowledge base, answers, scoring, action
  * plan, checklist views, evidence suggestions, cyber-BCP (docs/ASSESSMENT.md).
  *
- * The knowledge base (the data/kb files) is loaded once and read-only after; an
+ * The knowledge base (data/kb/NAME.kb) is loaded once and read-only after; an
  * assessment is computed from it, the answers and the database's report, and
  * owns everything it points to except the knowledge base and the report. */
 #ifndef MIERUKA_ASSESS_H
@@ -175,7 +175,7 @@ struct mk_kb {
 	void *arena;                        /* the loader's storage */
 };
 
-/* Loads every *.kb file of dir (NULL: the data directory's "kb") and
+/* Loads every .kb file of dir (NULL: the data directory's "kb") and
  * validates it.  0, or -1 with "FILE:LINE: reason" in err. */
 int mk_kb_load(const char *dir, struct mk_kb **out, char *err, size_t errlen);
 void mk_kb_free(struct mk_kb *kb);
@@ -326,6 +326,20 @@ int mk_assess_bcp(struct mk_assessment *as, const struct mk_answers *a, const st
 int mk_assess_json(FILE *f, const struct mk_assessment *as, const struct mk_answers *a);
 /* The BCP part of the document ("bcp": object) as the next value of j. */
 void mk_bcp_json(struct mk_json *j, const struct mk_assessment *as);
+
+/* The printable report (report_html.c): one self-contained HTML file with
+ * print CSS (A4), in lang; r may be NULL.  0 or -1 (I/O). */
+int mk_assess_report_html(FILE *f, const struct mk_assessment *as, const struct mk_answers *a,
+                          const struct mk_report *r, enum mk_lang lang);
+/* The same report as Markdown (report_export.c). */
+int mk_assess_report_md(FILE *f, const struct mk_assessment *as, const struct mk_answers *a,
+                        const struct mk_report *r, enum mk_lang lang);
+/* Renders html_path to pdf_path with headless Chromium (report_pdf.c);
+ * 0, or -1 with the reason in err. */
+int mk_assess_report_pdf(const char *html_path, const char *pdf_path, char *err, size_t errlen);
+/* CSV files for Excel into dir (created if missing) (report_export.c). */
+int mk_assess_export_csv(const char *dir, const struct mk_assessment *as,
+                         const struct mk_answers *a, enum mk_lang lang, char *err, size_t errlen);
 
 /* ---- the cyber-BCP (bcp.c; the template and document structs the report
  * renders are in src/assess/bcp_int.h) ---- */

@@ -1,6 +1,6 @@
 /* kb_int.h - the knowledge-base loader's internal interface (src/assess).
  *
- * kb_parse.c reads the data/kb files into stanzas; the typed builders (kb.c for
+ * kb_parse.c reads data/kb/NAME.kb into stanzas; the typed builders (kb.c for
  * the core kinds, evidence.c for "evidence", bcp.c for "bcp_*") take the
  * stanzas of their kinds, read their keys through the accessors below (which
  * mark keys used, so a stanza's unknown keys are reported), and report errors
@@ -48,7 +48,7 @@ void *mk_kb_alloc(struct mk_kb_arena *a, size_t n);  /* zeroed; NULL on ENOMEM *
 char *mk_kb_strdup(struct mk_kb_arena *a, const char *s);
 char *mk_kb_strndup(struct mk_kb_arena *a, const char *s, size_t n);
 
-/* Parses every *.kb file of dir into doc (doc->arena created here).  0, or -1
+/* Parses every .kb file of dir into doc (doc->arena created here).  0, or -1
  * with "FILE:LINE: reason" in err. */
 int mk_kb_parse_dir(struct mk_kb_doc *doc, const char *dir, char *err, size_t errlen);
 /* Parses one text (name is used in errors) and appends its stanzas. */
