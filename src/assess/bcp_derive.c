@@ -10,9 +10,9 @@
  * - Recovery order of the critical systems: a server before its clients.
  *   Among the systems whose dependencies are all placed, the lowest tier of
  *   its role first (network, servers, controllers, HMI/SCADA, engineering
- *   PCs, the rest), then the asset id.  When every remaining system waits on
- *   another (a cycle), the lowest (tier, id) of a cycle that waits on nothing
- *   outside itself goes first, marked "cycle".
+ *   PCs, the rest), then the asset id.  Systems that wait on each other (a
+ *   cycle that waits on nothing else) compete through their best member:
+ *   when it ranks before every ready system it goes next, marked "cycle".
  * - Isolation-point candidates: devices with an isolation role, and the
  *   boundaries between zones that conversations cross (when zones exist).
  * - Gaps: bcp_gap rules, evaluated against the entries and today's date.
@@ -471,14 +471,19 @@ static void strong(struct tarjan *t, size_t v)
 	}
 }
 
-/* When every remaining system waits on another: the best system of a
- * strongly connected component that waits on nothing outside itself. */
-static size_t break_cycle(const struct mk_bcp_doc *d, const bool *in)
+/* The best system of a cycle among the remaining systems that waits on
+ * nothing outside itself (a strongly connected component of two or more
+ * without dependencies on other remaining systems), or MK_BCP_NONE; *oom is
+ * set when memory runs out. */
+static size_t break_cycle(const struct mk_bcp_doc *d, const bool *in, bool *oom)
 {
 	size_t n = d->n_systems, best = MK_BCP_NONE;
 	struct tarjan t = { .d = d, .in = in };
 	bool *leaves = NULL;
+	size_t *size = NULL;
 
+	*oom = true;
+	size = calloc(n, sizeof(*size));
 	t.index = malloc(n * sizeof(int));
 	t.low = malloc(n * sizeof(int));
 	t.comp = malloc(n * sizeof(int));
@@ -486,8 +491,9 @@ static size_t break_cycle(const struct mk_bcp_doc *d, const bool *in)
 	t.on = calloc(n, sizeof(bool));
 	leaves = malloc(n * sizeof(bool));
 	if (t.index == NULL || t.low == NULL || t.comp == NULL || t.stack == NULL || t.on == NULL ||
-	    leaves == NULL)
+	    leaves == NULL || size == NULL)
 		goto out;
+	*oom = false;
 	for (size_t v = 0; v < n; v++)
 		t.index[v] = -1;
 	for (size_t v = 0; v < n; v++)
@@ -498,6 +504,7 @@ static size_t break_cycle(const struct mk_bcp_doc *d, const bool *in)
 	for (size_t v = 0; v < n; v++) {
 		if (!in[v])
 			continue;
+		size[t.comp[v]]++;
 		for (size_t k = 0; k < d->systems[v].n_depends; k++) {
 			size_t w = d->systems[v].depends_on[k];
 
@@ -506,9 +513,11 @@ static size_t break_cycle(const struct mk_bcp_doc *d, const bool *in)
 		}
 	}
 	for (size_t v = 0; v < n; v++)
-		if (in[v] && leaves[t.comp[v]] && (best == MK_BCP_NONE || sys_before(d, v, best)))
+		if (in[v] && leaves[t.comp[v]] && size[t.comp[v]] > 1 &&
+		    (best == MK_BCP_NONE || sys_before(d, v, best)))
 			best = v;
 out:
+	free(size);
 	free(t.index);
 	free(t.low);
 	free(t.comp);
@@ -540,17 +549,27 @@ static int derive_order(struct mk_bcp_doc *d)
 		for (size_t k = 0; in[i] && k < d->systems[i].n_depends; k++)
 			waiting[i] += in[d->systems[i].depends_on[k]];
 	while (d->n_order < n_crit) {
-		size_t best = MK_BCP_NONE;
-		bool cycle = false;
+		size_t best = MK_BCP_NONE, c;
+		bool cycle = false, blocked = false, oom;
 
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
 			if (in[i] && waiting[i] == 0 && (best == MK_BCP_NONE || sys_before(d, i, best)))
 				best = i;
-		if (best == MK_BCP_NONE) {
-			if ((best = break_cycle(d, in)) == MK_BCP_NONE)
-				goto out;
-			cycle = true;
+			blocked |= in[i] && waiting[i] > 0;
 		}
+		/* a cycle whose best member ranks before every ready system is
+		 * broken now, so the tiers still hold around it */
+		if (blocked) {
+			c = break_cycle(d, in, &oom);
+			if (oom)
+				goto out;
+			if (c != MK_BCP_NONE && (best == MK_BCP_NONE || sys_before(d, c, best))) {
+				best = c;
+				cycle = true;
+			}
+		}
+		if (best == MK_BCP_NONE)
+			goto out; /* cannot happen: a blocked graph has a terminal cycle */
 		in[best] = false;
 		d->order[d->n_order].system = best;
 		d->order[d->n_order++].cycle = cycle;
