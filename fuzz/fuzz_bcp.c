@@ -26,7 +26,8 @@ static struct mk_kb *template_kb(void)
 
 	if (kb.bcp != NULL)
 		return &kb;
-	if (!mk_data_path("kb", dir, sizeof(dir)) || mk_kb_parse_dir(&doc, dir, err, sizeof(err)) != 0)
+	if (!mk_data_path("kb", dir, sizeof(dir)) ||
+	    mk_kb_parse_dir(&doc, dir, err, sizeof(err)) != 0)
 		goto fail;
 	for (size_t i = 0; i < doc.n; i++)
 		n += strcmp(doc.v[i].kind, "source") == 0;
@@ -51,11 +52,11 @@ static const struct mk_report *report(void)
 	static struct mk_role_rec roles[5];
 	static struct mk_conv_rec convs[5];
 	static struct mk_report r;
-	static const char *const ip[] = { "10.0.0.1", "10.0.0.10", "10.0.0.21", "10.0.0.22",
-		                          "10.0.0.30" };
-	static const uint8_t role[] = { MK_ROLE_ROUTER, MK_ROLE_SERVER, MK_ROLE_PLC, MK_ROLE_PLC,
-		                        MK_ROLE_SCADA_SERVER };
-	static const int conv[][2] = { { 4, 2 }, { 4, 3 }, { 3, 4 }, { 4, 1 }, { 1, 0 } };
+	static const char *const ip[] = {"10.0.0.1", "10.0.0.10", "10.0.0.21", "10.0.0.22",
+	                                 "10.0.0.30"};
+	static const uint8_t role[] = {MK_ROLE_ROUTER, MK_ROLE_SERVER, MK_ROLE_PLC, MK_ROLE_PLC,
+	                               MK_ROLE_SCADA_SERVER};
+	static const int conv[][2] = {{4, 2}, {4, 3}, {3, 4}, {4, 1}, {1, 0}};
 
 	if (r.assets != NULL)
 		return &r;
@@ -85,8 +86,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct mk_kb *kb = template_kb();
-	struct mk_assessment as = { .kb = kb, .at_ns = NOW_NS };
-	struct mk_answers a = { 0 };
+	struct mk_assessment as = {.kb = kb, .at_ns = NOW_NS};
+	struct mk_answers a = {0};
 	char err[1024], *text, *buf = NULL;
 	size_t len = 0;
 	int ok;

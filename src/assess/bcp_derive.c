@@ -98,7 +98,8 @@ int mk_bcp_validate(const struct mk_kb *kb, const char *json, size_t len, uint64
 	int rc;
 
 	if (kb == NULL || kb->bcp == NULL) {
-		snprintf(err, errlen, "bcp: the knowledge base has no BCP template (data/kb/bcp.kb)");
+		snprintf(err, errlen,
+		         "bcp: the knowledge base has no BCP template (data/kb/bcp.kb)");
 		return -1;
 	}
 	if ((d = doc_new(kb->bcp, now_ns)) == NULL) {
@@ -131,7 +132,7 @@ struct net {
 	struct mk_report_index *ix;
 	struct edge *edges;
 	size_t n_edges;
-	size_t *first; /* per asset + 1: its edges are edges[first[a] .. first[a+1]) */
+	size_t *first;        /* per asset + 1: its edges are edges[first[a] .. first[a+1]) */
 	size_t *asset_system; /* per asset: its system, or MK_BCP_NONE */
 };
 
@@ -286,7 +287,7 @@ static int derive_systems(struct mk_bcp_doc *d, struct net *n)
 {
 	const struct mk_report *r = n->r;
 	const struct mk_bcp_derive *dv = &d->tpl->derive;
-	uint8_t *why = NULL;  /* per asset: enum mk_bcp_why */
+	uint8_t *why = NULL; /* per asset: enum mk_bcp_why */
 	size_t *queue = NULL, qh = 0, qt = 0;
 	struct cand *cands = NULL;
 	size_t n_cands = 0, n_entered = d->n_systems;
@@ -301,7 +302,8 @@ static int derive_systems(struct mk_bcp_doc *d, struct net *n)
 
 		s->role = -1;
 		s->tier = dv->n_tiers + 1;
-		if (s->asset == NULL || (s->asset_index = asset_by_id(r, s->asset)) == MK_BCP_NONE) {
+		if (s->asset == NULL ||
+		    (s->asset_index = asset_by_id(r, s->asset)) == MK_BCP_NONE) {
 			s->asset_index = MK_BCP_NONE;
 			continue;
 		}
@@ -431,7 +433,7 @@ static bool sys_before(const struct mk_bcp_doc *d, size_t a, size_t b)
 
 struct tarjan {
 	const struct mk_bcp_doc *d;
-	const bool *in;        /* per system: still to place and critical */
+	const bool *in; /* per system: still to place and critical */
 	int *index, *low, *comp;
 	size_t *stack;
 	bool *on;
@@ -478,7 +480,7 @@ static void strong(struct tarjan *t, size_t v)
 static size_t break_cycle(const struct mk_bcp_doc *d, const bool *in, bool *oom)
 {
 	size_t n = d->n_systems, best = MK_BCP_NONE;
-	struct tarjan t = { .d = d, .in = in };
+	struct tarjan t = {.d = d, .in = in};
 	bool *leaves = NULL;
 	size_t *size = NULL;
 
@@ -536,7 +538,8 @@ static int derive_order(struct mk_bcp_doc *d)
 
 	if (n == 0)
 		return 0;
-	if ((in = calloc(n, sizeof(*in))) == NULL || (waiting = calloc(n, sizeof(*waiting))) == NULL)
+	if ((in = calloc(n, sizeof(*in))) == NULL ||
+	    (waiting = calloc(n, sizeof(*waiting))) == NULL)
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		if (d->systems[i].critical) {
@@ -553,7 +556,8 @@ static int derive_order(struct mk_bcp_doc *d)
 		bool cycle = false, blocked = false, oom;
 
 		for (size_t i = 0; i < n; i++) {
-			if (in[i] && waiting[i] == 0 && (best == MK_BCP_NONE || sys_before(d, i, best)))
+			if (in[i] && waiting[i] == 0 &&
+			    (best == MK_BCP_NONE || sys_before(d, i, best)))
 				best = i;
 			blocked |= in[i] && waiting[i] > 0;
 		}
@@ -671,10 +675,13 @@ static int derive_isolation(struct mk_bcp_doc *d, struct net *n)
 		p->conversations = k - i;
 		for (int z = 0; z < 2; z++) {
 			size_t zi = (size_t)(z == 0 ? pairs[i].a : pairs[i].b);
-			const char *zid = mk_zones_id(r->zones, zi), *zname = mk_zones_name(r->zones, zi);
+			const char *zid = mk_zones_id(r->zones, zi),
+			           *zname = mk_zones_name(r->zones, zi);
 
-			if ((p->zone_id[z] = mk_bcp_doc_strdup(d, zid != NULL ? zid : "")) == NULL ||
-			    (p->zone_name[z] = mk_bcp_doc_strdup(d, zname != NULL ? zname : "")) == NULL)
+			if ((p->zone_id[z] = mk_bcp_doc_strdup(d, zid != NULL ? zid : "")) ==
+			        NULL ||
+			    (p->zone_name[z] = mk_bcp_doc_strdup(d, zname != NULL ? zname : "")) ==
+			        NULL)
 				goto out;
 		}
 		d->n_isolation++;
@@ -714,8 +721,7 @@ struct fill {
 };
 
 /* Renders a gap text: {key} replaced by the value of that language. */
-static char *render(struct mk_bcp_doc *d, const char *text, const struct fill *f, size_t n,
-                    bool ja)
+static char *render(struct mk_bcp_doc *d, const char *text, const struct fill *f, size_t n, bool ja)
 {
 	char out[2048];
 	size_t o = 0;
@@ -790,7 +796,7 @@ static int gaps_systems(struct mk_bcp_doc *d, const struct mk_report *r, size_t 
 	snprintf(months, sizeof(months), "%d", t->derive.months);
 	for (size_t i = 0; i < d->n_systems; i++) {
 		const struct mk_bcp_system *s = &d->systems[i];
-		struct fill f[6] = { { "name", s->name, s->name }, { "months", months, months } };
+		struct fill f[6] = {{"name", s->name, s->name}, {"months", months, months}};
 		bool offline = false;
 
 		if (!s->entered) {
@@ -798,7 +804,7 @@ static int gaps_systems(struct mk_bcp_doc *d, const struct mk_report *r, size_t 
 			continue;
 		}
 		if (r != NULL && s->asset != NULL && s->asset_index == MK_BCP_NONE) {
-			f[2] = (struct fill){ "asset", s->asset, s->asset };
+			f[2] = (struct fill){"asset", s->asset, s->asset};
 			if (gap(d, cap, MK_GAP_SYSTEM_ASSET_UNKNOWN, i, s->asset, f, 3) != 0)
 				return -1;
 		}
@@ -819,9 +825,9 @@ static int gaps_systems(struct mk_bcp_doc *d, const struct mk_report *r, size_t 
 			char date[16];
 
 			offline |= b->offline;
-			f[2] = (struct fill){ "what", what->name.ja, what->name.en };
-			f[3] = (struct fill){ "date", mk_bcp_date_str(&b->restore_tested, date, sizeof(date)),
-			                      date };
+			f[2] = (struct fill){"what", what->name.ja, what->name.en};
+			f[3] = (struct fill){
+			    "date", mk_bcp_date_str(&b->restore_tested, date, sizeof(date)), date};
 			if (b->restore_tested.y == 0) {
 				if (gap(d, cap, MK_GAP_BACKUP_NEVER_TESTED, i, what->id, f, 4) != 0)
 					return -1;
@@ -857,7 +863,7 @@ static int gaps_systems(struct mk_bcp_doc *d, const struct mk_report *r, size_t 
 			snprintf(ja + lj, sizeof(ja) - lj, "%s", "…");
 			snprintf(en + le, sizeof(en) - le, "%s", ", …");
 		}
-		struct fill f[2] = { { "count", count, count }, { "names", ja, en } };
+		struct fill f[2] = {{"count", count, count}, {"names", ja, en}};
 
 		if (gap(d, cap, MK_GAP_CANDIDATES_UNLISTED, MK_BCP_NONE, NULL, f, 2) != 0)
 			return -1;
@@ -879,7 +885,7 @@ static int gaps_rest(struct mk_bcp_doc *d, size_t *cap, const struct mk_bcp_date
 	}
 	snprintf(count, sizeof(count), "%zu", n_cand);
 	if (n_entered == 0) {
-		struct fill f[1] = { { "count", count, count } };
+		struct fill f[1] = {{"count", count, count}};
 
 		if (gap(d, cap, MK_GAP_NO_ISOLATION, MK_BCP_NONE, NULL, f, 1) != 0)
 			return -1;
@@ -898,11 +904,11 @@ static int gaps_rest(struct mk_bcp_doc *d, size_t *cap, const struct mk_bcp_date
 			    (d->contacts[i].phone[0] != '\0' || d->contacts[i].email[0] != '\0'))
 				reach = true;
 		if (!reach) {
-			struct fill f[1] = { { "category", t->contacts[c].name.ja,
-				               t->contacts[c].name.en } };
+			struct fill f[1] = {
+			    {"category", t->contacts[c].name.ja, t->contacts[c].name.en}};
 
-			if (gap(d, cap, MK_GAP_CONTACT_MISSING, MK_BCP_NONE, t->contacts[c].id, f, 1) !=
-			    0)
+			if (gap(d, cap, MK_GAP_CONTACT_MISSING, MK_BCP_NONE, t->contacts[c].id, f,
+			        1) != 0)
 				return -1;
 		}
 	}
@@ -910,9 +916,9 @@ static int gaps_rest(struct mk_bcp_doc *d, size_t *cap, const struct mk_bcp_date
 		const struct mk_bcp_drill_entry *e = &d->drills[i];
 		const struct mk_bcp_drill *dr = &t->drills[e->type];
 		char every[16], date[16];
-		struct fill f[3] = { { "drill", dr->name.ja, dr->name.en },
-			             { "months", every, every },
-			             { "date", date, date } };
+		struct fill f[3] = {{"drill", dr->name.ja, dr->name.en},
+		                    {"months", every, every},
+		                    {"date", date, date}};
 
 		snprintf(every, sizeof(every), "%d", e->every_months);
 		mk_bcp_date_str(&e->last_done, date, sizeof(date));
@@ -924,7 +930,8 @@ static int gaps_rest(struct mk_bcp_doc *d, size_t *cap, const struct mk_bcp_date
 		if (mk_bcp_date_cmp(&e->last_done, cutoff) >= 0)
 			drilled = true;
 		if (d->today.y != 0) {
-			struct mk_bcp_date due = mk_bcp_date_minus_months(d->today, e->every_months);
+			struct mk_bcp_date due =
+			    mk_bcp_date_minus_months(d->today, e->every_months);
 
 			if (mk_bcp_date_cmp(&e->last_done, &due) < 0 &&
 			    gap(d, cap, MK_GAP_DRILL_OVERDUE, MK_BCP_NONE, dr->id, f, 3) != 0)
@@ -932,13 +939,13 @@ static int gaps_rest(struct mk_bcp_doc *d, size_t *cap, const struct mk_bcp_date
 		}
 	}
 	if (!drilled) {
-		struct fill f[1] = { { "months", months, months } };
+		struct fill f[1] = {{"months", months, months}};
 
 		if (gap(d, cap, MK_GAP_NO_DRILL, MK_BCP_NONE, NULL, f, 1) != 0)
 			return -1;
 	}
 	if (d->company_reviewed.y == 0 || mk_bcp_date_cmp(&d->company_reviewed, cutoff) < 0) {
-		struct fill f[1] = { { "months", months, months } };
+		struct fill f[1] = {{"months", months, months}};
 
 		if (gap(d, cap, MK_GAP_NOT_REVIEWED, MK_BCP_NONE, NULL, f, 1) != 0)
 			return -1;
@@ -951,7 +958,7 @@ static void sort_gaps(struct mk_bcp_doc *d)
 {
 	for (size_t x = 1; x < d->n_gaps; x++)
 		for (size_t y = x; y > 0 && d->tpl->gaps[d->gaps[y - 1].rule].severity <
-		                                    d->tpl->gaps[d->gaps[y].rule].severity;
+		                                d->tpl->gaps[d->gaps[y].rule].severity;
 		     y--) {
 			struct mk_bcp_gap tmp = d->gaps[y];
 
@@ -967,7 +974,7 @@ static int derive_gaps(struct mk_bcp_doc *d, const struct mk_report *r)
 
 	/* with no date (now 0) nothing is recent: every date-based gap fires */
 	if (d->today.y == 0)
-		cutoff = (struct mk_bcp_date){ 9999, 12, 31 };
+		cutoff = (struct mk_bcp_date){9999, 12, 31};
 	if (gaps_systems(d, r, &cap, &cutoff) != 0 || gaps_rest(d, &cap, &cutoff) != 0)
 		return -1;
 	sort_gaps(d);
@@ -981,7 +988,7 @@ int mk_assess_bcp(struct mk_assessment *as, const struct mk_answers *a, const st
 {
 	const struct mk_bcp_tpl *tpl = as->kb != NULL ? as->kb->bcp : NULL;
 	struct mk_bcp_doc *d;
-	struct net n = { 0 };
+	struct net n = {0};
 
 	mk_bcp_doc_free(as->bcp);
 	as->bcp = NULL;

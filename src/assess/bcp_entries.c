@@ -22,8 +22,7 @@ struct rd {
 };
 
 /* Replaces the first {name} in the message of key by value. */
-static void msg_fill(char *out, size_t outlen, const char *key, const char *name,
-                     const char *value)
+static void msg_fill(char *out, size_t outlen, const char *key, const char *name, const char *value)
 {
 	const char *msg = mk_msg(key);
 	char ph[24];
@@ -71,7 +70,8 @@ static int check_members(struct rd *r, json_t *obj, const char *prefix, const ch
 	const char *key;
 	json_t *val;
 
-	json_object_foreach(obj, key, val) {
+	json_object_foreach(obj, key, val)
+	{
 		char want[96], allowed[512] = "", sp[160];
 		size_t plen = strlen(prefix);
 		bool ok = false;
@@ -212,7 +212,7 @@ static int get_choice(struct rd *r, json_t *obj, const char *name, const char *p
 {
 	const struct mk_bcp_tpl *t = r->tpl;
 	json_t *v = json_object_get(obj, name);
-	size_t n = ch == MK_BCP_CH_BACKUP ? t->n_backups
+	size_t n = ch == MK_BCP_CH_BACKUP    ? t->n_backups
 	           : ch == MK_BCP_CH_CONTACT ? t->n_contacts
 	                                     : t->n_drills;
 	char sp[160], allowed[512] = "";
@@ -221,7 +221,7 @@ static int get_choice(struct rd *r, json_t *obj, const char *name, const char *p
 	if (v == NULL || json_is_null(v))
 		return fail(r, sp, "bcp.err.required", NULL, NULL);
 	for (size_t i = 0; i < n; i++) {
-		const char *id = ch == MK_BCP_CH_BACKUP ? t->backups[i].id
+		const char *id = ch == MK_BCP_CH_BACKUP    ? t->backups[i].id
 		                 : ch == MK_BCP_CH_CONTACT ? t->contacts[i].id
 		                                           : t->drills[i].id;
 		size_t al = strlen(allowed);
@@ -256,7 +256,8 @@ static int get_table(struct rd *r, json_t *obj, const char *prefix, const char *
 		snprintf(n, sizeof(n), "%zu", m->max);
 		return fail(r, sp, "bcp.err.too_many", "n", n);
 	}
-	json_array_foreach(v, i, row) {
+	json_array_foreach(v, i, row)
+	{
 		if (!json_is_object(row)) {
 			char rp[192];
 
@@ -287,7 +288,8 @@ static int read_backups(struct rd *r, json_t *arr, const char *path, struct mk_b
 	if ((s->backups = mk_bcp_doc_alloc(r->doc, json_array_size(arr), sizeof(*s->backups))) ==
 	    NULL)
 		return nomem(r);
-	json_array_foreach(arr, i, row) {
+	json_array_foreach(arr, i, row)
+	{
 		struct mk_bcp_backup *b = &s->backups[i];
 		char rp[176];
 
@@ -314,7 +316,8 @@ static int read_systems(struct rd *r, json_t *arr)
 		return 0;
 	if ((d->systems = mk_bcp_doc_alloc(d, json_array_size(arr), sizeof(*d->systems))) == NULL)
 		return nomem(r);
-	json_array_foreach(arr, i, row) {
+	json_array_foreach(arr, i, row)
+	{
 		struct mk_bcp_system *s = &d->systems[i];
 		json_t *asset = json_object_get(row, "asset"), *backups;
 		char rp[176];
@@ -369,10 +372,11 @@ static int read_rows(struct rd *r, json_t *top)
 	if (get_table(r, top, "", "isolation_points", "bcp", &arr) != 0)
 		return -1;
 	if (arr != NULL) {
-		if ((d->isolation = mk_bcp_doc_alloc(d, json_array_size(arr), sizeof(*d->isolation))) ==
-		    NULL)
+		if ((d->isolation =
+		         mk_bcp_doc_alloc(d, json_array_size(arr), sizeof(*d->isolation))) == NULL)
 			return nomem(r);
-		json_array_foreach(arr, i, row) {
+		json_array_foreach(arr, i, row)
+		{
 			struct mk_bcp_isolation *p = &d->isolation[i];
 
 			snprintf(rp, sizeof(rp), "bcp.isolation_points[%zu]", i);
@@ -389,9 +393,11 @@ static int read_rows(struct rd *r, json_t *top)
 	if (get_table(r, top, "", "roles", "bcp", &arr) != 0)
 		return -1;
 	if (arr != NULL) {
-		if ((d->roles = mk_bcp_doc_alloc(d, json_array_size(arr), sizeof(*d->roles))) == NULL)
+		if ((d->roles = mk_bcp_doc_alloc(d, json_array_size(arr), sizeof(*d->roles))) ==
+		    NULL)
 			return nomem(r);
-		json_array_foreach(arr, i, row) {
+		json_array_foreach(arr, i, row)
+		{
 			struct mk_bcp_role *p = &d->roles[i];
 
 			snprintf(rp, sizeof(rp), "bcp.roles[%zu]", i);
@@ -407,15 +413,17 @@ static int read_rows(struct rd *r, json_t *top)
 	if (get_table(r, top, "", "contacts", "bcp", &arr) != 0)
 		return -1;
 	if (arr != NULL) {
-		if ((d->contacts = mk_bcp_doc_alloc(d, json_array_size(arr), sizeof(*d->contacts))) ==
-		    NULL)
+		if ((d->contacts =
+		         mk_bcp_doc_alloc(d, json_array_size(arr), sizeof(*d->contacts))) == NULL)
 			return nomem(r);
-		json_array_foreach(arr, i, row) {
+		json_array_foreach(arr, i, row)
+		{
 			struct mk_bcp_contact_entry *p = &d->contacts[i];
 
 			snprintf(rp, sizeof(rp), "bcp.contacts[%zu]", i);
 			if (check_members(r, row, "contacts", rp) != 0 ||
-			    get_choice(r, row, "category", rp, MK_BCP_CH_CONTACT, &p->category) != 0 ||
+			    get_choice(r, row, "category", rp, MK_BCP_CH_CONTACT, &p->category) !=
+			        0 ||
 			    get_text(r, row, "contacts", "org", rp, &p->org) != 0 ||
 			    get_text(r, row, "contacts", "name", rp, &p->name) != 0 ||
 			    get_text(r, row, "contacts", "phone", rp, &p->phone) != 0 ||
@@ -428,16 +436,18 @@ static int read_rows(struct rd *r, json_t *top)
 	if (get_table(r, top, "", "drills", "bcp", &arr) != 0)
 		return -1;
 	if (arr != NULL) {
-		if ((d->drills = mk_bcp_doc_alloc(d, json_array_size(arr), sizeof(*d->drills))) == NULL)
+		if ((d->drills = mk_bcp_doc_alloc(d, json_array_size(arr), sizeof(*d->drills))) ==
+		    NULL)
 			return nomem(r);
-		json_array_foreach(arr, i, row) {
+		json_array_foreach(arr, i, row)
+		{
 			struct mk_bcp_drill_entry *p = &d->drills[i];
 
 			snprintf(rp, sizeof(rp), "bcp.drills[%zu]", i);
 			if (check_members(r, row, "drills", rp) != 0 ||
 			    get_choice(r, row, "type", rp, MK_BCP_CH_DRILL, &p->type) != 0 ||
-			    get_months(r, row, "every_months", rp, &p->every_given, &p->every_months) !=
-			            0 ||
+			    get_months(r, row, "every_months", rp, &p->every_given,
+			               &p->every_months) != 0 ||
 			    get_date(r, row, "last_done", rp, &p->last_done) != 0)
 				return -1;
 			if (!p->every_given)
@@ -451,7 +461,7 @@ static int read_rows(struct rd *r, json_t *top)
 int mk_bcp_entries_read(struct mk_bcp_doc *doc, const char *text, size_t len, char *err,
                         size_t errlen)
 {
-	struct rd r = { doc, doc->tpl, err, errlen };
+	struct rd r = {doc, doc->tpl, err, errlen};
 	json_error_t jerr;
 	json_t *top, *company, *systems;
 	int rc = -1;

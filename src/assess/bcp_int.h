@@ -21,12 +21,12 @@
 /* Caps on the user's entries (bigger is a validation error) and on what the
  * network adds. */
 #define MK_BCP_MAX_JSON (1u << 20)
-#define MK_BCP_MAX_SYSTEMS 256     /* entered */
-#define MK_BCP_MAX_CANDIDATES 512  /* from the network; more are counted */
-#define MK_BCP_MAX_BACKUPS 16      /* per system */
-#define MK_BCP_MAX_ROWS 128        /* isolation points, roles, contacts, drills */
-#define MK_BCP_MAX_TEXT 512        /* bytes of a short text */
-#define MK_BCP_MAX_LONG 4096       /* policy, existing_bcp, decision_by, manual_fallback */
+#define MK_BCP_MAX_SYSTEMS 256    /* entered */
+#define MK_BCP_MAX_CANDIDATES 512 /* from the network; more are counted */
+#define MK_BCP_MAX_BACKUPS 16     /* per system */
+#define MK_BCP_MAX_ROWS 128       /* isolation points, roles, contacts, drills */
+#define MK_BCP_MAX_TEXT 512       /* bytes of a short text */
+#define MK_BCP_MAX_LONG 4096      /* policy, existing_bcp, decision_by, manual_fallback */
 #define MK_BCP_MAX_TIERS 9
 #define MK_BCP_NONE ((size_t)-1)
 
@@ -75,22 +75,22 @@ enum mk_bcp_gap_id {
 const char *mk_bcp_gap_name(unsigned gap); /* the bcp_gap id: "no_systems" ... */
 
 struct mk_bcp_step {
-	const char *id;            /* "prepare" */
-	unsigned order;            /* 1..n_steps */
+	const char *id; /* "prepare" */
+	unsigned order; /* 1..n_steps */
 	struct mk_kb_text title, text;
-	size_t *fields;            /* its top-level fields (indexes into tpl->fields), file order */
+	size_t *fields; /* its top-level fields (indexes into tpl->fields), file order */
 	size_t n_fields;
 	struct mk_kb_origin origin;
 };
 
 struct mk_bcp_field {
-	const char *id;            /* the member path of the entries: "systems.rto_hours" */
-	const char *name;          /* the last part: "rto_hours" */
-	size_t step;               /* index into tpl->steps (a column: its table's) */
+	const char *id;   /* the member path of the entries: "systems.rto_hours" */
+	const char *name; /* the last part: "rto_hours" */
+	size_t step;      /* index into tpl->steps (a column: its table's) */
 	enum mk_bcp_kind kind;
 	enum mk_bcp_choices choices;
-	size_t parent;             /* the table it is a column of, or MK_BCP_NONE */
-	size_t *columns;           /* a table's columns, file order */
+	size_t parent;   /* the table it is a column of, or MK_BCP_NONE */
+	size_t *columns; /* a table's columns, file order */
 	size_t n_columns;
 	struct mk_kb_text label, help; /* help may be "" */
 	struct mk_kb_origin origin;
@@ -107,13 +107,13 @@ struct mk_bcp_sign {
 	const char *id;
 	enum mk_bcp_sign_kind kind;
 	struct mk_kb_text text;
-	const char **alerts;       /* alert types that are this sign (may be none) */
+	const char **alerts; /* alert types that are this sign (may be none) */
 	size_t n_alerts;
 	struct mk_kb_origin origin;
 };
 
 struct mk_bcp_action {
-	const char *id;            /* "first.isolate" */
+	const char *id; /* "first.isolate" */
 	enum mk_bcp_phase phase;
 	unsigned order;
 	struct mk_kb_text text;
@@ -121,47 +121,54 @@ struct mk_bcp_action {
 };
 
 struct mk_bcp_contact {
-	const char *id;            /* "police" */
+	const char *id; /* "police" */
 	bool required;
 	struct mk_kb_text name, when;
 	struct mk_kb_origin origin;
 };
 
 struct mk_bcp_drill {
-	const char *id;            /* "restore" */
-	int every_months;          /* suggested interval */
+	const char *id;   /* "restore" */
+	int every_months; /* suggested interval */
 	struct mk_kb_text name, text;
 	struct mk_kb_origin origin;
 };
 
 struct mk_bcp_gap_rule {
 	const char *id;
-	uint8_t severity;          /* enum mk_severity (low, medium, high) */
-	struct mk_kb_text text;    /* with {name} {what} ... placeholders */
+	uint8_t severity;       /* enum mk_severity (low, medium, high) */
+	struct mk_kb_text text; /* with {name} {what} ... placeholders */
 	struct mk_kb_origin origin;
 };
 
 /* bcp_derive main: how the network-derived parts are worked out. */
 struct mk_bcp_derive {
-	bool critical[MK_ROLE_COUNT];   /* roles of candidate critical systems */
-	bool isolation[MK_ROLE_COUNT];  /* roles of candidate isolation points */
-	uint8_t tier[MK_ROLE_COUNT];    /* 1..n_tiers; roles in no tier: n_tiers + 1 */
+	bool critical[MK_ROLE_COUNT];  /* roles of candidate critical systems */
+	bool isolation[MK_ROLE_COUNT]; /* roles of candidate isolation points */
+	uint8_t tier[MK_ROLE_COUNT];   /* 1..n_tiers; roles in no tier: n_tiers + 1 */
 	unsigned n_tiers;
-	int min_confidence;             /* % a role needs */
-	int probe_packets;              /* per connection; more = a real conversation */
-	int months;                     /* how recent tests, drills, reviews must be */
+	int min_confidence; /* % a role needs */
+	int probe_packets;  /* per connection; more = a real conversation */
+	int months;         /* how recent tests, drills, reviews must be */
 	struct mk_kb_origin origin;
 };
 
 struct mk_bcp_tpl {
-	struct mk_bcp_step *steps;       size_t n_steps;    /* by order */
-	struct mk_bcp_field *fields;     size_t n_fields;   /* file order */
-	struct mk_bcp_item *backups;     size_t n_backups;
-	struct mk_bcp_sign *signs;       size_t n_signs;    /* file order */
-	struct mk_bcp_action *actions;   size_t n_actions;  /* by phase, then order */
-	struct mk_bcp_contact *contacts; size_t n_contacts;
-	struct mk_bcp_drill *drills;     size_t n_drills;
-	struct mk_bcp_gap_rule gaps[MK_GAP_COUNT];           /* by enum mk_bcp_gap_id */
+	struct mk_bcp_step *steps;
+	size_t n_steps; /* by order */
+	struct mk_bcp_field *fields;
+	size_t n_fields; /* file order */
+	struct mk_bcp_item *backups;
+	size_t n_backups;
+	struct mk_bcp_sign *signs;
+	size_t n_signs; /* file order */
+	struct mk_bcp_action *actions;
+	size_t n_actions; /* by phase, then order */
+	struct mk_bcp_contact *contacts;
+	size_t n_contacts;
+	struct mk_bcp_drill *drills;
+	size_t n_drills;
+	struct mk_bcp_gap_rule gaps[MK_GAP_COUNT]; /* by enum mk_bcp_gap_id */
 	struct mk_bcp_derive derive;
 };
 
@@ -182,8 +189,8 @@ struct mk_bcp_date mk_bcp_date_minus_months(struct mk_bcp_date d, int months);
 int mk_bcp_date_cmp(const struct mk_bcp_date *a, const struct mk_bcp_date *b);
 
 struct mk_bcp_backup {
-	size_t what;               /* index into tpl->backups */
-	char *where, *when;        /* "" when not given */
+	size_t what;        /* index into tpl->backups */
+	char *where, *when; /* "" when not given */
 	bool offline;
 	struct mk_bcp_date restore_tested;
 };
@@ -192,81 +199,88 @@ struct mk_bcp_backup {
 enum mk_bcp_why { MK_BCP_WHY_NONE, MK_BCP_WHY_ROLE, MK_BCP_WHY_DEPENDENCY };
 
 struct mk_bcp_system {
-	char *asset;               /* asset id, or NULL */
-	char *name;                /* the user's, else the ledger's (host name, else address) */
-	char *address;             /* the device's first address from the ledger, or NULL */
+	char *asset;                  /* asset id, or NULL */
+	char *name;                   /* the user's, else the ledger's (host name, else address) */
+	char *address;                /* the device's first address from the ledger, or NULL */
 	char *line, *manual_fallback; /* "" when not given */
-	bool entered;              /* from the user's entries (else a network candidate) */
-	size_t entry;              /* index in the entries' systems array, or MK_BCP_NONE */
-	bool critical;             /* entered: the user's (default true); candidates: true */
-	enum mk_bcp_why why;       /* the network suggests it (also for entered systems) */
-	int role;                  /* enum mk_role: the device's first role, or -1 */
-	unsigned tier;             /* recovery tier of that role */
+	bool entered;                 /* from the user's entries (else a network candidate) */
+	size_t entry;                 /* index in the entries' systems array, or MK_BCP_NONE */
+	bool critical;                /* entered: the user's (default true); candidates: true */
+	enum mk_bcp_why why;          /* the network suggests it (also for entered systems) */
+	int role;                     /* enum mk_role: the device's first role, or -1 */
+	unsigned tier;                /* recovery tier of that role */
 	bool has_rto, has_rpo;
 	double rto_hours, rpo_hours;
 	struct mk_bcp_backup *backups;
 	size_t n_backups;
-	size_t asset_index;        /* in the report's assets, or MK_BCP_NONE */
-	size_t *depends_on;        /* systems it is a client of (indexes), ascending */
+	size_t asset_index; /* in the report's assets, or MK_BCP_NONE */
+	size_t *depends_on; /* systems it is a client of (indexes), ascending */
 	size_t n_depends;
 };
 
 struct mk_bcp_step_done {
-	size_t system;             /* index into doc->systems */
-	bool cycle;                /* placed before one of its dependencies (a cycle) */
+	size_t system; /* index into doc->systems */
+	bool cycle;    /* placed before one of its dependencies (a cycle) */
 };
 
 enum mk_bcp_iso_kind { MK_BCP_ISO_ENTERED, MK_BCP_ISO_DEVICE, MK_BCP_ISO_ZONES };
 struct mk_bcp_isolation {
 	enum mk_bcp_iso_kind kind;
-	char *where, *device, *how; /* entered ("" when not given) */
-	char *asset, *name, *address; /* device candidate */
-	int role;                  /* device candidate: the isolation role, else -1 */
+	char *where, *device, *how;      /* entered ("" when not given) */
+	char *asset, *name, *address;    /* device candidate */
+	int role;                        /* device candidate: the isolation role, else -1 */
 	char *zone_id[2], *zone_name[2]; /* zone boundary candidate */
-	uint64_t conversations;    /* zone boundary: conversations crossing it */
+	uint64_t conversations;          /* zone boundary: conversations crossing it */
 };
 
 struct mk_bcp_role {
 	char *role, *name, *deputy, *phone;
 };
 struct mk_bcp_contact_entry {
-	size_t category;           /* index into tpl->contacts */
+	size_t category; /* index into tpl->contacts */
 	char *org, *name, *phone, *email, *note;
 };
 struct mk_bcp_drill_entry {
-	size_t type;               /* index into tpl->drills */
-	int every_months;          /* the user's, else the template's */
+	size_t type;      /* index into tpl->drills */
+	int every_months; /* the user's, else the template's */
 	bool every_given;
 	struct mk_bcp_date last_done;
 };
 
 struct mk_bcp_gap {
 	enum mk_bcp_gap_id rule;
-	char *text_ja, *text_en;   /* rendered */
-	size_t system;             /* the system concerned, or MK_BCP_NONE */
-	char *subject;             /* backup kind, contact category, drill type, or NULL */
+	char *text_ja, *text_en; /* rendered */
+	size_t system;           /* the system concerned, or MK_BCP_NONE */
+	char *subject;           /* backup kind, contact category, drill type, or NULL */
 };
 
 struct mk_bcp_doc {
 	const struct mk_bcp_tpl *tpl;
-	struct mk_bcp_date today;  /* UTC date of the assessment */
-	bool has_entries;          /* the user has entered something (bcp_json present) */
+	struct mk_bcp_date today; /* UTC date of the assessment */
+	bool has_entries;         /* the user has entered something (bcp_json present) */
 	/* The entries' scalars ("" when not given). */
 	char *company_name, *company_site, *company_author, *company_approved_by;
 	struct mk_bcp_date company_reviewed;
 	char *policy, *existing_bcp, *decision_by;
 	/* Entered systems first (their order), then the network's candidates
 	 * not entered, by tier and asset id. */
-	struct mk_bcp_system *systems;        size_t n_systems;
-	size_t n_candidates_dropped;          /* beyond MK_BCP_MAX_CANDIDATES */
-	struct mk_bcp_step_done *order;       size_t n_order; /* the critical ones */
-	struct mk_bcp_isolation *isolation;   size_t n_isolation; /* entered first */
-	struct mk_bcp_role *roles;            size_t n_roles;
-	struct mk_bcp_contact_entry *contacts; size_t n_contacts;
-	struct mk_bcp_drill_entry *drills;    size_t n_drills;
-	struct mk_bcp_gap *gaps;              size_t n_gaps; /* most severe first */
-	size_t *sign_seen;                    /* per tpl sign: alerts of its types not planned or accepted */
-	void **allocs;                        /* everything above */
+	struct mk_bcp_system *systems;
+	size_t n_systems;
+	size_t n_candidates_dropped; /* beyond MK_BCP_MAX_CANDIDATES */
+	struct mk_bcp_step_done *order;
+	size_t n_order; /* the critical ones */
+	struct mk_bcp_isolation *isolation;
+	size_t n_isolation; /* entered first */
+	struct mk_bcp_role *roles;
+	size_t n_roles;
+	struct mk_bcp_contact_entry *contacts;
+	size_t n_contacts;
+	struct mk_bcp_drill_entry *drills;
+	size_t n_drills;
+	struct mk_bcp_gap *gaps;
+	size_t n_gaps;     /* most severe first */
+	size_t *sign_seen; /* per tpl sign: alerts of its types not planned or accepted */
+	void **allocs;     /* everything above */
 	size_t n_allocs, cap_allocs;
 };
 
@@ -278,7 +292,7 @@ struct mk_bcp_doc {
 #define MK_BCP_GROUP (-1)
 struct mk_bcp_member {
 	const char *path;
-	int kind;                  /* enum mk_bcp_kind or MK_BCP_GROUP */
+	int kind; /* enum mk_bcp_kind or MK_BCP_GROUP */
 	enum mk_bcp_choices choices;
 	size_t max;
 };

@@ -24,14 +24,14 @@ static void text(struct mk_json *j, const char *key, const struct mk_kb_text *t)
 
 static void pair(struct mk_json *j, const char *key, const char *ja, const char *en)
 {
-	struct mk_kb_text t = { ja, en };
+	struct mk_kb_text t = {ja, en};
 
 	text(j, key, &t);
 }
 
 static void origin(struct mk_json *j, const struct mk_kb_origin *o)
 {
-	char c[2] = { o->confidence, '\0' };
+	char c[2] = {o->confidence, '\0'};
 
 	mk_json_key(j, "sources");
 	mk_json_begin_array(j);
@@ -76,18 +76,19 @@ static const char *scalar(const struct mk_bcp_doc *d, const char *id, char *buf,
 		const char *id;
 		size_t off;
 	} texts[] = {
-		{ "company.name", offsetof(struct mk_bcp_doc, company_name) },
-		{ "company.site", offsetof(struct mk_bcp_doc, company_site) },
-		{ "company.author", offsetof(struct mk_bcp_doc, company_author) },
-		{ "company.approved_by", offsetof(struct mk_bcp_doc, company_approved_by) },
-		{ "policy", offsetof(struct mk_bcp_doc, policy) },
-		{ "existing_bcp", offsetof(struct mk_bcp_doc, existing_bcp) },
-		{ "decision_by", offsetof(struct mk_bcp_doc, decision_by) },
+	    {"company.name", offsetof(struct mk_bcp_doc, company_name)},
+	    {"company.site", offsetof(struct mk_bcp_doc, company_site)},
+	    {"company.author", offsetof(struct mk_bcp_doc, company_author)},
+	    {"company.approved_by", offsetof(struct mk_bcp_doc, company_approved_by)},
+	    {"policy", offsetof(struct mk_bcp_doc, policy)},
+	    {"existing_bcp", offsetof(struct mk_bcp_doc, existing_bcp)},
+	    {"decision_by", offsetof(struct mk_bcp_doc, decision_by)},
 	};
 
 	if (strcmp(id, "company.reviewed") == 0)
-		return d->company_reviewed.y != 0 ? mk_bcp_date_str(&d->company_reviewed, buf, buflen)
-		                                   : NULL;
+		return d->company_reviewed.y != 0
+		           ? mk_bcp_date_str(&d->company_reviewed, buf, buflen)
+		           : NULL;
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
 		if (strcmp(texts[i].id, id) == 0) {
 			const char *v = *(char *const *)((const char *)d + texts[i].off);
@@ -296,7 +297,7 @@ static void order(struct mk_json *j, const struct mk_bcp_doc *d)
 
 static void isolation(struct mk_json *j, const struct mk_bcp_doc *d)
 {
-	static const char *const kinds[] = { "entered", "device", "zone_boundary" };
+	static const char *const kinds[] = {"entered", "device", "zone_boundary"};
 
 	mk_json_key(j, "isolation_points");
 	mk_json_begin_array(j);

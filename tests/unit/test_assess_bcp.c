@@ -120,10 +120,10 @@ static size_t field(const struct mk_bcp_tpl *t, const char *id)
 
 static void test_template(void **state)
 {
-	static const char *const steps[] = { "prepare", "policy", "criteria",
-		                             "organization", "flow", "drill" };
-	static const char *const required[] = { "internal", "vendor", "it_vendor", "isp",
-		                                "police", "ipa_jpcert", "customer" };
+	static const char *const steps[] = {"prepare",      "policy", "criteria",
+	                                    "organization", "flow",   "drill"};
+	static const char *const required[] = {"internal", "vendor",     "it_vendor", "isp",
+	                                       "police",   "ipa_jpcert", "customer"};
 	const struct mk_bcp_tpl *t = kb->bcp;
 	const struct mk_bcp_field *sys;
 	size_t n_req = 0;
@@ -161,7 +161,8 @@ static void test_template(void **state)
 		for (size_t k = 0; k < sizeof(required) / sizeof(required[0]); k++)
 			want |= strcmp(t->contacts[i].id, required[k]) == 0;
 		if (t->contacts[i].required != want)
-			fail_msg("contact %s required=%d", t->contacts[i].id, t->contacts[i].required);
+			fail_msg("contact %s required=%d", t->contacts[i].id,
+			         t->contacts[i].required);
 		n_req += want;
 	}
 	assert_int_equal(n_req, sizeof(required) / sizeof(required[0]));
@@ -177,14 +178,17 @@ static void test_template(void **state)
 	assert_int_equal(t->actions[t->n_actions - 1].phase, MK_BCP_AFTER);
 	for (size_t i = 0; i < t->n_actions; i++)
 		if (strcmp(t->actions[i].id, "first.isolate") == 0)
-			isolate = strstr(t->actions[i].text.ja, "電源は切らずに、LANケーブルを抜いて") != NULL;
+			isolate = strstr(t->actions[i].text.ja,
+			                 "電源は切らずに、LANケーブルを抜いて") != NULL;
 	assert_true(isolate);
 	/* derive */
 	assert_true(t->derive.critical[MK_ROLE_PLC] && t->derive.critical[MK_ROLE_HMI] &&
-	            t->derive.critical[MK_ROLE_SCADA_SERVER] && t->derive.critical[MK_ROLE_HISTORIAN] &&
+	            t->derive.critical[MK_ROLE_SCADA_SERVER] &&
+	            t->derive.critical[MK_ROLE_HISTORIAN] &&
 	            t->derive.critical[MK_ROLE_ENGINEERING_WORKSTATION]);
 	assert_false(t->derive.critical[MK_ROLE_SERVER] || t->derive.critical[MK_ROLE_OFFICE_PC]);
-	assert_true(t->derive.isolation[MK_ROLE_ROUTER] && t->derive.isolation[MK_ROLE_VPN_GATEWAY] &&
+	assert_true(t->derive.isolation[MK_ROLE_ROUTER] &&
+	            t->derive.isolation[MK_ROLE_VPN_GATEWAY] &&
 	            t->derive.isolation[MK_ROLE_WIFI_AP]);
 	assert_int_equal(t->derive.n_tiers, 5);
 	assert_int_equal(t->derive.tier[MK_ROLE_ROUTER], 1);
@@ -234,47 +238,52 @@ static void test_template_errors(void **state)
 	static const struct {
 		const char *from, *to, *want;
 	} cases[] = {
-		{ "[bcp_derive main]", "[bcp_derive other]", "bcp_derive: the only id is main" },
-		{ "kind: number\nlabel.ja: 止まってもよい時間", "kind: text\nlabel.ja: 止まってもよい時間",
-		  "kind: systems.rto_hours is a number in the BCP entries" },
-		{ "[bcp_field systems.line]", "[bcp_field systems.lines]",
-		  "bcp_field systems.lines: the BCP entries have no such member" },
-		{ "[bcp_field roles.deputy]\nkind: text\nlabel.ja: 代わりの人\nlabel.en: Deputy\n"
-		  "sources: ict_bcp\nconfidence: S\n",
-		  "", "no bcp_field for the BCP entries' member roles.deputy" },
-		{ "[bcp_field roles.deputy]", "[bcp_fields roles.deputy]", "unknown kind" },
-		{ "step: policy\nkind: text\nlabel.ja: 会社名", "step: nowhere\nkind: text\nlabel.ja: 会社名",
-		  "step: no bcp_step nowhere" },
-		{ "[bcp_field systems.name]\nkind: text", "[bcp_field systems.name]\nstep: prepare\nkind: text",
-		  "step: a column takes the step of its table systems" },
-		{ "\nchoices: backup\n", "\nchoices: drill\n", "choices: systems.backups.what chooses from backup" },
-		{ "[bcp_gap not_reviewed]", "[bcp_gap not_reviewed_x]",
-		  "bcp_gap not_reviewed_x: no such gap rule in the code" },
-		{ "[bcp_gap drill_never]\nseverity: low\ntext.ja: {drill}をまだ一度も行っていません。\n"
-		  "text.en: The {drill} has never been held.\nsources: mieruka\nconfidence: P\n",
-		  "", "missing bcp_gap drill_never" },
-		{ "tier.5: engineering_workstation", "tier.5: engineering_workstation, plc",
-		  "tier.5: role plc is already in tier 3" },
-		{ "isolation_roles: router, vpn_gateway, wifi_ap", "isolation_roles: router, firewall",
-		  "isolation_roles: unknown role firewall" },
-		{ "tier.1: router", "tier.0: router", "missing tier.1" },
-		{ "order: 6\ntitle.ja: 訓練", "order: 7\ntitle.ja: 訓練",
-		  "the bcp_step orders must be 1..6, each once (step drill has 7)" },
-		{ "months: 12", "months: 12\nmonth: 12", "unknown key month" },
-		{ "title.en: Drill and improve\n", "", "missing title.en" },
-		{ "alerts: scan_hosts, scan_ports", "alerts: Scan-Hosts, scan_ports",
-		  "alerts: Scan-Hosts is not an alert type" },
-		{ "phase: first\norder: 2", "phase: first\norder: 1", "order: 1 is already first.safety's" },
-		{ "phase: first\norder: 2", "phase: later\norder: 2", "phase: \"later\" is not one of" },
-		{ "required: yes\nname.ja: 警察", "required: maybe\nname.ja: 警察",
-		  "required: \"maybe\" is not one of no, yes" },
-		{ "every_months: 6", "every_months: 0", "every_months must be a whole number from 1 to 120" },
-		{ "severity: high\ntext.ja: 「{name}」のバックアップがありません",
-		  "severity: critical\ntext.ja: 「{name}」のバックアップがありません",
-		  "severity: \"critical\" is not one of low, medium, high" },
-		{ "sources: mieruka, ict_bcp\nconfidence: P\n\n# ----",
-		  "sources: nobody\nconfidence: P\n\n# ----", "sources: no [source nobody]" },
-		{ "[bcp_sign scan]", "[bcp_sign ransom_note]", "already defined" },
+	    {"[bcp_derive main]", "[bcp_derive other]", "bcp_derive: the only id is main"},
+	    {"kind: number\nlabel.ja: 止まってもよい時間",
+	     "kind: text\nlabel.ja: 止まってもよい時間",
+	     "kind: systems.rto_hours is a number in the BCP entries"},
+	    {"[bcp_field systems.line]", "[bcp_field systems.lines]",
+	     "bcp_field systems.lines: the BCP entries have no such member"},
+	    {"[bcp_field roles.deputy]\nkind: text\nlabel.ja: 代わりの人\nlabel.en: Deputy\n"
+	     "sources: ict_bcp\nconfidence: S\n",
+	     "", "no bcp_field for the BCP entries' member roles.deputy"},
+	    {"[bcp_field roles.deputy]", "[bcp_fields roles.deputy]", "unknown kind"},
+	    {"step: policy\nkind: text\nlabel.ja: 会社名",
+	     "step: nowhere\nkind: text\nlabel.ja: 会社名", "step: no bcp_step nowhere"},
+	    {"[bcp_field systems.name]\nkind: text",
+	     "[bcp_field systems.name]\nstep: prepare\nkind: text",
+	     "step: a column takes the step of its table systems"},
+	    {"\nchoices: backup\n", "\nchoices: drill\n",
+	     "choices: systems.backups.what chooses from backup"},
+	    {"[bcp_gap not_reviewed]", "[bcp_gap not_reviewed_x]",
+	     "bcp_gap not_reviewed_x: no such gap rule in the code"},
+	    {"[bcp_gap drill_never]\nseverity: low\ntext.ja: {drill}をまだ一度も行っていません。\n"
+	     "text.en: The {drill} has never been held.\nsources: mieruka\nconfidence: P\n",
+	     "", "missing bcp_gap drill_never"},
+	    {"tier.5: engineering_workstation", "tier.5: engineering_workstation, plc",
+	     "tier.5: role plc is already in tier 3"},
+	    {"isolation_roles: router, vpn_gateway, wifi_ap", "isolation_roles: router, firewall",
+	     "isolation_roles: unknown role firewall"},
+	    {"tier.1: router", "tier.0: router", "missing tier.1"},
+	    {"order: 6\ntitle.ja: 訓練", "order: 7\ntitle.ja: 訓練",
+	     "the bcp_step orders must be 1..6, each once (step drill has 7)"},
+	    {"months: 12", "months: 12\nmonth: 12", "unknown key month"},
+	    {"title.en: Drill and improve\n", "", "missing title.en"},
+	    {"alerts: scan_hosts, scan_ports", "alerts: Scan-Hosts, scan_ports",
+	     "alerts: Scan-Hosts is not an alert type"},
+	    {"phase: first\norder: 2", "phase: first\norder: 1",
+	     "order: 1 is already first.safety's"},
+	    {"phase: first\norder: 2", "phase: later\norder: 2", "phase: \"later\" is not one of"},
+	    {"required: yes\nname.ja: 警察", "required: maybe\nname.ja: 警察",
+	     "required: \"maybe\" is not one of no, yes"},
+	    {"every_months: 6", "every_months: 0",
+	     "every_months must be a whole number from 1 to 120"},
+	    {"severity: high\ntext.ja: 「{name}」のバックアップがありません",
+	     "severity: critical\ntext.ja: 「{name}」のバックアップがありません",
+	     "severity: \"critical\" is not one of low, medium, high"},
+	    {"sources: mieruka, ict_bcp\nconfidence: P\n\n# ----",
+	     "sources: nobody\nconfidence: P\n\n# ----", "sources: no [source nobody]"},
+	    {"[bcp_sign scan]", "[bcp_sign ransom_note]", "already defined"},
 	};
 
 	(void)state;
@@ -434,7 +443,8 @@ static void factory(struct fx *f)
 	add_conv(f, "10.0.0.30", "10.0.0.21", MK_PROTO_MODBUS, 2000, 1);
 	add_conv(f, "10.0.0.30", "10.0.0.22", MK_PROTO_MODBUS, 2000, 1);
 	add_conv(f, "10.0.0.30", "10.0.0.23", MK_PROTO_MODBUS, 2000, 1);
-	add_conv(f, "10.0.0.22", "10.0.0.30", MK_PROTO_UNKNOWN, 400, 2); /* the PLC pushes: a cycle */
+	add_conv(f, "10.0.0.22", "10.0.0.30", MK_PROTO_UNKNOWN, 400,
+	         2); /* the PLC pushes: a cycle */
 	add_conv(f, "10.0.0.31", "10.0.0.30", MK_PROTO_OPCUA, 900, 3);
 	add_conv(f, "10.0.0.30", "10.0.0.10", MK_PROTO_UNKNOWN, 40, 4); /* 10 per connection */
 	add_conv(f, "10.0.0.40", "10.0.0.21", MK_PROTO_S7COMM, 50, 1);
@@ -450,8 +460,8 @@ static void factory(struct fx *f)
 
 static struct mk_bcp_doc *run(const char *json, const struct mk_report *r, uint64_t now)
 {
-	struct mk_assessment as = { .kb = kb, .at_ns = now };
-	struct mk_answers a = { .bcp_json = (char *)json };
+	struct mk_assessment as = {.kb = kb, .at_ns = now};
+	struct mk_answers a = {.bcp_json = (char *)json};
 	char err[512] = "";
 
 	if (mk_assess_bcp(&as, &a, r, err, sizeof(err)) != 0)
@@ -467,8 +477,8 @@ static const char *order_ids(const struct mk_bcp_doc *d, char *buf, size_t len)
 		const struct mk_bcp_system *s = &d->systems[d->order[i].system];
 		size_t l = strlen(buf);
 
-		snprintf(buf + l, len - l, "%s%s%s", i > 0 ? " " : "", s->asset != NULL ? s->asset : s->name,
-		         d->order[i].cycle ? "*" : "");
+		snprintf(buf + l, len - l, "%s%s%s", i > 0 ? " " : "",
+		         s->asset != NULL ? s->asset : s->name, d->order[i].cycle ? "*" : "");
 	}
 	return buf;
 }
@@ -548,7 +558,8 @@ static void test_order_with_entries(void **state)
 	        " {\"asset\": \"m-hmi\", \"critical\": false},"
 	        " {\"name\": \"Line 3\"}]}",
 	        &f.r, NOW_NS);
-	assert_int_equal(d->n_systems, 11); /* 3 entered, 8 candidates (the printer: the PC prints) */
+	assert_int_equal(d->n_systems,
+	                 11); /* 3 entered, 8 candidates (the printer: the PC prints) */
 	assert_true(d->systems[0].entered);
 	assert_string_equal(d->systems[0].name, "受注PC");
 	assert_string_equal(d->systems[0].address, "10.0.0.50");
@@ -560,8 +571,9 @@ static void test_order_with_entries(void **state)
 	assert_int_equal(d->systems[2].asset_index, MK_BCP_NONE);
 	/* the office PC (tier 6) waits on the server; Line 3 (no device) last by
 	 * name; the HMI is not critical: no place in the order */
-	assert_string_equal(order_ids(d, buf, sizeof(buf)),
-	                    "m-router m-srv m-plc-a m-plc-c m-plc-b* m-scada m-ews Line 3 m-printer m-office");
+	assert_string_equal(
+	    order_ids(d, buf, sizeof(buf)),
+	    "m-router m-srv m-plc-a m-plc-c m-plc-b* m-scada m-ews Line 3 m-printer m-office");
 	mk_bcp_doc_free(d);
 }
 
@@ -625,7 +637,7 @@ static void test_isolation_and_signs(void **state)
 	add_conv(&f, "10.0.1.50", "10.0.2.10", MK_PROTO_S7COMM, 10, 1);
 	add_conv(&f, "10.0.3.50", "10.0.2.10", MK_PROTO_MODBUS, 10, 1);
 	add_conv(&f, "10.0.2.10", "10.0.1.50", MK_PROTO_UNKNOWN, 2, 1); /* probes cross too */
-	add_conv(&f, "10.0.1.50", "10.0.1.1", MK_PROTO_DNS, 2, 1);     /* within a zone */
+	add_conv(&f, "10.0.1.50", "10.0.1.1", MK_PROTO_DNS, 2, 1);      /* within a zone */
 	add_alert(&f, "scan_hosts", MK_ALERT_OPEN);
 	add_alert(&f, "scan_ports", MK_ALERT_ACKNOWLEDGED);
 	add_alert(&f, "plc_program", MK_ALERT_PLANNED);
@@ -634,8 +646,8 @@ static void test_isolation_and_signs(void **state)
 	z = mk_zones_parse(zones, strlen(zones), "z", err, sizeof(err));
 	assert_non_null(z);
 	assert_int_equal(mk_report_set_zones(&f.r, z), 0);
-	d = run("{\"isolation_points\": [{\"where\": \"事務所ラック\", \"device\": \"WAN\"}]}", &f.r,
-	        NOW_NS);
+	d = run("{\"isolation_points\": [{\"where\": \"事務所ラック\", \"device\": \"WAN\"}]}",
+	        &f.r, NOW_NS);
 	assert_int_equal(d->n_isolation, 5);
 	assert_int_equal(d->isolation[0].kind, MK_BCP_ISO_ENTERED);
 	assert_string_equal(d->isolation[0].where, "事務所ラック");
@@ -668,24 +680,26 @@ static void test_isolation_and_signs(void **state)
 /* ---- entries ---- */
 
 static const char FULL[] =
-	"{\"company\": {\"name\": \"山田製作所\", \"site\": \"本社工場\", \"author\": \"山田\","
-	" \"approved_by\": \"社長\", \"reviewed\": \"2025-10-01\"},"
-	" \"policy\": \"人の安全を第一に\", \"existing_bcp\": \"地震BCP\", \"decision_by\": \"工場長\","
-	" \"systems\": [{\"asset\": \"m-plc-a\", \"name\": \"プレス\", \"line\": \"1号\","
-	"   \"critical\": true, \"rto_hours\": 8, \"rpo_hours\": 0.5, \"manual_fallback\": \"手動\","
-	"   \"backups\": [{\"what\": \"plc_program\", \"where\": \"金庫のUSB\", \"when\": \"変更時\","
-	"     \"offline\": true, \"restore_tested\": \"2025-09-01\"}]}],"
-	" \"isolation_points\": [{\"where\": \"ラック\", \"device\": \"ルーター\", \"how\": \"抜く\"}],"
-	" \"roles\": [{\"role\": \"責任者\", \"name\": \"社長\", \"deputy\": \"専務\", \"phone\": \"090\"}],"
-	" \"contacts\": ["
-	"  {\"category\": \"internal\", \"org\": \"社内\", \"phone\": \"1\"},"
-	"  {\"category\": \"vendor\", \"org\": \"A社\", \"phone\": \"2\", \"email\": \"a@example.jp\","
-	"   \"name\": \"佐藤\", \"note\": \"契約123\"},"
-	"  {\"category\": \"it_vendor\", \"email\": \"it@example.jp\"},"
-	"  {\"category\": \"isp\", \"phone\": \"4\"}, {\"category\": \"police\", \"phone\": \"5\"},"
-	"  {\"category\": \"ipa_jpcert\", \"phone\": \"6\"}, {\"category\": \"customer\", \"phone\": \"7\"}],"
-	" \"drills\": [{\"type\": \"tabletop\", \"every_months\": 12, \"last_done\": \"2025-11-01\"},"
-	"  {\"type\": \"contact\", \"last_done\": \"2025-12-01\"}]}";
+    "{\"company\": {\"name\": \"山田製作所\", \"site\": \"本社工場\", \"author\": \"山田\","
+    " \"approved_by\": \"社長\", \"reviewed\": \"2025-10-01\"},"
+    " \"policy\": \"人の安全を第一に\", \"existing_bcp\": \"地震BCP\", \"decision_by\": \"工場長\","
+    " \"systems\": [{\"asset\": \"m-plc-a\", \"name\": \"プレス\", \"line\": \"1号\","
+    "   \"critical\": true, \"rto_hours\": 8, \"rpo_hours\": 0.5, \"manual_fallback\": \"手動\","
+    "   \"backups\": [{\"what\": \"plc_program\", \"where\": \"金庫のUSB\", \"when\": \"変更時\","
+    "     \"offline\": true, \"restore_tested\": \"2025-09-01\"}]}],"
+    " \"isolation_points\": [{\"where\": \"ラック\", \"device\": \"ルーター\", \"how\": \"抜く\"}],"
+    " \"roles\": [{\"role\": \"責任者\", \"name\": \"社長\", \"deputy\": \"専務\", \"phone\": "
+    "\"090\"}],"
+    " \"contacts\": ["
+    "  {\"category\": \"internal\", \"org\": \"社内\", \"phone\": \"1\"},"
+    "  {\"category\": \"vendor\", \"org\": \"A社\", \"phone\": \"2\", \"email\": \"a@example.jp\","
+    "   \"name\": \"佐藤\", \"note\": \"契約123\"},"
+    "  {\"category\": \"it_vendor\", \"email\": \"it@example.jp\"},"
+    "  {\"category\": \"isp\", \"phone\": \"4\"}, {\"category\": \"police\", \"phone\": \"5\"},"
+    "  {\"category\": \"ipa_jpcert\", \"phone\": \"6\"}, {\"category\": \"customer\", \"phone\": "
+    "\"7\"}],"
+    " \"drills\": [{\"type\": \"tabletop\", \"every_months\": 12, \"last_done\": \"2025-11-01\"},"
+    "  {\"type\": \"contact\", \"last_done\": \"2025-12-01\"}]}";
 
 static void test_entries(void **state)
 {
@@ -744,70 +758,73 @@ static void test_entry_errors(void **state)
 	const struct {
 		const char *json, *want;
 	} cases[] = {
-		{ "[1]", "bcp: an object { ... } is needed" },
-		{ "{\"colour\": 1}", "bcp.colour: unknown member (allowed: company, policy, existing_bcp, "
-		                     "decision_by, systems, isolation_points, roles, contacts, drills)" },
-		{ "{\"company\": \"x\"}", "bcp.company: an object { ... } is needed" },
-		{ "{\"company\": {\"city\": \"x\"}}", "bcp.company.city: unknown member (allowed: name, "
-		                                      "site, author, approved_by, reviewed)" },
-		{ "{\"company\": {\"reviewed\": \"2025-02-30\"}}",
-		  "bcp.company.reviewed: a date like 2025-04-01 is needed" },
-		{ "{\"policy\": 3}", "bcp.policy: a text in double quotes is needed" },
-		{ "{\"systems\": {}}", "bcp.systems: a list [ ... ] is needed" },
-		{ "{\"systems\": [1]}", "bcp.systems[0]: an object { ... } is needed" },
-		{ "{\"systems\": [{}]}", "bcp.systems[0]: a name or a device (asset) is needed" },
-		{ "{\"systems\": [{\"name\": \"a\"}, {\"name\": \"b\", \"rto_hours\": \"4\"}]}",
-		  "bcp.systems[1].rto_hours: a number of hours is needed (0 to 87600)" },
-		{ "{\"systems\": [{\"name\": \"a\", \"rpo_hours\": -1}]}",
-		  "bcp.systems[0].rpo_hours: a number of hours is needed (0 to 87600)" },
-		{ "{\"systems\": [{\"name\": \"a\", \"rto_hours\": 87601}]}",
-		  "bcp.systems[0].rto_hours: a number of hours is needed (0 to 87600)" },
-		{ "{\"systems\": [{\"name\": \"a\", \"critical\": \"yes\"}]}",
-		  "bcp.systems[0].critical: true or false is needed" },
-		{ "{\"systems\": [{\"asset\": \"m-1 2\"}]}",
-		  "bcp.systems[0].asset: a device id from the ledger is needed (like m-001b1b123456)" },
-		{ "{\"systems\": [{\"asset\": 5}]}",
-		  "bcp.systems[0].asset: a device id from the ledger is needed (like m-001b1b123456)" },
-		{ "{\"systems\": [{\"asset\": \"m-1\"}, {\"name\": \"x\"}, {\"asset\": \"m-1\"}]}",
-		  "bcp.systems[2].asset: this device is already listed in bcp.systems[0]" },
-		{ "{\"systems\": [{\"name\": \"a\", \"rto\": 4}]}",
-		  "bcp.systems[0].rto: unknown member (allowed: asset, name, line, critical, rto_hours, "
-		  "rpo_hours, manual_fallback, backups)" },
-		{ "{\"systems\": [{\"name\": \"a\", \"backups\": [{}]}]}",
-		  "bcp.systems[0].backups[0].what: this member is needed" },
-		{ "{\"systems\": [{\"name\": \"a\", \"backups\": [{\"what\": \"recipes\"}]}]}",
-		  "bcp.systems[0].backups[0].what: unknown value (allowed: plc_program, hmi_project, "
-		  "config, data, os_image)" },
-		{ "{\"systems\": [{\"name\": \"a\", \"backups\": [{\"what\": \"data\", \"offline\": 1}]}]}",
-		  "bcp.systems[0].backups[0].offline: true or false is needed" },
-		{ "{\"systems\": [{\"name\": \"a\", \"backups\": [{\"what\": \"data\", "
-		  "\"restore_tested\": \"2025/01/01\"}]}]}",
-		  "bcp.systems[0].backups[0].restore_tested: a date like 2025-04-01 is needed" },
-		{ "{\"systems\": [{\"name\": \"a\", \"backups\": [{\"what\": \"data\", "
-		  "\"restore_tested\": \"2026-03-12\"}]}]}",
-		  "bcp.systems[0].backups[0].restore_tested: this date is in the future" },
-		{ "{\"systems\": [{\"name\": \"a\", \"backups\": [{\"what\": \"data\", \"size\": 1}]}]}",
-		  "bcp.systems[0].backups[0].size: unknown member (allowed: what, where, when, offline, "
-		  "restore_tested)" },
-		{ "{\"isolation_points\": [{\"where\": [\"a\"]}]}",
-		  "bcp.isolation_points[0].where: a text in double quotes is needed" },
-		{ "{\"roles\": [{\"mobile\": \"1\"}]}",
-		  "bcp.roles[0].mobile: unknown member (allowed: role, name, deputy, phone)" },
-		{ "{\"contacts\": [{\"org\": \"x\"}]}", "bcp.contacts[0].category: this member is needed" },
-		{ "{\"contacts\": [{\"category\": \"fire\"}]}",
-		  "bcp.contacts[0].category: unknown value (allowed: internal, vendor, integrator, "
-		  "it_vendor, isp, insurer, police, ipa_jpcert, ppc, customer, other)" },
-		{ "{\"drills\": [{\"type\": \"restore\", \"every_months\": 0}]}",
-		  "bcp.drills[0].every_months: a whole number of months is needed (1 to 120)" },
-		{ "{\"drills\": [{\"type\": \"restore\", \"every_months\": 1.5}]}",
-		  "bcp.drills[0].every_months: a whole number of months is needed (1 to 120)" },
-		{ "{\"drills\": [{\"type\": \"fire\"}]}",
-		  "bcp.drills[0].type: unknown value (allowed: tabletop, contact, restore, isolation)" },
-		{ "{\"drills\": [{\"type\": \"restore\", \"last_done\": \"yesterday\"}]}",
-		  "bcp.drills[0].last_done: a date like 2025-04-01 is needed" },
-		{ "{\"roles\": 3}", "bcp.roles: a list [ ... ] is needed" },
-		{ big, "bcp.policy: too long (at most 4096 bytes)" },
-		{ many, "bcp.systems: too many entries (at most 256)" },
+	    {"[1]", "bcp: an object { ... } is needed"},
+	    {"{\"colour\": 1}",
+	     "bcp.colour: unknown member (allowed: company, policy, existing_bcp, "
+	     "decision_by, systems, isolation_points, roles, contacts, drills)"},
+	    {"{\"company\": \"x\"}", "bcp.company: an object { ... } is needed"},
+	    {"{\"company\": {\"city\": \"x\"}}", "bcp.company.city: unknown member (allowed: name, "
+	                                         "site, author, approved_by, reviewed)"},
+	    {"{\"company\": {\"reviewed\": \"2025-02-30\"}}",
+	     "bcp.company.reviewed: a date like 2025-04-01 is needed"},
+	    {"{\"policy\": 3}", "bcp.policy: a text in double quotes is needed"},
+	    {"{\"systems\": {}}", "bcp.systems: a list [ ... ] is needed"},
+	    {"{\"systems\": [1]}", "bcp.systems[0]: an object { ... } is needed"},
+	    {"{\"systems\": [{}]}", "bcp.systems[0]: a name or a device (asset) is needed"},
+	    {"{\"systems\": [{\"name\": \"a\"}, {\"name\": \"b\", \"rto_hours\": \"4\"}]}",
+	     "bcp.systems[1].rto_hours: a number of hours is needed (0 to 87600)"},
+	    {"{\"systems\": [{\"name\": \"a\", \"rpo_hours\": -1}]}",
+	     "bcp.systems[0].rpo_hours: a number of hours is needed (0 to 87600)"},
+	    {"{\"systems\": [{\"name\": \"a\", \"rto_hours\": 87601}]}",
+	     "bcp.systems[0].rto_hours: a number of hours is needed (0 to 87600)"},
+	    {"{\"systems\": [{\"name\": \"a\", \"critical\": \"yes\"}]}",
+	     "bcp.systems[0].critical: true or false is needed"},
+	    {"{\"systems\": [{\"asset\": \"m-1 2\"}]}",
+	     "bcp.systems[0].asset: a device id from the ledger is needed (like m-001b1b123456)"},
+	    {"{\"systems\": [{\"asset\": 5}]}",
+	     "bcp.systems[0].asset: a device id from the ledger is needed (like m-001b1b123456)"},
+	    {"{\"systems\": [{\"asset\": \"m-1\"}, {\"name\": \"x\"}, {\"asset\": \"m-1\"}]}",
+	     "bcp.systems[2].asset: this device is already listed in bcp.systems[0]"},
+	    {"{\"systems\": [{\"name\": \"a\", \"rto\": 4}]}",
+	     "bcp.systems[0].rto: unknown member (allowed: asset, name, line, critical, rto_hours, "
+	     "rpo_hours, manual_fallback, backups)"},
+	    {"{\"systems\": [{\"name\": \"a\", \"backups\": [{}]}]}",
+	     "bcp.systems[0].backups[0].what: this member is needed"},
+	    {"{\"systems\": [{\"name\": \"a\", \"backups\": [{\"what\": \"recipes\"}]}]}",
+	     "bcp.systems[0].backups[0].what: unknown value (allowed: plc_program, hmi_project, "
+	     "config, data, os_image)"},
+	    {"{\"systems\": [{\"name\": \"a\", \"backups\": [{\"what\": \"data\", \"offline\": "
+	     "1}]}]}",
+	     "bcp.systems[0].backups[0].offline: true or false is needed"},
+	    {"{\"systems\": [{\"name\": \"a\", \"backups\": [{\"what\": \"data\", "
+	     "\"restore_tested\": \"2025/01/01\"}]}]}",
+	     "bcp.systems[0].backups[0].restore_tested: a date like 2025-04-01 is needed"},
+	    {"{\"systems\": [{\"name\": \"a\", \"backups\": [{\"what\": \"data\", "
+	     "\"restore_tested\": \"2026-03-12\"}]}]}",
+	     "bcp.systems[0].backups[0].restore_tested: this date is in the future"},
+	    {"{\"systems\": [{\"name\": \"a\", \"backups\": [{\"what\": \"data\", \"size\": 1}]}]}",
+	     "bcp.systems[0].backups[0].size: unknown member (allowed: what, where, when, offline, "
+	     "restore_tested)"},
+	    {"{\"isolation_points\": [{\"where\": [\"a\"]}]}",
+	     "bcp.isolation_points[0].where: a text in double quotes is needed"},
+	    {"{\"roles\": [{\"mobile\": \"1\"}]}",
+	     "bcp.roles[0].mobile: unknown member (allowed: role, name, deputy, phone)"},
+	    {"{\"contacts\": [{\"org\": \"x\"}]}",
+	     "bcp.contacts[0].category: this member is needed"},
+	    {"{\"contacts\": [{\"category\": \"fire\"}]}",
+	     "bcp.contacts[0].category: unknown value (allowed: internal, vendor, integrator, "
+	     "it_vendor, isp, insurer, police, ipa_jpcert, ppc, customer, other)"},
+	    {"{\"drills\": [{\"type\": \"restore\", \"every_months\": 0}]}",
+	     "bcp.drills[0].every_months: a whole number of months is needed (1 to 120)"},
+	    {"{\"drills\": [{\"type\": \"restore\", \"every_months\": 1.5}]}",
+	     "bcp.drills[0].every_months: a whole number of months is needed (1 to 120)"},
+	    {"{\"drills\": [{\"type\": \"fire\"}]}",
+	     "bcp.drills[0].type: unknown value (allowed: tabletop, contact, restore, isolation)"},
+	    {"{\"drills\": [{\"type\": \"restore\", \"last_done\": \"yesterday\"}]}",
+	     "bcp.drills[0].last_done: a date like 2025-04-01 is needed"},
+	    {"{\"roles\": 3}", "bcp.roles: a list [ ... ] is needed"},
+	    {big, "bcp.policy: too long (at most 4096 bytes)"},
+	    {many, "bcp.systems: too many entries (at most 256)"},
 	};
 	size_t o;
 
@@ -818,11 +835,12 @@ static void test_entry_errors(void **state)
 	strcat(big, "\"}");
 	o = (size_t)snprintf(many, sizeof(many), "{\"systems\": [");
 	for (int i = 0; i < 257; i++)
-		o += (size_t)snprintf(many + o, sizeof(many) - o, "%s{\"name\": \"s\"}", i ? "," : "");
+		o += (size_t)snprintf(many + o, sizeof(many) - o, "%s{\"name\": \"s\"}",
+		                      i ? "," : "");
 	snprintf(many + o, sizeof(many) - o, "]}");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct mk_assessment as = { .kb = kb, .at_ns = NOW_NS };
-		struct mk_answers a = { .bcp_json = (char *)cases[i].json };
+		struct mk_assessment as = {.kb = kb, .at_ns = NOW_NS};
+		struct mk_answers a = {.bcp_json = (char *)cases[i].json};
 		char err[1024] = "", err2[1024] = "";
 
 		if (mk_assess_bcp(&as, &a, NULL, err, sizeof(err)) == 0) {
@@ -833,8 +851,8 @@ static void test_entry_errors(void **state)
 		if (strcmp(err, cases[i].want) != 0)
 			fail_msg("case %zu:\n got  %s\n want %s", i, err, cases[i].want);
 		/* the dashboard's check says the same */
-		assert_int_equal(mk_bcp_validate(kb, cases[i].json, strlen(cases[i].json), NOW_NS, err2,
-		                                 sizeof(err2)),
+		assert_int_equal(mk_bcp_validate(kb, cases[i].json, strlen(cases[i].json), NOW_NS,
+		                                 err2, sizeof(err2)),
 		                 -1);
 		assert_string_equal(err2, err);
 	}
@@ -852,13 +870,17 @@ static void test_entry_errors_json_and_lang(void **state)
 	(void)state;
 	assert_int_equal(vj("{\n  \"policy\": }", NOW_NS, err, sizeof(err)), -1);
 	assert_true(strncmp(err, "bcp:2:", 6) == 0);
-	assert_int_equal(vj("{\"policy\": \"a\", \"policy\": \"b\"}", NOW_NS, err, sizeof(err)), -1);
+	assert_int_equal(vj("{\"policy\": \"a\", \"policy\": \"b\"}", NOW_NS, err, sizeof(err)),
+	                 -1);
 	assert_true(strncmp(err, "bcp:1:", 6) == 0 && strstr(err, "duplicate") != NULL);
 	/* dates: a day ahead is fine (Japan is ahead of UTC), two are not;
 	 * without a clock no date is in the future */
-	assert_int_equal(vj("{\"company\": {\"reviewed\": \"2026-03-11\"}}", NOW_NS, err, sizeof(err)), 0);
-	assert_int_equal(vj("{\"company\": {\"reviewed\": \"2026-03-12\"}}", NOW_NS, err, sizeof(err)), -1);
-	assert_int_equal(vj("{\"company\": {\"reviewed\": \"2099-03-12\"}}", 0, err, sizeof(err)), 0);
+	assert_int_equal(
+	    vj("{\"company\": {\"reviewed\": \"2026-03-11\"}}", NOW_NS, err, sizeof(err)), 0);
+	assert_int_equal(
+	    vj("{\"company\": {\"reviewed\": \"2026-03-12\"}}", NOW_NS, err, sizeof(err)), -1);
+	assert_int_equal(vj("{\"company\": {\"reviewed\": \"2099-03-12\"}}", 0, err, sizeof(err)),
+	                 0);
 	assert_int_equal(vj("{}", NOW_NS, err, sizeof(err)), 0);
 	/* in Japanese */
 	mk_i18n_set_lang(MK_LANG_JA);
@@ -866,10 +888,11 @@ static void test_entry_errors_json_and_lang(void **state)
 	                    sizeof(err)),
 	                 -1);
 	mk_i18n_set_lang(MK_LANG_EN);
-	assert_string_equal(err, "bcp.systems[0].rto_hours: 時間数（0〜87600の数）を書いてください");
+	assert_string_equal(err,
+	                    "bcp.systems[0].rto_hours: 時間数（0〜87600の数）を書いてください");
 	/* without the template */
 	{
-		struct mk_kb none = { 0 };
+		struct mk_kb none = {0};
 
 		assert_int_equal(mk_bcp_validate(&none, "{}", 2, NOW_NS, err, sizeof(err)), -1);
 		assert_non_null(strstr(err, "no BCP template"));
@@ -926,8 +949,8 @@ static struct mk_bcp_doc *gap_case(const char *from, const char *to, enum mk_bcp
 		         count_gap(d, id), n);
 	for (size_t i = 0; i < d->n_gaps; i++)
 		if (d->gaps[i].rule != id)
-			fail_msg("%s -> %s: also gap %s: %s", from, to, mk_bcp_gap_name(d->gaps[i].rule),
-			         d->gaps[i].text_en);
+			fail_msg("%s -> %s: also gap %s: %s", from, to,
+			         mk_bcp_gap_name(d->gaps[i].rule), d->gaps[i].text_en);
 	return d;
 }
 
@@ -940,7 +963,8 @@ static void test_gaps_systems(void **state)
 	d = gap_case("\"rto_hours\": 8, ", "", MK_GAP_SYSTEM_NO_RTO, 1, NULL);
 	g = find_gap(d, MK_GAP_SYSTEM_NO_RTO);
 	assert_string_equal(g->text_en, "No tolerable downtime (RTO) is set for \"プレス\".");
-	assert_string_equal(g->text_ja, "「プレス」が止まってもよい時間（目標復旧時間）が決まっていません。");
+	assert_string_equal(g->text_ja,
+	                    "「プレス」が止まってもよい時間（目標復旧時間）が決まっていません。");
 	assert_int_equal(g->system, 0);
 	assert_null(g->subject);
 	mk_bcp_doc_free(d);
@@ -949,16 +973,18 @@ static void test_gaps_systems(void **state)
 	d = gap_case("\"rpo_hours\": 0.5, ", "", MK_GAP_SYSTEM_NO_RPO, 1, NULL);
 	mk_bcp_doc_free(d);
 	/* no backup: no_backup only (no offline or test gaps for none) */
-	d = gap_case("\"backups\": [{\"what\": \"plc_program\", \"where\": \"金庫のUSB\", \"when\": "
-	             "\"変更時\",     \"offline\": true, \"restore_tested\": \"2025-09-01\"}]",
-	             "\"backups\": []", MK_GAP_SYSTEM_NO_BACKUP, 1, NULL);
+	d = gap_case(
+	    "\"backups\": [{\"what\": \"plc_program\", \"where\": \"金庫のUSB\", \"when\": "
+	    "\"変更時\",     \"offline\": true, \"restore_tested\": \"2025-09-01\"}]",
+	    "\"backups\": []", MK_GAP_SYSTEM_NO_BACKUP, 1, NULL);
 	mk_bcp_doc_free(d);
 	d = gap_case("\"offline\": true", "\"offline\": false", MK_GAP_SYSTEM_NO_OFFLINE, 1, NULL);
 	mk_bcp_doc_free(d);
 	d = gap_case("\"restore_tested\": \"2025-09-01\"", "\"restore_tested\": null",
 	             MK_GAP_BACKUP_NEVER_TESTED, 1, NULL);
 	g = find_gap(d, MK_GAP_BACKUP_NEVER_TESTED);
-	assert_string_equal(g->text_en, "The PLC program backup of \"プレス\" has never been restore-tested.");
+	assert_string_equal(g->text_en,
+	                    "The PLC program backup of \"プレス\" has never been restore-tested.");
 	assert_string_equal(g->subject, "plc_program");
 	mk_bcp_doc_free(d);
 	/* 12 months: 2025-03-10 is within, 2025-03-09 is not */
@@ -968,8 +994,9 @@ static void test_gaps_systems(void **state)
 	d = gap_case("\"restore_tested\": \"2025-09-01\"", "\"restore_tested\": \"2025-03-09\"",
 	             MK_GAP_BACKUP_TEST_OLD, 1, NULL);
 	g = find_gap(d, MK_GAP_BACKUP_TEST_OLD);
-	assert_string_equal(g->text_ja, "「プレス」のPLCのプログラムのバックアップを最後に戻して試したのは"
-	                                "2025-03-09で、12か月より前です。");
+	assert_string_equal(g->text_ja,
+	                    "「プレス」のPLCのプログラムのバックアップを最後に戻して試したのは"
+	                    "2025-03-09で、12か月より前です。");
 	mk_bcp_doc_free(d);
 	/* a system that is not critical is not checked */
 	d = gap_case("\"critical\": true, \"rto_hours\": 8, \"rpo_hours\": 0.5",
@@ -979,8 +1006,8 @@ static void test_gaps_systems(void **state)
 	mk_bcp_doc_free(d);
 	/* two backups, one offline: no offline gap; two untested: two gaps */
 	d = gap_case("\"offline\": true, \"restore_tested\": \"2025-09-01\"}",
-	             "\"offline\": true}, {\"what\": \"hmi_project\"}", MK_GAP_BACKUP_NEVER_TESTED, 2,
-	             NULL);
+	             "\"offline\": true}, {\"what\": \"hmi_project\"}", MK_GAP_BACKUP_NEVER_TESTED,
+	             2, NULL);
 	mk_bcp_doc_free(d);
 }
 
@@ -998,15 +1025,18 @@ static void test_gaps_network(void **state)
 	d = run(json, &f.r, NOW_NS);
 	free(json);
 	g = find_gap(d, MK_GAP_SYSTEM_ASSET_UNKNOWN);
-	assert_string_equal(g->text_en, "The device of \"プレス\" (m-gone) is not in the current ledger. "
-	                                "Check whether it was replaced or mistyped.");
+	assert_string_equal(g->text_en,
+	                    "The device of \"プレス\" (m-gone) is not in the current ledger. "
+	                    "Check whether it was replaced or mistyped.");
 	assert_string_equal(g->subject, "m-gone");
 	/* the factory's candidates are not listed: one gap naming five and … */
 	g = find_gap(d, MK_GAP_CANDIDATES_UNLISTED);
-	assert_string_equal(g->text_en, "8 devices seen on the network look critical but are not in the "
-	                                "plan yet (10.0.0.1, FILESRV, PRESS-PLC, 10.0.0.22, 10.0.0.23, …).");
-	assert_string_equal(g->text_ja, "ネットワークで見つかった重要そうな機器8台が、まだ計画に入っていません"
-	                                "（10.0.0.1、FILESRV、PRESS-PLC、10.0.0.22、10.0.0.23…）。");
+	assert_string_equal(g->text_en,
+	                    "8 devices seen on the network look critical but are not in the "
+	                    "plan yet (10.0.0.1, FILESRV, PRESS-PLC, 10.0.0.22, 10.0.0.23, …).");
+	assert_string_equal(g->text_ja,
+	                    "ネットワークで見つかった重要そうな機器8台が、まだ計画に入っていません"
+	                    "（10.0.0.1、FILESRV、PRESS-PLC、10.0.0.22、10.0.0.23…）。");
 	assert_int_equal(count_gap(d, MK_GAP_NO_ISOLATION), 0);
 	mk_bcp_doc_free(d);
 	/* with the real asset: found, the rest are still candidates */
@@ -1040,37 +1070,42 @@ static void test_gaps_rest(void **state)
 	             "\"how\": \"抜く\"}]",
 	             "\"isolation_points\": []", MK_GAP_NO_ISOLATION, 1, NULL);
 	g = find_gap(d, MK_GAP_NO_ISOLATION);
-	assert_string_equal(g->text_ja, "ネットワークを切り離す場所が決まっていません（ネットワークで見つかった候補：0か所）。");
+	assert_string_equal(g->text_ja, "ネットワークを切り離す場所が決まっていません（ネットワーク"
+	                                "で見つかった候補：0か所）。");
 	mk_bcp_doc_free(d);
-	d = gap_case("\"name\": \"社長\", \"deputy\"", "\"name\": \"\", \"deputy\"", MK_GAP_NO_ROLES, 1,
-	             NULL);
+	d = gap_case("\"name\": \"社長\", \"deputy\"", "\"name\": \"\", \"deputy\"",
+	             MK_GAP_NO_ROLES, 1, NULL);
 	mk_bcp_doc_free(d);
 	/* a contact needs a phone or an e-mail; not required ones never fire */
-	d = gap_case("{\"category\": \"isp\", \"phone\": \"4\"}", "{\"category\": \"isp\", \"org\": \"NTT\"}",
-	             MK_GAP_CONTACT_MISSING, 1, NULL);
+	d = gap_case("{\"category\": \"isp\", \"phone\": \"4\"}",
+	             "{\"category\": \"isp\", \"org\": \"NTT\"}", MK_GAP_CONTACT_MISSING, 1, NULL);
 	g = find_gap(d, MK_GAP_CONTACT_MISSING);
 	assert_string_equal(g->subject, "isp");
-	assert_string_equal(g->text_en, "There is no phone number or e-mail for \"Internet service provider\".");
+	assert_string_equal(
+	    g->text_en, "There is no phone number or e-mail for \"Internet service provider\".");
 	mk_bcp_doc_free(d);
-	d = gap_case("{\"category\": \"police\", \"phone\": \"5\"},  {\"category\": \"ipa_jpcert\", "
-	             "\"phone\": \"6\"},",
-	             "{\"category\": \"ppc\"},", MK_GAP_CONTACT_MISSING, 2, NULL);
+	d = gap_case(
+	    "{\"category\": \"police\", \"phone\": \"5\"},  {\"category\": \"ipa_jpcert\", "
+	    "\"phone\": \"6\"},",
+	    "{\"category\": \"ppc\"},", MK_GAP_CONTACT_MISSING, 2, NULL);
 	assert_string_equal(d->gaps[0].subject, "police");
 	assert_string_equal(d->gaps[1].subject, "ipa_jpcert");
 	mk_bcp_doc_free(d);
 	/* drills: the tabletop of 2025-11-01 keeps no_drill silent; move both
 	 * out of the 12 months (boundary 2025-03-10) */
-	d = gap_case("\"last_done\": \"2025-11-01\"},  {\"type\": \"contact\", \"last_done\": \"2025-12-01\"}",
+	d = gap_case("\"last_done\": \"2025-11-01\"},  {\"type\": \"contact\", \"last_done\": "
+	             "\"2025-12-01\"}",
 	             "\"last_done\": \"2025-03-10\"}", MK_GAP_NO_DRILL, 0, NULL);
 	mk_bcp_doc_free(d);
-	d = gap_case("\"every_months\": 12, \"last_done\": \"2025-11-01\"},  {\"type\": \"contact\", "
-	             "\"last_done\": \"2025-12-01\"}",
-	             "\"every_months\": 13, \"last_done\": \"2025-03-09\"}", MK_GAP_NO_DRILL, 1, NULL);
+	d = gap_case(
+	    "\"every_months\": 12, \"last_done\": \"2025-11-01\"},  {\"type\": \"contact\", "
+	    "\"last_done\": \"2025-12-01\"}",
+	    "\"every_months\": 13, \"last_done\": \"2025-03-09\"}", MK_GAP_NO_DRILL, 1, NULL);
 	g = find_gap(d, MK_GAP_NO_DRILL);
 	assert_string_equal(g->text_en, "No drill has been held in the last 12 months.");
 	mk_bcp_doc_free(d);
-	d = gap_case("{\"type\": \"contact\", \"last_done\": \"2025-12-01\"}", "{\"type\": \"contact\"}",
-	             MK_GAP_DRILL_NEVER, 1, NULL);
+	d = gap_case("{\"type\": \"contact\", \"last_done\": \"2025-12-01\"}",
+	             "{\"type\": \"contact\"}", MK_GAP_DRILL_NEVER, 1, NULL);
 	g = find_gap(d, MK_GAP_DRILL_NEVER);
 	assert_string_equal(g->text_ja, "連絡訓練をまだ一度も行っていません。");
 	mk_bcp_doc_free(d);
@@ -1082,7 +1117,8 @@ static void test_gaps_rest(void **state)
 	d = gap_case("\"last_done\": \"2025-12-01\"", "\"last_done\": \"2025-09-09\"",
 	             MK_GAP_DRILL_OVERDUE, 1, NULL);
 	g = find_gap(d, MK_GAP_DRILL_OVERDUE);
-	assert_string_equal(g->text_en, "The Contact drill is overdue (every 6 months; last done 2025-09-09).");
+	assert_string_equal(g->text_en,
+	                    "The Contact drill is overdue (every 6 months; last done 2025-09-09).");
 	mk_bcp_doc_free(d);
 	/* the review: 12 months */
 	d = gap_case("\"reviewed\": \"2025-10-01\"", "\"reviewed\": \"2025-03-10\"",
@@ -1099,7 +1135,7 @@ static void test_gaps_rest(void **state)
 static void test_gaps_empty(void **state)
 {
 	struct mk_bcp_doc *d = run(NULL, NULL, NOW_NS);
-	static const enum mk_bcp_gap_id want[] = { MK_GAP_NO_SYSTEMS, MK_GAP_NO_ISOLATION };
+	static const enum mk_bcp_gap_id want[] = {MK_GAP_NO_SYSTEMS, MK_GAP_NO_ISOLATION};
 
 	(void)state;
 	assert_int_equal(d->n_gaps, 2 + 1 + 7 + 1 + 1);
@@ -1118,7 +1154,7 @@ static void test_gaps_empty(void **state)
 
 static json_t *to_json(struct mk_bcp_doc *d)
 {
-	struct mk_assessment as = { .kb = kb, .bcp = d };
+	struct mk_assessment as = {.kb = kb, .bcp = d};
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -1155,8 +1191,9 @@ static void test_json(void **state)
 	assert_true(json_is_true(json_object_get(v, "entered")));
 	assert_string_equal(json_string_value(json_object_get(v, "policy")),
 	                    "</script><img onerror=x>\"\n2行目");
-	assert_string_equal(json_string_value(json_object_get(json_object_get(v, "company"), "reviewed")),
-	                    "2025-10-01");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(v, "company"), "reviewed")),
+	    "2025-10-01");
 	/* steps with their fields and values */
 	x = json_object_get(v, "steps");
 	assert_int_equal(json_array_size(x), 6);
@@ -1165,55 +1202,66 @@ static void test_json(void **state)
 	assert_string_equal(json_string_value(json_object_get(x, "value")), "山田製作所");
 	assert_string_equal(json_string_value(json_object_get(json_object_get(x, "label"), "ja")),
 	                    "会社名");
-	x = json_array_get(json_object_get(json_array_get(json_object_get(v, "steps"), 0), "fields"), 0);
+	x = json_array_get(
+	    json_object_get(json_array_get(json_object_get(v, "steps"), 0), "fields"), 0);
 	assert_string_equal(json_string_value(json_object_get(x, "id")), "systems");
 	assert_int_equal(json_integer_value(json_object_get(x, "rows")), 1);
 	assert_int_equal(json_array_size(json_object_get(x, "columns")), 8);
-	x = json_array_get(json_object_get(json_array_get(json_object_get(x, "columns"), 7), "columns"),
-	                   0);
+	x = json_array_get(
+	    json_object_get(json_array_get(json_object_get(x, "columns"), 7), "columns"), 0);
 	assert_string_equal(json_string_value(json_object_get(x, "id")), "systems.backups.what");
 	assert_int_equal(json_array_size(json_object_get(x, "choices")), 5);
 	/* systems: the entered one, then the candidates */
 	x = json_object_get(v, "systems");
 	assert_int_equal(json_array_size(x), 8);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(x, 0), "asset")), "m-plc-a");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(x, 0), "asset")),
+	                    "m-plc-a");
 	assert_true(json_is_true(json_object_get(json_array_get(x, 0), "entered")));
-	assert_string_equal(json_string_value(json_object_get(json_array_get(x, 0), "candidate")), "role");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(x, 0), "candidate")),
+	                    "role");
 	assert_true(json_real_value(json_object_get(json_array_get(x, 0), "rpo_hours")) == 0.5);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(x, 1), "candidate")),
 	                    "dependency");
 	assert_true(json_is_null(json_object_get(json_array_get(x, 1), "rto_hours")));
 	assert_string_equal(json_string_value(json_object_get(
-	                            json_array_get(json_object_get(json_array_get(x, 0), "backups"), 0),
-	                            "restore_tested")),
+	                        json_array_get(json_object_get(json_array_get(x, 0), "backups"), 0),
+	                        "restore_tested")),
 	                    "2025-09-01");
 	/* the recovery order */
 	x = json_object_get(v, "recovery_order");
 	assert_int_equal(json_array_size(x), 8);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(x, 0), "asset")), "m-router");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(x, 4), "asset")), "m-plc-b");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(x, 0), "asset")),
+	                    "m-router");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(x, 4), "asset")),
+	                    "m-plc-b");
 	assert_true(json_is_true(json_object_get(json_array_get(x, 4), "cycle")));
-	assert_string_equal(json_string_value(json_array_get(json_object_get(json_array_get(x, 4), "after"), 0)),
-	                    "m-scada");
+	assert_string_equal(
+	    json_string_value(json_array_get(json_object_get(json_array_get(x, 4), "after"), 0)),
+	    "m-scada");
 	assert_string_equal(json_string_value(json_object_get(json_array_get(x, 5), "role")),
 	                    "scada_server");
 	/* isolation: the entered point, then the router */
 	x = json_object_get(v, "isolation_points");
 	assert_int_equal(json_array_size(x), 2);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(x, 1), "kind")), "device");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(x, 1), "kind")),
+	                    "device");
 	/* signs, actions, contacts, drills, gaps */
 	x = json_object_get(v, "signs");
 	for (size_t i = 0; i < json_array_size(x); i++)
-		if (strcmp(json_string_value(json_object_get(json_array_get(x, i), "id")), "scan") == 0)
-			assert_int_equal(json_integer_value(json_object_get(json_array_get(x, i), "seen")), 1);
+		if (strcmp(json_string_value(json_object_get(json_array_get(x, i), "id")),
+		           "scan") == 0)
+			assert_int_equal(
+			    json_integer_value(json_object_get(json_array_get(x, i), "seen")), 1);
 	x = json_object_get(v, "actions");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(x, 0), "phase")), "first");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(x, 0), "phase")),
+	                    "first");
 	x = json_object_get(v, "contacts");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(x, 1), "category")), "vendor");
-	assert_string_equal(json_string_value(json_object_get(
-	                            json_array_get(json_object_get(json_array_get(x, 1), "entries"), 0),
-	                            "email")),
-	                    "a@example.jp");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(x, 1), "category")),
+	                    "vendor");
+	assert_string_equal(
+	    json_string_value(json_object_get(
+	        json_array_get(json_object_get(json_array_get(x, 1), "entries"), 0), "email")),
+	    "a@example.jp");
 	assert_true(json_is_true(json_object_get(json_array_get(x, 1), "required")));
 	x = json_object_get(v, "drills");
 	assert_int_equal(json_array_size(json_object_get(json_array_get(x, 0), "entries")), 1);
@@ -1221,13 +1269,14 @@ static void test_json(void **state)
 	assert_int_equal(json_array_size(x), 1);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(x, 0), "id")),
 	                    "candidates_unlisted");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(x, 0), "severity")), "medium");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(x, 0), "severity")),
+	                    "medium");
 	assert_true(json_is_null(json_object_get(json_array_get(x, 0), "system")));
 	json_decref(v);
 	mk_bcp_doc_free(d);
 	/* no document: null */
 	{
-		struct mk_assessment as = { .kb = kb };
+		struct mk_assessment as = {.kb = kb};
 		char *buf = NULL;
 		size_t len = 0;
 		FILE *mf = open_memstream(&buf, &len);
@@ -1244,9 +1293,9 @@ static void test_json(void **state)
 /* A knowledge base without the template: no document, no error. */
 static void test_no_template(void **state)
 {
-	struct mk_kb none = { 0 };
-	struct mk_assessment as = { .kb = &none, .at_ns = NOW_NS };
-	struct mk_answers a = { .bcp_json = (char *)"{}" };
+	struct mk_kb none = {0};
+	struct mk_assessment as = {.kb = &none, .at_ns = NOW_NS};
+	struct mk_answers a = {.bcp_json = (char *)"{}"};
 	char err[64] = "";
 
 	(void)state;
@@ -1257,26 +1306,26 @@ static void test_no_template(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_template),
-		cmocka_unit_test(test_sign_alert_types),
-		cmocka_unit_test(test_template_errors),
-		cmocka_unit_test(test_template_error_line),
-		cmocka_unit_test(test_dates),
-		cmocka_unit_test(test_candidates_and_order),
-		cmocka_unit_test(test_order_with_entries),
-		cmocka_unit_test(test_order_without_report),
-		cmocka_unit_test(test_order_cycle_only),
-		cmocka_unit_test(test_isolation_and_signs),
-		cmocka_unit_test(test_entries),
-		cmocka_unit_test(test_entry_errors),
-		cmocka_unit_test(test_entry_errors_json_and_lang),
-		cmocka_unit_test(test_gaps_systems),
-		cmocka_unit_test(test_gaps_network),
-		cmocka_unit_test(test_gap_asset_needs_report),
-		cmocka_unit_test(test_gaps_rest),
-		cmocka_unit_test(test_gaps_empty),
-		cmocka_unit_test(test_json),
-		cmocka_unit_test(test_no_template),
+	    cmocka_unit_test(test_template),
+	    cmocka_unit_test(test_sign_alert_types),
+	    cmocka_unit_test(test_template_errors),
+	    cmocka_unit_test(test_template_error_line),
+	    cmocka_unit_test(test_dates),
+	    cmocka_unit_test(test_candidates_and_order),
+	    cmocka_unit_test(test_order_with_entries),
+	    cmocka_unit_test(test_order_without_report),
+	    cmocka_unit_test(test_order_cycle_only),
+	    cmocka_unit_test(test_isolation_and_signs),
+	    cmocka_unit_test(test_entries),
+	    cmocka_unit_test(test_entry_errors),
+	    cmocka_unit_test(test_entry_errors_json_and_lang),
+	    cmocka_unit_test(test_gaps_systems),
+	    cmocka_unit_test(test_gaps_network),
+	    cmocka_unit_test(test_gap_asset_needs_report),
+	    cmocka_unit_test(test_gaps_rest),
+	    cmocka_unit_test(test_gaps_empty),
+	    cmocka_unit_test(test_json),
+	    cmocka_unit_test(test_no_template),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
