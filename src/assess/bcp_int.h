@@ -207,7 +207,7 @@ struct mk_bcp_system {
 	size_t entry;                 /* index in the entries' systems array, or MK_BCP_NONE */
 	bool critical;                /* entered: the user's (default true); candidates: true */
 	enum mk_bcp_why why;          /* the network suggests it (also for entered systems) */
-	int role;                     /* enum mk_role: the device's first role, or -1 */
+	int role;                     /* enum mk_role: its critical role, else its first; -1 none */
 	unsigned tier;                /* recovery tier of that role */
 	bool has_rto, has_rpo;
 	double rto_hours, rpo_hours;
