@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -117,15 +116,6 @@ static void test_required_ids(void **state)
 
 int main(void)
 {
-	char probe[1024];
-	const char *env = getenv("MK_KB_DIR");
-	snprintf(probe, sizeof(probe), "%s/scoring.kb", env ? env : MK_TEST_SRCDIR "/data/kb");
-	if (access(probe, R_OK) != 0) {
-		/* TRANSITIONAL (issue 6 in progress): the content lands from several
-		 * branches; remove this skip when data/kb is complete. */
-		fprintf(stderr, "data/kb is not complete yet (no scoring.kb): skipped\n");
-		return 0;
-	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_entry_points),
 		cmocka_unit_test(test_checklists),
