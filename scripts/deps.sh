@@ -4,7 +4,9 @@
 # Installs only what is missing; runs apt-get update only when it must.
 set -euo pipefail
 
-build_pkgs="build-essential cmake ninja-build pkg-config libpcap-dev libsqlite3-dev zlib1g-dev ieee-data libmicrohttpd-dev libsodium-dev libgnutls28-dev libjansson-dev"
+build_pkgs="build-essential cmake ninja-build pkg-config libpcap-dev libsqlite3-dev zlib1g-dev ieee-data libmicrohttpd-dev libsodium-dev libgnutls28-dev libjansson-dev chromium fonts-noto-cjk"
+# chromium and fonts-noto-cjk are run-time needs of `mieruka assess --report x.pdf` (headless
+# Chromium prints the HTML report; the report asks for Noto Sans CJK JP).
 # Tests: cmocka for unit tests, clang for the libFuzzer smoke run, python3 for
 # integration scripts, tcpreplay + iproute2 + tcpdump for the live monitor test,
 # openssl for the HTTPS test's self-signed certificate, poppler-utils (pdftotext,

@@ -267,11 +267,14 @@ struct mk_plan_item {
 	const char *answer;    /* its current answer id ("no", "partial", "unknown") */
 	enum mk_plan_progress progress;
 	uint64_t first_planned_ns; /* when it first appeared in a plan (0: now) */
+	double risk_share;     /* its part of the risk now: sum over its entry points of
+	                          their risk total x its weight x the share not in place
+	                          / its stage group's weight (orders equal risk reduced) */
 };
 
 struct mk_meti_result {
-	int *item_answer;      /* per meti item: index into kb->answers, -1 = no countermeasure answered */
-	bool *item_flagged;    /* an unknown counted as "no" */
+	int *item_answer;      /* per meti item: its combined answer (index into kb->answers), -1 = no countermeasure names it */
+	bool *item_flagged;    /* "don't know", counted as "no" */
 	double *category_score; /* per category, < 0 = not scored */
 	int total;             /* -1 = not scored */
 	size_t rank;           /* index into kb->meti_ranks, (size_t)-1 when not scored */
@@ -326,26 +329,45 @@ int mk_assess_bcp(struct mk_assessment *as, const struct mk_answers *a, const st
 int mk_assess_json(FILE *f, const struct mk_assessment *as, const struct mk_answers *a);
 /* The BCP part of the document ("bcp": object) as the next value of j. */
 void mk_bcp_json(struct mk_json *j, const struct mk_assessment *as);
+/* Frees the BCP document of an assessment (bcp.c; NULL is fine):
+ * mk_assess_free calls it. */
+void mk_bcp_doc_free(struct mk_bcp_doc *d);
 
-/* The printable report (report_html.c): one self-contained HTML file with
- * print CSS (A4), in lang; r may be NULL.  0 or -1 (I/O). */
+/* ---- the printable report and exports (report_*.c) ---- */
+
+/* The printable report: one self-contained HTML file (inline CSS and SVG, no
+ * script, no external request; print CSS for A4, the map on A3 landscape) in
+ * lang: cover, summary, asset ledger, network map, alerts, the assessment per
+ * entry point, action plan, METI and IPA checklists, BCP, sources.  r may be
+ * NULL (no observations); a may be NULL.  0, or -1 (I/O). */
 int mk_assess_report_html(FILE *f, const struct mk_assessment *as, const struct mk_answers *a,
                           const struct mk_report *r, enum mk_lang lang);
-/* The same report as Markdown (report_export.c). */
+/* The same sections as GitHub-flavoured Markdown (the map as tables). */
 int mk_assess_report_md(FILE *f, const struct mk_assessment *as, const struct mk_answers *a,
                         const struct mk_report *r, enum mk_lang lang);
-/* Renders html_path to pdf_path with headless Chromium (report_pdf.c);
- * 0, or -1 with the reason in err. */
+/* The network map of r alone as an SVG document (devices grouped by zone or
+ * subnet, conversations between groups and devices).  0, or -1. */
+int mk_assess_map_svg(FILE *f, const struct mk_report *r, enum mk_lang lang);
+/* Prints html_path to pdf_path with headless Chromium ($MIERUKA_CHROMIUM,
+ * else chromium, chromium-browser, google-chrome on PATH), at most 60 s
+ * ($MIERUKA_PDF_TIMEOUT_S overrides, 1-600).  0, or -1 with the reason in err
+ * (current language): Chromium missing, failed (its last stderr line), timed
+ * out, or no PDF written.  pdf_path is replaced only by a complete PDF. */
 int mk_assess_report_pdf(const char *html_path, const char *pdf_path, char *err, size_t errlen);
-/* CSV files for Excel into dir (created if missing) (report_export.c). */
+/* CSV files for Excel in dir (created if missing): risks.csv, plan.csv,
+ * meti.csv, ipa25.csv, answers.csv, bcp_contacts.csv, bcp_systems.csv.
+ * UTF-8 with BOM, CRLF, RFC 4180, formula-injection guard (the rules of
+ * src/report/csv.c); stable English column ids, texts in lang.  0, or -1
+ * with err. */
 int mk_assess_export_csv(const char *dir, const struct mk_assessment *as,
                          const struct mk_answers *a, enum mk_lang lang, char *err, size_t errlen);
+/* One of those files into f (BOM included), by name ("plan.csv").  0, or -1
+ * for an unknown name or an I/O error. */
+int mk_assess_csv(FILE *f, const char *name, const struct mk_assessment *as,
+                  const struct mk_answers *a, enum mk_lang lang);
 
-/* ---- the cyber-BCP (bcp.c; the template and document structs the report
- * renders are in src/assess/bcp_int.h) ---- */
-struct mk_bcp_doc;
-/* Frees a BCP document (as->bcp; mk_assess_free calls it).  NULL is fine. */
-void mk_bcp_doc_free(struct mk_bcp_doc *doc);
+/* ---- the cyber-BCP (bcp*.c; the template and document structs are in
+ * src/assess/bcp_int.h; mk_bcp_doc_free is declared above) ---- */
 /* Checks the user's BCP entries (the JSON object of docs/ASSESSMENT.md: the
  * answers file's "bcp" member, the dashboard's PUT) against kb's template;
  * dates after now_ns's day are refused (now_ns 0: not checked).  0, or -1

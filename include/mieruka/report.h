@@ -114,4 +114,10 @@ int mk_report_csv(const char *dir, const struct mk_report *r, char *err, size_t 
  * max_rows rows. */
 void mk_report_text(FILE *f, const struct mk_report *r, size_t max_rows);
 
+/* One CSV record of fields[0..n) with the rules above (quoting, CRLF, the
+ * formula guard, U+FFFD for invalid UTF-8); NULL is an empty field. */
+void mk_report_csv_row(FILE *f, const char *const *fields, size_t n);
+/* mkdir -p dir; 0, or -1 with a message in err. */
+int mk_report_csv_mkdir(const char *dir, char *err, size_t errlen);
+
 #endif /* MIERUKA_REPORT_H */

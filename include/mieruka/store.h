@@ -62,6 +62,31 @@ struct mk_asset_note {
 typedef int (*mk_web_user_cb)(void *ctx, const struct mk_web_user *u);
 typedef int (*mk_asset_note_cb)(void *ctx, const struct mk_asset_note *n);
 
+/* The self-assessment's records (assess.h; sqlite_assess.c). */
+struct mk_answer_rec {
+	const char *key, *value;
+	const char *note, *by;     /* NULL when none */
+	uint64_t at_ns;
+	const char *source;        /* "person", "file" */
+};
+struct mk_assess_item_rec {
+	const char *cm;            /* countermeasure id */
+	const char *answer;        /* its answer id at the time */
+	int risk_reduced;
+};
+struct mk_assess_run_rec {
+	uint64_t at_ns;
+	int meti;                  /* METI total, -1 = not scored */
+	int ipa;                   /* IPA 25 total */
+	uint32_t n_unknown;
+	const struct mk_assess_item_rec *items; /* the plan, in order */
+	size_t n_items;
+};
+#define MK_ASSESS_MAX_RUNS 1000       /* runs kept; older ones are forgotten */
+#define MK_ASSESS_MAX_RUN_ITEMS 10000 /* plan items read back per run */
+typedef int (*mk_answer_cb)(void *ctx, const struct mk_answer_rec *rec);
+typedef int (*mk_assess_run_cb)(void *ctx, const struct mk_assess_run_rec *rec);
+
 struct mk_store_ops {
 	const char *name; /* "sqlite" */
 	int (*open)(struct mk_store **out, const char *where, char *err, size_t errlen);
@@ -133,6 +158,20 @@ struct mk_store_ops {
 	 * hour ascending. */
 	int (*put_traffic)(struct mk_store *st, const struct mk_traffic_rec *v, size_t n);
 	int (*each_traffic)(struct mk_store *st, mk_traffic_cb cb, void *ctx);
+	/* The self-assessment (assess.h; sqlite_assess.c).  put_answers replaces
+	 * each answer with the same key (atomically for the n); each_answer goes
+	 * by key.  put_bcp replaces the one BCP entries document (json NULL
+	 * deletes it); get_bcp: 1 with *json (the caller frees it) and *at_ns, 0
+	 * when none, -1 on error.  put_assess_run replaces the run with the same
+	 * time, then forgets all but the latest MK_ASSESS_MAX_RUNS;
+	 * each_assess_run goes newest first, each run with its plan items (at
+	 * most MK_ASSESS_MAX_RUN_ITEMS read back). */
+	int (*put_answers)(struct mk_store *st, const struct mk_answer_rec *v, size_t n);
+	int (*each_answer)(struct mk_store *st, mk_answer_cb cb, void *ctx);
+	int (*put_bcp)(struct mk_store *st, const char *json, uint64_t at_ns);
+	int (*get_bcp)(struct mk_store *st, char **json, uint64_t *at_ns);
+	int (*put_assess_run)(struct mk_store *st, const struct mk_assess_run_rec *r);
+	int (*each_assess_run)(struct mk_store *st, mk_assess_run_cb cb, void *ctx);
 };
 
 extern const struct mk_store_ops mk_store_sqlite;

@@ -121,6 +121,7 @@ int mk_cmd_changes(int argc, char **argv);
 int mk_cmd_maintenance(int argc, char **argv);
 int mk_cmd_zones(int argc, char **argv);
 int mk_cmd_help(int argc, char **argv);
+int mk_cmd_assess(int argc, char **argv);
 
 /* Common options (memory caps): returns 1 if it consumed the option, 0 if not
  * its own, -1 on a bad value (message printed). */

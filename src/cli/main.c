@@ -13,15 +13,6 @@ struct command {
 	const char *help_key;    /* the full text of `mieruka help NAME` */
 };
 
-static int not_yet(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-			return mk_cmd_help(2, (char *[]){"help", argv[0], NULL});
-	fprintf(stderr, "mieruka %s: %s\n", argv[0], mk_msg("cli.not_yet"));
-	return MK_EXIT_USAGE;
-}
-
 static const struct command commands[] = {
 	{"analyze", mk_cmd_analyze, "cmd.analyze", "help.analyze"},
 	{"monitor", mk_cmd_monitor, "cmd.monitor", "help.monitor"},
@@ -32,7 +23,7 @@ static const struct command commands[] = {
 	{"maintenance", mk_cmd_maintenance, "cmd.maintenance", "help.maintenance"},
 	{"zones", mk_cmd_zones, "cmd.zones", "help.zones"},
 	{"serve", mk_cmd_serve, "cmd.serve", "help.serve"},
-	{"assess", not_yet, "cmd.assess", "help.assess"},
+	{"assess", mk_cmd_assess, "cmd.assess", "help.assess"},
 	{"help", mk_cmd_help, "cmd.help", "help.help"},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

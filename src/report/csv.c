@@ -507,3 +507,15 @@ int mk_report_csv(const char *dir, const struct mk_report *r, char *err, size_t 
 		return -1;
 	return 0;
 }
+
+/* ---- the same rules for other modules' CSV files (src/assess/report_export.c) ---- */
+
+void mk_report_csv_row(FILE *f, const char *const *fields, size_t n)
+{
+	csv_row(f, fields, n);
+}
+
+int mk_report_csv_mkdir(const char *dir, char *err, size_t errlen)
+{
+	return make_dirs(dir, err, errlen);
+}

@@ -279,6 +279,41 @@ const char *const mk_store_migrations[] = {
 	"  packets INTEGER NOT NULL DEFAULT 0,"
 	"  bytes INTEGER NOT NULL DEFAULT 0"  /* on the wire */
 	");",
+
+	/* ---- version 10: the self-assessment's answers, BCP entries and runs (src/assess) ---- */
+	/* One row per answer key (docs/ASSESSMENT.md "Answers"): a later answer
+	 * replaces the earlier one.  The BCP entries are one JSON object (the
+	 * answers file's "bcp" member), a single row.  Each recorded run keeps
+	 * its plan (countermeasure ids with their answers at the time) so the
+	 * next run can tell new items, open ones and those done since; only the
+	 * latest MK_ASSESS_MAX_RUNS runs are kept. */
+	"CREATE TABLE assess_answers ("
+	"  key TEXT PRIMARY KEY,"             /* use.usb, usb.rules, likelihood.usb, impact.usb.stop */
+	"  value TEXT NOT NULL,"
+	"  note TEXT,"
+	"  answered_by TEXT,"                 /* who answered, as they gave it */
+	"  at_ns INTEGER NOT NULL DEFAULT 0,"
+	"  source TEXT NOT NULL DEFAULT 'person'" /* person, file */
+	");"
+	"CREATE TABLE assess_bcp ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  json TEXT NOT NULL,"
+	"  at_ns INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE TABLE assess_runs ("
+	"  at_ns INTEGER PRIMARY KEY,"
+	"  meti INTEGER,"                     /* METI total, NULL when not scored */
+	"  ipa INTEGER NOT NULL DEFAULT 0,"   /* IPA 25 total */
+	"  n_unknown INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE TABLE assess_run_items ("
+	"  run_ns INTEGER NOT NULL REFERENCES assess_runs(at_ns) ON DELETE CASCADE,"
+	"  seq INTEGER NOT NULL,"             /* the plan's order */
+	"  cm TEXT NOT NULL,"                 /* countermeasure id */
+	"  answer TEXT NOT NULL,"             /* its answer id then */
+	"  risk_reduced INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (run_ns, seq)"
+	");",
 };
 
 const size_t mk_store_n_migrations = sizeof(mk_store_migrations) / sizeof(mk_store_migrations[0]);

@@ -1945,4 +1945,10 @@ const struct mk_store_ops mk_store_sqlite = {
 	.delete_user_sessions = mk_sqlite_delete_user_sessions,
 	.put_traffic = mk_sqlite_put_traffic,
 	.each_traffic = mk_sqlite_each_traffic,
+	.put_answers = mk_sqlite_put_answers,
+	.each_answer = mk_sqlite_each_answer,
+	.put_bcp = mk_sqlite_put_bcp,
+	.get_bcp = mk_sqlite_get_bcp,
+	.put_assess_run = mk_sqlite_put_assess_run,
+	.each_assess_run = mk_sqlite_each_assess_run,
 };

@@ -38,4 +38,12 @@ int mk_sqlite_each_asset_note(struct mk_store *st, mk_asset_note_cb cb, void *ct
 int mk_sqlite_put_traffic(struct mk_store *st, const struct mk_traffic_rec *v, size_t n);
 int mk_sqlite_each_traffic(struct mk_store *st, mk_traffic_cb cb, void *ctx);
 
+/* sqlite_assess.c: the self-assessment's answers, BCP entries and runs. */
+int mk_sqlite_put_answers(struct mk_store *st, const struct mk_answer_rec *v, size_t n);
+int mk_sqlite_each_answer(struct mk_store *st, mk_answer_cb cb, void *ctx);
+int mk_sqlite_put_bcp(struct mk_store *st, const char *json, uint64_t at_ns);
+int mk_sqlite_get_bcp(struct mk_store *st, char **json, uint64_t *at_ns);
+int mk_sqlite_put_assess_run(struct mk_store *st, const struct mk_assess_run_rec *r);
+int mk_sqlite_each_assess_run(struct mk_store *st, mk_assess_run_cb cb, void *ctx);
+
 #endif /* MIERUKA_STORE_SQLITE_INT_H */

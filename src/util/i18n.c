@@ -1,6 +1,6 @@
 /* i18n.c - user-visible text in English and Japanese.
  *
- * The catalogue is data/i18n/messages.tsv and cli.tsv: "key<TAB>en<TAB>ja" per line, '#'
+ * The catalogue is data/i18n/messages.tsv, cli.tsv and report.tsv: "key<TAB>en<TAB>ja" per line, '#'
  * comments.  It is loaded once on first use; a missing key shows the key itself
  * (visible in tests, never a crash).
  */
@@ -87,12 +87,13 @@ static void catalogue_load_file(const char *rel)
 }
 
 /* The catalogue is split by owner: reports and alerts in messages.tsv, the
- * command line in cli.tsv. */
+ * command line in cli.tsv, the assessment's printable report in report.tsv. */
 static void catalogue_load(void)
 {
 	cat.loaded = true;
 	catalogue_load_file("i18n/messages.tsv");
 	catalogue_load_file("i18n/cli.tsv");
+	catalogue_load_file("i18n/report.tsv");
 	qsort(cat.v, cat.n, sizeof(*cat.v), entry_cmp);
 }
 
