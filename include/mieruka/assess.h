@@ -332,6 +332,10 @@ void mk_bcp_json(struct mk_json *j, const struct mk_assessment *as);
 /* Frees the BCP document of an assessment (bcp.c; NULL is fine):
  * mk_assess_free calls it. */
 void mk_bcp_doc_free(struct mk_bcp_doc *d);
+/* One suggestion's evidence object (docs/ASSESSMENT.md "Evidence rules": rule,
+ * text {ja, en}, count, items; extensions key, value, confidence, sources) as
+ * the next value of j (evidence.c). */
+void mk_ev_json(struct mk_json *j, const struct mk_assessment *as, const struct mk_suggestion *s);
 
 /* ---- the printable report and exports (report_*.c) ---- */
 

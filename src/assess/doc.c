@@ -19,13 +19,6 @@ static void text(struct mk_json *j, const char *key, const struct mk_kb_text *t)
 	mk_json_end_object(j);
 }
 
-static void str_pair(struct mk_json *j, const char *key, const char *ja, const char *en)
-{
-	struct mk_kb_text t = {ja, en};
-
-	text(j, key, &t);
-}
-
 static void time_or_null(struct mk_json *j, const char *key, uint64_t ns)
 {
 	mk_json_key(j, key);
@@ -70,46 +63,9 @@ static void types(struct mk_json *j, const struct mk_kb *kb, unsigned set)
 	mk_json_end_array(j);
 }
 
-/* ---- evidence ---- */
-
-/* A suggestion's evidence object (docs/ASSESSMENT.md "Evidence rules").
- * The rule's id lives in evidence.c's struct: until its JSON writer is on
- * main, "rule" is null here and the rest comes from struct mk_suggestion. */
-static void evidence(struct mk_json *j, const struct mk_suggestion *s)
-{
-	size_t n = s->n_items < 20 ? s->n_items : 20;
-
-	mk_json_begin_object(j);
-	mk_json_key(j, "rule");
-	mk_json_null(j);
-	str_pair(j, "text", s->text_ja, s->text_en);
-	mk_json_key(j, "count");
-	mk_json_uint(j, s->count);
-	mk_json_key(j, "items");
-	mk_json_begin_array(j);
-	for (size_t i = 0; i < n; i++) {
-		const struct mk_ev_item *it = &s->items[i];
-
-		mk_json_begin_object(j);
-		mk_json_key(j, "asset");
-		if (it->asset[0] != '\0')
-			mk_json_stringn(j, it->asset, strnlen(it->asset, sizeof(it->asset)));
-		else
-			mk_json_null(j);
-		mk_json_key(j, "address");
-		mk_json_stringn(j, it->address, strnlen(it->address, sizeof(it->address)));
-		mk_json_key(j, "detail");
-		mk_json_stringn(j, it->detail, strnlen(it->detail, sizeof(it->detail)));
-		time_or_null(j, "first", it->first_ns);
-		time_or_null(j, "last", it->last_ns);
-		mk_json_end_object(j);
-	}
-	mk_json_end_array(j);
-	mk_json_end_object(j);
-}
-
-static void suggestion(struct mk_json *j, const struct mk_suggestion *s,
-                       const struct mk_answers *a)
+/* The evidence object is evidence.c's (mk_ev_json). */
+static void suggestion(struct mk_json *j, const struct mk_assessment *as,
+                       const struct mk_suggestion *s, const struct mk_answers *a)
 {
 	const struct mk_answer *cur = s->key != NULL ? mk_answers_get(a, s->key) : NULL;
 
@@ -122,7 +78,7 @@ static void suggestion(struct mk_json *j, const struct mk_suggestion *s,
 	mk_json_key(j, "current");
 	mk_json_string(j, cur != NULL ? cur->value : NULL);
 	mk_json_key(j, "evidence");
-	evidence(j, s);
+	mk_ev_json(j, as, s);
 	mk_json_end_object(j);
 }
 
@@ -182,7 +138,7 @@ static void entry(struct mk_json *j, const struct mk_assessment *as, const struc
 	mk_json_begin_array(j);
 	for (size_t k = 0; k < as->n_suggestions; k++)
 		if (as->suggestions[k].entry == i)
-			suggestion(j, &as->suggestions[k], a);
+			suggestion(j, as, &as->suggestions[k], a);
 	mk_json_end_array(j);
 	mk_json_key(j, "countermeasures");
 	mk_json_begin_array(j);
@@ -457,7 +413,7 @@ int mk_assess_json(FILE *f, const struct mk_assessment *as, const struct mk_answ
 	mk_json_begin_array(&j);
 	for (size_t k = 0; k < as->n_suggestions; k++)
 		if (as->suggestions[k].entry >= kb->n_entries)
-			suggestion(&j, &as->suggestions[k], a);
+			suggestion(&j, as, &as->suggestions[k], a);
 	mk_json_end_array(&j);
 
 	mk_json_key(&j, "plan");
