@@ -370,4 +370,14 @@ int mk_assess_export_csv(const char *dir, const struct mk_assessment *as,
 int mk_assess_csv(FILE *f, const char *name, const struct mk_assessment *as,
                   const struct mk_answers *a, enum mk_lang lang);
 
+/* ---- the cyber-BCP (bcp*.c; the template and document structs are in
+ * src/assess/bcp_int.h; mk_bcp_doc_free is declared above) ---- */
+/* Checks the user's BCP entries (the JSON object of docs/ASSESSMENT.md: the
+ * answers file's "bcp" member, the dashboard's PUT) against kb's template;
+ * a date more than one day after now_ns's (UTC) is refused (now_ns 0: not
+ * checked).  0, or -1 with "bcp.PATH: reason" (or "bcp:LINE:COL: reason" for
+ * bad JSON) in err. */
+int mk_bcp_validate(const struct mk_kb *kb, const char *json, size_t len, uint64_t now_ns,
+                    char *err, size_t errlen);
+
 #endif /* MIERUKA_ASSESS_H */

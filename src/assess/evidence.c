@@ -1132,7 +1132,7 @@ static char *render(const struct mk_ev_rule *rule, const struct ev_acc *acc, enu
 		const char *mn[1] = {"n"}, *mv[1] = {n_more};
 
 		snprintf(n_more, sizeof(n_more), "%zu", acc->count - shown);
-		mk_detect_render(more, sizeof(more), mk_msg_lang("assess.evidence_more", lang), mn, mv,
+		mk_detect_render(more, sizeof(more), mk_msg_lang("assess.evidence_more_n", lang), mn, mv,
 		                 1);
 		len = strlen(list);
 		snprintf(list + len, sizeof(list) - len, "%s", more);

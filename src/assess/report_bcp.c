@@ -636,10 +636,14 @@ static void contacts(struct mk_rw *w, const json_t *arr)
 				break;
 			if (k > 0)
 				mk_rw_br(w);
+			/* the phone, e-mail and note start lines of their own: a
+			 * number broken at a hyphen cannot be dialled from paper */
 			for (size_t n = 0; n < 5; n++)
 				if (js(e, keys[n]) != NULL) {
-					if (!first)
+					if (!first && n < 2)
 						mk_rw_text(w, " / ");
+					else if (!first)
+						mk_rw_br(w);
 					first = false;
 					mk_rw_text(w, js(e, keys[n]));
 				}
