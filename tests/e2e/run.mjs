@@ -236,6 +236,33 @@ async function assessmentTests() {
   const pdf = fs.readFileSync(await pdfDl.path());
   check(pdf.subarray(0, 5).toString() === '%PDF-', `the PDF report downloads (${pdf.length} bytes)`);
   fs.writeFileSync(path.join(OUT, 'assessment-report.pdf'), pdf);
+
+  // a viewer sees the same answers, read-only
+  const me = await (await page.request.get(`${base}/api/v1/me`)).json();
+  const add = await page.request.post(`${base}/api/v1/users`, { headers: { 'X-CSRF-Token': me.csrf },
+    data: { user: 'viewer1', password: 'ライン長は見るだけ 2026', role: 'viewer' } });
+  check(add.status() === 201, `a viewer account is added (${add.status()})`);
+  const vctx = await browser.newContext({ viewport: { width: 1500, height: 1000 }, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
+  const vp = await vctx.newPage();
+  vp.on('pageerror', (e) => pageErrors.push(String(e)));
+  await vp.goto(base + '/login');
+  await vp.waitForSelector('main[data-ready="login"]');
+  await vp.fill('input[name=user]', 'viewer1');
+  await vp.fill('input[name=password]', 'ライン長は見るだけ 2026');
+  await vp.click('form.login button[type=submit]');
+  await vp.waitForSelector('main[data-ready="overview"]', { timeout: 20000 });
+  await vp.goto(base + '/assessment');
+  await vp.waitForSelector('main[data-ready="assessment"] article.ep-card');
+  check(await vp.locator('p.notice').count() === 1, 'the viewer is told the page is read-only');
+  check(await vp.isChecked('article.ep-card[data-ep="usb"] input[value="yes"]'), "the viewer sees the admin's answers");
+  const enabled = await vp.$$eval('main input[type=radio], main textarea', (els) => els.filter((e) => !e.disabled && !e.readOnly).length);
+  check(enabled === 0 && await vp.locator('button.confirm').count() === 0, `no answer can be changed by the viewer (${enabled} inputs enabled)`);
+  await vp.goto(base + '/assessment?step=6');
+  await vp.waitForSelector('.bcp[data-ready="1"]');
+  check(await vp.getAttribute('fieldset.row[data-table="systems"] input[name="systems.rto_hours"]', 'readonly') !== null
+    && await vp.locator('button.add, button.add-candidate').count() === 0, 'the viewer reads the BCP without editing it');
+  await vp.screenshot({ path: path.join(OUT, 'assessment-viewer-bcp.png'), fullPage: true });
+  await vctx.close();
 }
 
 try {
