@@ -21,6 +21,7 @@
 #include "assess/bcp_int.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -419,14 +420,31 @@ static const char *sys_key(const struct mk_bcp_system *s)
 	return s->asset != NULL ? s->asset : s->name;
 }
 
-/* Is system a placed before b? (lower tier, then key, then index) */
+/* The system's IPv4 address as a number for ordering, or -1 without one. */
+static int64_t sys_ipv4(const struct mk_bcp_system *s)
+{
+	struct in_addr in;
+
+	if (s->address == NULL || inet_pton(AF_INET, s->address, &in) != 1)
+		return -1;
+	return (int64_t)ntohl(in.s_addr);
+}
+
+/* Is system a placed before b?  Lower tier, then address (people read a
+ * plan where 192.168.20.11 comes before .12; asset ids follow MACs), then
+ * key, then index. */
 static bool sys_before(const struct mk_bcp_doc *d, size_t a, size_t b)
 {
 	const struct mk_bcp_system *x = &d->systems[a], *y = &d->systems[b];
+	int64_t ax = sys_ipv4(x), ay = sys_ipv4(y);
 	int c;
 
 	if (x->tier != y->tier)
 		return x->tier < y->tier;
+	if (ax >= 0 && ay >= 0 && ax != ay)
+		return ax < ay;
+	if ((ax >= 0) != (ay >= 0))
+		return ax >= 0;
 	c = strcmp(sys_key(x), sys_key(y));
 	return c != 0 ? c < 0 : a < b;
 }

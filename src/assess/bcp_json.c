@@ -288,6 +288,16 @@ static void order(struct mk_json *j, const struct mk_bcp_doc *d)
 				mk_json_string(j, o->asset != NULL ? o->asset : o->name);
 		}
 		mk_json_end_array(j);
+		/* the same systems by the names people read (the report shows these) */
+		mk_json_key(j, "after_names");
+		mk_json_begin_array(j);
+		for (size_t k = 0; k < s->n_depends; k++) {
+			const struct mk_bcp_system *o = &d->systems[s->depends_on[k]];
+
+			if (o->critical)
+				mk_json_string(j, o->name);
+		}
+		mk_json_end_array(j);
 		mk_json_key(j, "cycle");
 		mk_json_bool(j, d->order[i].cycle);
 		mk_json_end_object(j);

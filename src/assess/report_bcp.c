@@ -456,7 +456,9 @@ static void recovery(struct mk_rw *w, const json_t *arr)
 			break;
 		jn(s, "step", step, sizeof(step));
 		role_name(w, js(s, "role"), role, sizeof(role));
-		mk_rpt_json_text(json_object_get(s, "after"), w->lang, after, sizeof(after));
+		mk_rpt_json_text(json_object_get(s, json_object_get(s, "after_names") != NULL
+		                                           ? "after_names" : "after"),
+		                 w->lang, after, sizeof(after));
 		mk_rw_tr(w, NULL);
 		mk_rw_td(w, "num", step);
 		mk_rw_td(w, NULL, js(s, "name") != NULL ? js(s, "name") : js(s, "asset"));

@@ -87,10 +87,19 @@ static void print_suggestion(const struct mk_suggestion *s)
 	const char *text = mk_i18n_lang() == MK_LANG_JA ? s->text_ja : s->text_en;
 	printf("    %s %s\n", mk_msg("assess.evidence"), text ? text : "");
 	for (size_t i = 0; i < s->n_items && i < 5; i++) {
+		const struct mk_ev_item *it = &s->items[i];
 		char t[32] = "";
-		if (s->items[i].last_ns)
-			mk_time_rfc3339(s->items[i].last_ns, t, sizeof(t));
-		printf("      - %s %s %s\n", s->items[i].address, s->items[i].detail, t);
+		if (it->last_ns) {
+			time_t sec = (time_t)(it->last_ns / 1000000000u);
+			struct tm tm;
+			if (localtime_r(&sec, &tm))
+				strftime(t, sizeof(t), "%Y-%m-%d %H:%M", &tm);
+		}
+		/* the detail usually starts with the address already */
+		bool addr_in_detail = it->address[0] &&
+		                      !strncmp(it->detail, it->address, strlen(it->address));
+		printf("      - %s%s%s  %s\n", addr_in_detail ? "" : it->address,
+		       addr_in_detail || !it->address[0] ? "" : " ", it->detail, t);
 	}
 	if (s->count > 5)
 		printf("      %s %zu\n", mk_msg("assess.evidence_more"), s->count - 5);
@@ -167,6 +176,14 @@ static enum reply ask_use(struct mk_store *st, struct mk_answers *a, const struc
 }
 
 /* Asks whether countermeasure c is in place; stores the answer. */
+static void print_choices(const struct mk_kb *kb)
+{
+	printf("    %s", mk_msg("assess.choices_are"));
+	for (size_t i = 0; i < kb->n_answers; i++)
+		printf("%s%zu %s", i ? mk_msg("assess.choice_sep") : " ", i + 1, tr(&kb->answers[i].name));
+	printf("\n");
+}
+
 static enum reply ask_cm(struct mk_store *st, struct mk_answers *a, const struct mk_kb *kb,
                          const struct mk_assessment *as, size_t c, size_t k, size_t n,
                          const char *by)
@@ -182,11 +199,13 @@ static enum reply ask_cm(struct mk_store *st, struct mk_answers *a, const struct
 	if (sug)
 		print_suggestion(sug);
 	const char *def = cur ? cur->value : sug ? sug->value : NULL;
+	bool first = true;
 	for (;;) {
 		print_indented("    ", tr(&cm->question));
-		for (size_t i = 0; i < kb->n_answers; i++)
-			printf("      %zu %s\n", i + 1, tr(&kb->answers[i].name));
-		printf("    %s", mk_msg("assess.cm_choices"));
+		if (k == 1 && first)
+			print_choices(kb);
+		first = false;
+		printf("    %s (1-%zu, ?)", mk_msg("assess.cm_choices"), kb->n_answers);
 		if (def) {
 			const struct mk_kb_answer *d = mk_kb_answer_by_id(kb, def);
 			printf(" [%s]", d ? tr(&d->name) : def);
@@ -211,11 +230,13 @@ static enum reply ask_cm(struct mk_store *st, struct mk_answers *a, const struct
 			print_indented("      ", tr(&cm->how));
 			printf("    %s\n", mk_msg("assess.who"));
 			print_indented("      ", tr(&cm->who));
+			print_choices(kb);
 			continue;
 		} else if (mk_parse_ulong(line, kb->n_answers, &pick) && pick >= 1)
 			v = kb->answers[pick - 1].id;
 		if (!v) {
 			printf("    %s\n", mk_msg("assess.bad_choice"));
+			print_choices(kb);
 			continue;
 		}
 		if (cur && !strcmp(cur->value, v))

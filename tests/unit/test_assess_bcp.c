@@ -569,11 +569,12 @@ static void test_order_with_entries(void **state)
 	assert_false(d->systems[1].critical);
 	assert_null(d->systems[2].asset);
 	assert_int_equal(d->systems[2].asset_index, MK_BCP_NONE);
-	/* the office PC (tier 6) waits on the server; Line 3 (no device) last by
-	 * name; the HMI is not critical: no place in the order */
+	/* the office PC (tier 6) waits on the server; Line 3 (no device, no
+	 * address) after the systems of its tier that have one; the HMI is not
+	 * critical: no place in the order */
 	assert_string_equal(
 	    order_ids(d, buf, sizeof(buf)),
-	    "m-router m-srv m-plc-a m-plc-c m-plc-b* m-scada m-ews Line 3 m-printer m-office");
+	    "m-router m-srv m-plc-a m-plc-c m-plc-b* m-scada m-ews m-printer m-office Line 3");
 	mk_bcp_doc_free(d);
 }
 
