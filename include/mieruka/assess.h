@@ -327,6 +327,9 @@ int mk_assess_bcp(struct mk_assessment *as, const struct mk_answers *a, const st
 
 /* The assessment document of interface.md ("schema": "mieruka-assessment/1"). */
 int mk_assess_json(FILE *f, const struct mk_assessment *as, const struct mk_answers *a);
+/* key: {"ja": .., "en": ..}, the form every text of the documents takes (a
+ * missing language is written as ""). */
+void mk_kb_json_text(struct mk_json *j, const char *key, const struct mk_kb_text *t);
 /* The BCP part of the document ("bcp": object) as the next value of j. */
 void mk_bcp_json(struct mk_json *j, const struct mk_assessment *as);
 /* Frees the BCP document of an assessment (bcp.c; NULL is fine):

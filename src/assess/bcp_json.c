@@ -9,17 +9,12 @@
 
 static void text(struct mk_json *j, const char *key, const struct mk_kb_text *t)
 {
-	mk_json_key(j, key);
 	if (t->ja == NULL || (t->ja[0] == '\0' && t->en[0] == '\0')) {
+		mk_json_key(j, key);
 		mk_json_null(j);
 		return;
 	}
-	mk_json_begin_object(j);
-	mk_json_key(j, "ja");
-	mk_json_string(j, t->ja);
-	mk_json_key(j, "en");
-	mk_json_string(j, t->en);
-	mk_json_end_object(j);
+	mk_kb_json_text(j, key, t);
 }
 
 static void pair(struct mk_json *j, const char *key, const char *ja, const char *en)

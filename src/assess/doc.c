@@ -8,16 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void text(struct mk_json *j, const char *key, const struct mk_kb_text *t)
+void mk_kb_json_text(struct mk_json *j, const char *key, const struct mk_kb_text *t)
 {
 	mk_json_key(j, key);
 	mk_json_begin_object(j);
 	mk_json_key(j, "ja");
-	mk_json_string(j, t->ja);
+	mk_json_string(j, t->ja != NULL ? t->ja : "");
 	mk_json_key(j, "en");
-	mk_json_string(j, t->en);
+	mk_json_string(j, t->en != NULL ? t->en : "");
 	mk_json_end_object(j);
 }
+
 
 static void time_or_null(struct mk_json *j, const char *key, uint64_t ns)
 {
@@ -96,14 +97,14 @@ static void entry(struct mk_json *j, const struct mk_assessment *as, const struc
 	mk_json_string(j, e->id);
 	mk_json_key(j, "order");
 	mk_json_uint(j, e->order);
-	text(j, "name", &e->name);
+	mk_kb_json_text(j, "name", &e->name);
 	mk_json_key(j, "applicable");
 	if (r->applicable < 0)
 		mk_json_null(j);
 	else
 		mk_json_bool(j, r->applicable == 1);
-	text(j, "threat", &e->threat);
-	text(j, "question", &e->question);
+	mk_kb_json_text(j, "threat", &e->threat);
+	mk_kb_json_text(j, "question", &e->question);
 	mk_json_key(j, "threat_likelihood");
 	mk_json_int(j, r->threat);
 	mk_json_key(j, "vulnerability");
@@ -159,8 +160,8 @@ static void countermeasure(struct mk_json *j, const struct mk_kb *kb, const stru
 	mk_json_begin_object(j);
 	mk_json_key(j, "id");
 	mk_json_string(j, cm->id);
-	text(j, "title", &cm->title);
-	text(j, "question", &cm->question);
+	mk_kb_json_text(j, "title", &cm->title);
+	mk_kb_json_text(j, "question", &cm->question);
 	level(j, "stage", &kb->stages[cm->stage]);
 	types(j, kb, cm->types);
 	level(j, "cost", &kb->costs[cm->cost]);
@@ -203,7 +204,7 @@ static void plan_item(struct mk_json *j, const struct mk_assessment *as,
 	mk_json_begin_object(j);
 	mk_json_key(j, "countermeasure");
 	mk_json_string(j, cm->id);
-	text(j, "title", &cm->title);
+	mk_kb_json_text(j, "title", &cm->title);
 	level(j, "stage", &kb->stages[cm->stage]);
 	types(j, kb, cm->types);
 	level(j, "cost", &kb->costs[cm->cost]);
@@ -214,10 +215,10 @@ static void plan_item(struct mk_json *j, const struct mk_assessment *as,
 		if (as->entries[cm->eps[k]].applicable != 0)
 			mk_json_string(j, kb->entries[cm->eps[k]].id);
 	mk_json_end_array(j);
-	text(j, "why", &cm->why);
-	text(j, "how", &cm->how);
-	text(j, "who", &cm->who);
-	text(j, "check", &cm->check);
+	mk_kb_json_text(j, "why", &cm->why);
+	mk_kb_json_text(j, "how", &cm->how);
+	mk_kb_json_text(j, "who", &cm->who);
+	mk_kb_json_text(j, "check", &cm->check);
 	level(j, "effort", &kb->efforts[cm->effort]);
 	mk_json_key(j, "risk_reduced");
 	mk_json_int(j, it->risk_reduced);
@@ -246,7 +247,7 @@ static void rank(struct mk_json *j, const char *key, const struct mk_kb_rank *ra
 	mk_json_begin_object(j);
 	mk_json_key(j, "id");
 	mk_json_string(j, ranks[i].id);
-	text(j, "name", &ranks[i].name);
+	mk_kb_json_text(j, "name", &ranks[i].name);
 	mk_json_end_object(j);
 }
 
@@ -281,7 +282,7 @@ static void meti(struct mk_json *j, const struct mk_assessment *as)
 		mk_json_string(j, cat->id);
 		mk_json_key(j, "order");
 		mk_json_uint(j, cat->order);
-		text(j, "name", &cat->name);
+		mk_kb_json_text(j, "name", &cat->name);
 		mk_json_key(j, "weight");
 		mk_json_int(j, cat->weight);
 		mk_json_key(j, "score");
@@ -307,7 +308,7 @@ static void meti(struct mk_json *j, const struct mk_assessment *as)
 		mk_json_string(j, it->id);
 		mk_json_key(j, "category");
 		mk_json_string(j, kb->meti_categories[it->category].id);
-		text(j, "title", &it->title);
+		mk_kb_json_text(j, "title", &it->title);
 		mk_json_key(j, "priority");
 		mk_json_int(j, it->priority);
 		mk_json_key(j, "answer");
@@ -348,7 +349,7 @@ static void ipa(struct mk_json *j, const struct mk_assessment *as, int unknown_p
 		mk_json_uint(j, it->no);
 		mk_json_key(j, "part");
 		mk_json_string(j, it->part < kb->n_ipa_parts ? kb->ipa_parts[it->part].id : NULL);
-		text(j, "title", &it->title);
+		mk_kb_json_text(j, "title", &it->title);
 		mk_json_key(j, "points");
 		mk_json_int(j, points);
 		mk_json_key(j, "na");
@@ -429,7 +430,7 @@ int mk_assess_json(FILE *f, const struct mk_assessment *as, const struct mk_answ
 		mk_json_begin_object(&j);
 		mk_json_key(&j, "countermeasure");
 		mk_json_string(&j, cm->id);
-		text(&j, "title", &cm->title);
+		mk_kb_json_text(&j, "title", &cm->title);
 		mk_json_end_object(&j);
 	}
 	mk_json_end_array(&j);
@@ -482,7 +483,7 @@ int mk_assess_json(FILE *f, const struct mk_assessment *as, const struct mk_answ
 		mk_json_begin_object(&j);
 		mk_json_key(&j, "id");
 		mk_json_string(&j, an->id);
-		text(&j, "name", &an->name);
+		mk_kb_json_text(&j, "name", &an->name);
 		mk_json_key(&j, "in_place");
 		mk_json_bool(&j, mk_assess_in_place(&c, i));
 		mk_json_end_object(&j);

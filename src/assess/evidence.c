@@ -47,23 +47,6 @@ bool mk_ev_kind(const char *kind)
 /* ------------------------------------------------------------ loading */
 
 /* "FILE:LINE: [evidence ID] " + fmt, LINE being the line of the match. */
-__attribute__((format(printf, 5, 6))) static int fail_line(const struct mk_kb_stanza *s,
-                                                           uint32_t line, char *err,
-                                                           size_t errlen, const char *fmt, ...)
-{
-	if (errlen) {
-		int k = snprintf(err, errlen, "%s:%u: [%s %s] ", s->file, (unsigned)line, s->kind,
-		                 s->id);
-		if (k >= 0 && (size_t)k < errlen) {
-			va_list ap;
-			va_start(ap, fmt);
-			vsnprintf(err + k, errlen - (size_t)k, fmt, ap);
-			va_end(ap);
-		}
-	}
-	return -1;
-}
-
 static bool is_blank(char c)
 {
 	return c == ' ' || c == '\t';
@@ -149,16 +132,16 @@ static int parse_roles(const struct mk_kb_stanza *s, uint32_t line, char *text, 
 	int rc = split_list(text, items, MK_ROLE_COUNT, &n);
 
 	if (rc == -1)
-		return fail_line(s, line, err, errlen, "match: empty item in the role list");
+		return mk_kb_fail_line(s, line, err, errlen, "match: empty item in the role list");
 	if (rc == -2)
-		return fail_line(s, line, err, errlen, "match: more than %d roles",
+		return mk_kb_fail_line(s, line, err, errlen, "match: more than %d roles",
 		                 (int)MK_ROLE_COUNT);
 	*mask = 0;
 	for (size_t i = 0; i < n; i++) {
 		int role = mk_role_from_name(items[i]);
 
 		if (role < 0 || role == MK_ROLE_UNKNOWN)
-			return fail_line(s, line, err, errlen,
+			return mk_kb_fail_line(s, line, err, errlen,
 			                 "match: \"%s\" is not a role (include/mieruka/roles.def)",
 			                 items[i]);
 		*mask |= 1u << role;
@@ -182,23 +165,23 @@ static int check_alert_type(const struct mk_kb_stanza *s, uint32_t line, struct 
 		at->tried = true;
 		at->rules = malloc(sizeof(*at->rules));
 		if (at->rules == NULL)
-			return fail_line(s, line, err, errlen, "out of memory");
+			return mk_kb_fail_line(s, line, err, errlen, "out of memory");
 		mk_detect_rules_init(at->rules);
 		if (!mk_data_path("rules/alerts.tsv", path, sizeof(path)) ||
 		    mk_detect_rules_load_alerts(at->rules, path, why, sizeof(why)) < 0) {
 			mk_detect_rules_clear(at->rules);
 			free(at->rules);
 			at->rules = NULL;
-			return fail_line(s, line, err, errlen,
+			return mk_kb_fail_line(s, line, err, errlen,
 			                 "match: the alert types of data/rules/alerts.tsv cannot be "
 			                 "read to check \"%s\" (%s)",
 			                 type, why[0] ? why : "file not found");
 		}
 	}
 	if (at->rules == NULL)
-		return fail_line(s, line, err, errlen, "match: alert types unavailable");
+		return mk_kb_fail_line(s, line, err, errlen, "match: alert types unavailable");
 	if (mk_detect_type_index(at->rules, type) < 0)
-		return fail_line(s, line, err, errlen,
+		return mk_kb_fail_line(s, line, err, errlen,
 		                 "match: \"%s\" is not an alert type (data/rules/alerts.tsv)", type);
 	return 0;
 }
@@ -243,9 +226,9 @@ static int parse_mac_prefixes(const struct mk_kb_stanza *s, uint32_t line, struc
 	int rc = split_list(text, items, MK_EV_MAX_MAC_PREFIXES, &n);
 
 	if (rc == -1)
-		return fail_line(s, line, err, errlen, "match: empty item in except_mac=");
+		return mk_kb_fail_line(s, line, err, errlen, "match: empty item in except_mac=");
 	if (rc == -2)
-		return fail_line(s, line, err, errlen, "match: more than %d MAC prefixes",
+		return mk_kb_fail_line(s, line, err, errlen, "match: more than %d MAC prefixes",
 		                 MK_EV_MAX_MAC_PREFIXES);
 	for (size_t i = 0; i < n; i++) {
 		const char *p = items[i];
@@ -255,7 +238,7 @@ static int parse_mac_prefixes(const struct mk_kb_stanza *s, uint32_t line, struc
 			int hi = mk_hex_digit(p[0]), lo = hi >= 0 ? mk_hex_digit(p[1]) : -1;
 
 			if (hi < 0 || lo < 0 || len == 6)
-				return fail_line(s, line, err, errlen,
+				return mk_kb_fail_line(s, line, err, errlen,
 				                 "match: except_mac=\"%s\" is not a MAC prefix (52:54:00)",
 				                 items[i]);
 			m->except_mac[i][len++] = (uint8_t)(hi << 4 | lo);
@@ -263,7 +246,7 @@ static int parse_mac_prefixes(const struct mk_kb_stanza *s, uint32_t line, struc
 			if (*p == '\0')
 				break;
 			if (*p++ != ':')
-				return fail_line(s, line, err, errlen,
+				return mk_kb_fail_line(s, line, err, errlen,
 				                 "match: except_mac=\"%s\" is not a MAC prefix (52:54:00)",
 				                 items[i]);
 		}
@@ -297,28 +280,28 @@ static int parse_option(const struct mk_kb_stanza *s, uint32_t line, struct mk_e
 	v = eq + 1;
 	which = word_of(tok, names, 7);
 	if (which < 0 || !(kind_opts[m->kind] & (1u << which)))
-		return fail_line(s, line, err, errlen, "match: %s takes no option %s=",
+		return mk_kb_fail_line(s, line, err, errlen, "match: %s takes no option %s=",
 		                 kind_names[m->kind], tok);
 	bit = 1u << which;
 	if (*given & bit)
-		return fail_line(s, line, err, errlen, "match: %s= given twice", tok);
+		return mk_kb_fail_line(s, line, err, errlen, "match: %s= given twice", tok);
 	*given |= bit;
 	switch (bit) {
 	case OPT_PEER:
 		if ((x = word_of(v, peers, 3)) < 0)
-			return fail_line(s, line, err, errlen,
+			return mk_kb_fail_line(s, line, err, errlen,
 			                 "match: peer=\"%s\" is not external, internal or any", v);
 		m->peer = (enum mk_ev_peer)x;
 		return 0;
 	case OPT_SIDE:
 		if ((x = word_of(v, sides, 3)) < 0)
-			return fail_line(s, line, err, errlen,
+			return mk_kb_fail_line(s, line, err, errlen,
 			                 "match: side=\"%s\" is not client, server or any", v);
 		m->side = (enum mk_ev_side)x;
 		return 0;
 	case OPT_PLANNED:
 		if ((x = word_of(v, planned, 3)) < 0)
-			return fail_line(s, line, err, errlen,
+			return mk_kb_fail_line(s, line, err, errlen,
 			                 "match: planned=\"%s\" is not yes, no or any", v);
 		m->planned = (enum mk_ev_planned)x;
 		return 0;
@@ -332,7 +315,7 @@ static int parse_option(const struct mk_kb_stanza *s, uint32_t line, struct mk_e
 		unsigned long n;
 
 		if (!mk_parse_ulong(v, 100, &n))
-			return fail_line(s, line, err, errlen,
+			return mk_kb_fail_line(s, line, err, errlen,
 			                 "match: min=\"%s\" is not a confidence from 0 to 100", v);
 		m->min_confidence = (int)n;
 		return 0;
@@ -360,7 +343,7 @@ static int parse_match(const struct mk_kb_stanza *s, struct mk_kb_arena *ar, uin
 	if (*args != '\0')
 		*args++ = '\0';
 	if ((kind = word_of(p, kind_names, MK_EV_KINDS)) < 0)
-		return fail_line(s, line, err, errlen,
+		return mk_kb_fail_line(s, line, err, errlen,
 		                 "match: unknown kind \"%s\" (alert, role, protocol, vendor, hostname, "
 		                 "random_mac, flat, sni, attr)",
 		                 p);
@@ -384,7 +367,7 @@ static int parse_match(const struct mk_kb_stanza *s, struct mk_kb_arena *ar, uin
 	switch (m->kind) {
 	case MK_EV_RANDOM_MAC:
 		if (*args != '\0')
-			return fail_line(s, line, err, errlen, "match: random_mac takes no argument");
+			return mk_kb_fail_line(s, line, err, errlen, "match: random_mac takes no argument");
 		return 0;
 	case MK_EV_FLAT: {
 		char *b = args;
@@ -392,13 +375,13 @@ static int parse_match(const struct mk_kb_stanza *s, struct mk_kb_arena *ar, uin
 		while (*b != '\0' && !is_blank(*b))
 			b++;
 		if (*args == '\0' || *b == '\0')
-			return fail_line(s, line, err, errlen,
+			return mk_kb_fail_line(s, line, err, errlen,
 			                 "match: flat needs two roles (flat office_pc plc)");
 		*b++ = '\0';
 		b = trim(b);
 		for (char *q = b; *q; q++)
 			if (is_blank(*q))
-				return fail_line(s, line, err, errlen,
+				return mk_kb_fail_line(s, line, err, errlen,
 				                 "match: flat needs exactly two role lists, without "
 				                 "blanks after the commas");
 		if (parse_roles(s, line, args, &m->roles, err, errlen) ||
@@ -414,7 +397,7 @@ static int parse_match(const struct mk_kb_stanza *s, struct mk_kb_arena *ar, uin
 		if (*b != '\0')
 			*b++ = '\0';
 		if (!name_ok(args))
-			return fail_line(s, line, err, errlen,
+			return mk_kb_fail_line(s, line, err, errlen,
 			                 "match: attr needs an attribute key (a-z 0-9 _) and texts");
 		m->attr_key = args;
 		args = trim(b);
@@ -424,19 +407,19 @@ static int parse_match(const struct mk_kb_stanza *s, struct mk_kb_arena *ar, uin
 		break;
 	}
 	if (*args == '\0')
-		return fail_line(s, line, err, errlen, "match: %s needs a list", kind_names[kind]);
+		return mk_kb_fail_line(s, line, err, errlen, "match: %s needs a list", kind_names[kind]);
 	rc = split_list(args, items, MK_KB_MAX_LIST, &n);
 	if (rc == -1)
-		return fail_line(s, line, err, errlen, "match: empty item in the list");
+		return mk_kb_fail_line(s, line, err, errlen, "match: empty item in the list");
 	if (rc == -2)
-		return fail_line(s, line, err, errlen, "match: more than %d items", MK_KB_MAX_LIST);
+		return mk_kb_fail_line(s, line, err, errlen, "match: more than %d items", MK_KB_MAX_LIST);
 	switch (m->kind) {
 	case MK_EV_ROLE:
 		for (size_t i = 0; i < n; i++) {
 			int role = mk_role_from_name(items[i]);
 
 			if (role < 0 || role == MK_ROLE_UNKNOWN)
-				return fail_line(s, line, err, errlen,
+				return mk_kb_fail_line(s, line, err, errlen,
 				                 "match: \"%s\" is not a role (include/mieruka/roles.def)",
 				                 items[i]);
 			m->roles |= 1u << role;
@@ -447,7 +430,7 @@ static int parse_match(const struct mk_kb_stanza *s, struct mk_kb_arena *ar, uin
 			int proto = mk_proto_id_from_name(items[i]);
 
 			if (proto <= 0)
-				return fail_line(s, line, err, errlen,
+				return mk_kb_fail_line(s, line, err, errlen,
 				                 "match: \"%s\" is not a protocol "
 				                 "(include/mieruka/proto_ids.def)",
 				                 items[i]);
@@ -462,7 +445,7 @@ static int parse_match(const struct mk_kb_stanza *s, struct mk_kb_arena *ar, uin
 	default:
 		for (size_t i = 0; i < n; i++)
 			if (!text_ok(items[i]))
-				return fail_line(s, line, err, errlen,
+				return mk_kb_fail_line(s, line, err, errlen,
 				                 "match: \"%s\": a text is 1-%d bytes without control "
 				                 "characters",
 				                 items[i], MK_EV_MAX_TEXT);
@@ -470,7 +453,7 @@ static int parse_match(const struct mk_kb_stanza *s, struct mk_kb_arena *ar, uin
 	}
 	m->words = mk_kb_alloc(ar, n * sizeof(*m->words));
 	if (m->words == NULL)
-		return fail_line(s, line, err, errlen, "out of memory");
+		return mk_kb_fail_line(s, line, err, errlen, "out of memory");
 	for (size_t i = 0; i < n; i++)
 		m->words[i] = items[i];
 	m->n_words = n;
@@ -503,7 +486,7 @@ static int parse_matches(struct mk_kb_stanza *s, struct mk_kb_arena *ar, struct 
 			*nl = '\0';
 		if (*trim(p) != '\0') {
 			if (rule->n_matches >= MK_EV_MAX_MATCHES)
-				return fail_line(s, line, err, errlen, "more than %d match lines",
+				return mk_kb_fail_line(s, line, err, errlen, "more than %d match lines",
 				                 MK_EV_MAX_MATCHES);
 			if (parse_match(s, ar, line, p, at, &tmp[rule->n_matches], err, errlen))
 				return -1;
@@ -1244,13 +1227,7 @@ void mk_ev_json(struct mk_json *j, const struct mk_assessment *as, const struct 
 	mk_json_begin_object(j);
 	mk_json_key(j, "rule");
 	mk_json_string(j, rule ? rule->id : NULL);
-	mk_json_key(j, "text");
-	mk_json_begin_object(j);
-	mk_json_key(j, "ja");
-	mk_json_string(j, s->text_ja);
-	mk_json_key(j, "en");
-	mk_json_string(j, s->text_en);
-	mk_json_end_object(j);
+	mk_kb_json_text(j, "text", &(struct mk_kb_text){s->text_ja, s->text_en});
 	mk_json_key(j, "count");
 	mk_json_uint(j, s->count);
 	mk_json_key(j, "items");

@@ -79,9 +79,13 @@ int mk_kb_origin(struct mk_kb_stanza *s, struct mk_kb_arena *arena, const struct
                  struct mk_kb_origin *o, char *err, size_t errlen);
 /* -1 with "unknown key K" for the first key nobody read. */
 int mk_kb_check_used(const struct mk_kb_stanza *s, char *err, size_t errlen);
-/* Formats "FILE:LINE: " + fmt into err; returns -1. */
+/* Formats "FILE:LINE: [KIND ID] " + fmt into err, LINE being the stanza's
+ * header line (mk_kb_fail) or a given line of it (mk_kb_fail_line: the line
+ * of the key at fault); returns -1. */
 int mk_kb_fail(const struct mk_kb_stanza *s, char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+int mk_kb_fail_line(const struct mk_kb_stanza *s, uint32_t line, char *err, size_t errlen,
+                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* The builders of the kinds kb.c does not own (each returns 0 when the doc
  * has none of its stanzas, -1 with err on a bad one). */

@@ -99,18 +99,36 @@ static int fail_at(char *err, size_t errlen, const char *file, uint32_t line, co
 	return -1;
 }
 
-int mk_kb_fail(const struct mk_kb_stanza *s, char *err, size_t errlen, const char *fmt, ...)
+static int vfail(const struct mk_kb_stanza *s, uint32_t line, char *err, size_t errlen,
+                 const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+static int vfail(const struct mk_kb_stanza *s, uint32_t line, char *err, size_t errlen,
+                 const char *fmt, va_list ap)
 {
 	if (errlen) {
-		int k = snprintf(err, errlen, "%s:%u: [%s %s] ", s->file, (unsigned)s->line, s->kind,
+		int k = snprintf(err, errlen, "%s:%u: [%s %s] ", s->file, (unsigned)line, s->kind,
 		                 s->id);
-		if (k >= 0 && (size_t)k < errlen) {
-			va_list ap;
-			va_start(ap, fmt);
+		if (k >= 0 && (size_t)k < errlen)
 			vsnprintf(err + k, errlen - (size_t)k, fmt, ap);
-			va_end(ap);
-		}
 	}
+	return -1;
+}
+
+int mk_kb_fail(const struct mk_kb_stanza *s, char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfail(s, s->line, err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int mk_kb_fail_line(const struct mk_kb_stanza *s, uint32_t line, char *err, size_t errlen,
+                    const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfail(s, line, err, errlen, fmt, ap);
+	va_end(ap);
 	return -1;
 }
 

@@ -41,16 +41,6 @@ static uint64_t wall_ns(void)
 
 /* ---- the knowledge base, once per server ---- */
 
-static void text_json(struct mk_json *j, const char *key, const struct mk_kb_text *t)
-{
-	mk_json_key(j, key);
-	mk_json_begin_object(j);
-	mk_json_key(j, "ja");
-	mk_json_string(j, t->ja != NULL ? t->ja : "");
-	mk_json_key(j, "en");
-	mk_json_string(j, t->en != NULL ? t->en : "");
-	mk_json_end_object(j);
-}
 
 static void strings_json(struct mk_json *j, const char *key, const char *const *v, size_t n)
 {
@@ -78,7 +68,7 @@ static void levels_json(struct mk_json *j, const char *key, const struct mk_kb_l
 		mk_json_begin_object(j);
 		mk_json_key(j, "id");
 		mk_json_string(j, v[i].id);
-		text_json(j, "name", &v[i].name);
+		mk_kb_json_text(j, "name", &v[i].name);
 		if (v[i].csf != NULL) {
 			mk_json_key(j, "csf");
 			mk_json_string(j, v[i].csf);
@@ -98,7 +88,7 @@ static void ranks_json(struct mk_json *j, const char *key, const struct mk_kb_ra
 		mk_json_string(j, v[i].id);
 		mk_json_key(j, "min");
 		mk_json_int(j, v[i].min);
-		text_json(j, "name", &v[i].name);
+		mk_kb_json_text(j, "name", &v[i].name);
 		mk_json_end_object(j);
 	}
 	mk_json_end_array(j);
@@ -121,11 +111,11 @@ static void kb_entries_json(struct mk_json *j, const struct mk_kb *kb)
 		mk_json_string(j, e->id);
 		mk_json_key(j, "order");
 		mk_json_uint(j, e->order);
-		text_json(j, "name", &e->name);
-		text_json(j, "alias", &e->alias);
-		text_json(j, "threat", &e->threat);
-		text_json(j, "question", &e->question);
-		text_json(j, "help", &e->help);
+		mk_kb_json_text(j, "name", &e->name);
+		mk_kb_json_text(j, "alias", &e->alias);
+		mk_kb_json_text(j, "threat", &e->threat);
+		mk_kb_json_text(j, "question", &e->question);
+		mk_kb_json_text(j, "help", &e->help);
 		mk_json_key(j, "likelihood");
 		mk_json_int(j, e->likelihood);
 		mk_json_key(j, "impact");
@@ -179,12 +169,12 @@ static void kb_cms_json(struct mk_json *j, const struct mk_kb *kb)
 		mk_json_string(j, mk_kb_effort_id(c->effort));
 		mk_json_key(j, "weight");
 		mk_json_int(j, c->weight);
-		text_json(j, "title", &c->title);
-		text_json(j, "question", &c->question);
-		text_json(j, "why", &c->why);
-		text_json(j, "how", &c->how);
-		text_json(j, "who", &c->who);
-		text_json(j, "check", &c->check);
+		mk_kb_json_text(j, "title", &c->title);
+		mk_kb_json_text(j, "question", &c->question);
+		mk_kb_json_text(j, "why", &c->why);
+		mk_kb_json_text(j, "how", &c->how);
+		mk_kb_json_text(j, "who", &c->who);
+		mk_kb_json_text(j, "check", &c->check);
 		strings_json(j, "meti", c->meti, c->n_meti);
 		mk_json_key(j, "ipa25");
 		mk_json_begin_array(j);
@@ -213,7 +203,7 @@ static void kb_checklists_json(struct mk_json *j, const struct mk_kb *kb)
 		mk_json_string(j, c->id);
 		mk_json_key(j, "order");
 		mk_json_uint(j, c->order);
-		text_json(j, "name", &c->name);
+		mk_kb_json_text(j, "name", &c->name);
 		mk_json_key(j, "weight");
 		mk_json_int(j, c->weight);
 		mk_json_end_object(j);
@@ -233,7 +223,7 @@ static void kb_checklists_json(struct mk_json *j, const struct mk_kb *kb)
 		                      : NULL);
 		mk_json_key(j, "priority");
 		mk_json_int(j, m->priority);
-		text_json(j, "title", &m->title);
+		mk_kb_json_text(j, "title", &m->title);
 		mk_json_key(j, "countermeasures");
 		mk_json_begin_array(j);
 		for (size_t k = 0; k < m->n_cms; k++)
@@ -256,7 +246,7 @@ static void kb_checklists_json(struct mk_json *j, const struct mk_kb *kb)
 		mk_json_string(j, kb->ipa_parts[i].id);
 		mk_json_key(j, "order");
 		mk_json_uint(j, kb->ipa_parts[i].order);
-		text_json(j, "name", &kb->ipa_parts[i].name);
+		mk_kb_json_text(j, "name", &kb->ipa_parts[i].name);
 		mk_json_end_object(j);
 	}
 	mk_json_end_array(j);
@@ -270,7 +260,7 @@ static void kb_checklists_json(struct mk_json *j, const struct mk_kb *kb)
 		mk_json_uint(j, m->no);
 		mk_json_key(j, "part");
 		mk_json_string(j, m->part < kb->n_ipa_parts ? kb->ipa_parts[m->part].id : NULL);
-		text_json(j, "title", &m->title);
+		mk_kb_json_text(j, "title", &m->title);
 		mk_json_key(j, "countermeasures");
 		mk_json_begin_array(j);
 		for (size_t k = 0; k < m->n_cms; k++)
@@ -296,7 +286,7 @@ static void kb_json(struct mk_json *j, const struct mk_kb *kb)
 		mk_json_begin_object(j);
 		mk_json_key(j, "id");
 		mk_json_string(j, a->id);
-		text_json(j, "name", &a->name);
+		mk_kb_json_text(j, "name", &a->name);
 		mk_json_key(j, "implemented");
 		mk_json_int(j, a->implemented);
 		mk_json_key(j, "flag");
@@ -317,8 +307,8 @@ static void kb_json(struct mk_json *j, const struct mk_kb *kb)
 		mk_json_string(j, kb->bands[i].id);
 		mk_json_key(j, "min");
 		mk_json_int(j, kb->bands[i].min);
-		text_json(j, "name", &kb->bands[i].name);
-		text_json(j, "action", &kb->bands[i].action);
+		mk_kb_json_text(j, "name", &kb->bands[i].name);
+		mk_kb_json_text(j, "action", &kb->bands[i].action);
 		mk_json_end_object(j);
 	}
 	mk_json_end_array(j);
@@ -352,7 +342,7 @@ static void kb_json(struct mk_json *j, const struct mk_kb *kb)
 		mk_json_begin_object(j);
 		mk_json_key(j, "id");
 		mk_json_string(j, s->id);
-		text_json(j, "title", &s->title);
+		mk_kb_json_text(j, "title", &s->title);
 		mk_json_key(j, "url");
 		mk_json_string(j, s->url);
 		mk_json_key(j, "published");
@@ -433,7 +423,6 @@ static void bad_input(struct mk_web_reply *p, const char *code, const char *msg_
 	char r[600], k[KEY_MAX + 16];
 	const char *values[] = {k, r};
 	char en[1400], ja[1400];
-	struct mk_web_out o;
 
 	if (reason == NULL)
 		reason = "";
@@ -446,29 +435,10 @@ static void bad_input(struct mk_web_reply *p, const char *code, const char *msg_
 	mk_text_sanitize(k, sizeof(k), key != NULL ? key : "", key != NULL ? strlen(key) : 0);
 	mk_detect_render(en, sizeof(en), mk_msg_lang(msg_key, MK_LANG_EN), names, values, 2);
 	mk_detect_render(ja, sizeof(ja), mk_msg_lang(msg_key, MK_LANG_JA), names, values, 2);
-	if (mk_web_out_open(&o) != 0) {
-		mk_web_error(p, 500, "internal");
-		return;
-	}
-	mk_json_begin_object(&o.j);
-	mk_json_key(&o.j, "error");
-	mk_json_begin_object(&o.j);
-	mk_json_key(&o.j, "code");
-	mk_json_string(&o.j, code);
-	mk_json_key(&o.j, "key");
-	mk_json_string(&o.j, key != NULL ? k : NULL);
-	mk_json_key(&o.j, "reason");
-	mk_json_string(&o.j, r);
-	mk_json_key(&o.j, "message");
-	mk_json_begin_object(&o.j);
-	mk_json_key(&o.j, "en");
-	mk_json_string(&o.j, en);
-	mk_json_key(&o.j, "ja");
-	mk_json_string(&o.j, ja);
-	mk_json_end_object(&o.j);
-	mk_json_end_object(&o.j);
-	mk_json_end_object(&o.j);
-	mk_web_out_reply(&o, p, 400);
+	mk_web_error_fields(p, 400, code,
+	                    (const struct mk_web_err_field[]){{"key", key != NULL ? k : NULL, false, 0},
+	                                                      {"reason", r, false, 0}},
+	                    2, en, ja);
 }
 
 /* The body as a JSON object, or NULL with 400 bad_json (line and column). */

@@ -521,36 +521,16 @@ void mk_web_api_zones_put(struct mk_web_req *q, struct mk_web_reply *p, struct m
 		char l[24], en[256], ja[256];
 		const char *names[] = {"line"};
 		const char *values[] = {l};
-		struct mk_web_out o;
 
 		snprintf(l, sizeof(l), "%zu", line);
 		mk_detect_render(en, sizeof(en), mk_msg_lang("web.zones.bad_line", MK_LANG_EN), names,
 		                 values, 1);
 		mk_detect_render(ja, sizeof(ja), mk_msg_lang("web.zones.bad_line", MK_LANG_JA), names,
 		                 values, 1);
-		if (mk_web_out_open(&o) != 0) {
-			mk_web_error(p, 500, "internal");
-			return;
-		}
-		mk_json_begin_object(&o.j);
-		mk_json_key(&o.j, "error");
-		mk_json_begin_object(&o.j);
-		mk_json_key(&o.j, "code");
-		mk_json_string(&o.j, "bad_zone_file");
-		mk_json_key(&o.j, "line");
-		mk_json_uint(&o.j, line);
-		mk_json_key(&o.j, "reason");
-		mk_json_string(&o.j, reason);
-		mk_json_key(&o.j, "message");
-		mk_json_begin_object(&o.j);
-		mk_json_key(&o.j, "en");
-		mk_json_string(&o.j, en);
-		mk_json_key(&o.j, "ja");
-		mk_json_string(&o.j, ja);
-		mk_json_end_object(&o.j);
-		mk_json_end_object(&o.j);
-		mk_json_end_object(&o.j);
-		mk_web_out_reply(&o, p, 400);
+		mk_web_error_fields(p, 400, "bad_zone_file",
+		                    (const struct mk_web_err_field[]){{"line", NULL, true, line},
+		                                                      {"reason", reason, false, 0}},
+		                    2, en, ja);
 		return;
 	}
 	pthread_mutex_lock(&q->w->write_lock);

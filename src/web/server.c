@@ -81,6 +81,13 @@ void mk_web_error(struct mk_web_reply *p, unsigned status, const char *code)
 void mk_web_error_msg(struct mk_web_reply *p, unsigned status, const char *code, const char *en,
                       const char *ja)
 {
+	mk_web_error_fields(p, status, code, NULL, 0, en, ja);
+}
+
+void mk_web_error_fields(struct mk_web_reply *p, unsigned status, const char *code,
+                         const struct mk_web_err_field *f, size_t n, const char *en,
+                         const char *ja)
+{
 	struct mk_web_out o;
 
 	if (mk_web_out_open(&o) != 0) {
@@ -92,6 +99,13 @@ void mk_web_error_msg(struct mk_web_reply *p, unsigned status, const char *code,
 	mk_json_begin_object(&o.j);
 	mk_json_key(&o.j, "code");
 	mk_json_string(&o.j, code);
+	for (size_t i = 0; i < n; i++) {
+		mk_json_key(&o.j, f[i].name);
+		if (f[i].is_number)
+			mk_json_uint(&o.j, f[i].number);
+		else
+			mk_json_string(&o.j, f[i].text);
+	}
 	mk_json_key(&o.j, "message");
 	mk_json_begin_object(&o.j);
 	mk_json_key(&o.j, "en");

@@ -128,6 +128,17 @@ void mk_web_error(struct mk_web_reply *p, unsigned status, const char *code);
 /* The same with the message given (not from the catalogue). */
 void mk_web_error_msg(struct mk_web_reply *p, unsigned status, const char *code, const char *en,
                       const char *ja);
+/* The same with members after "code" that say which input was wrong (e.g.
+ * "line": 3, "key": "usb.rules"): strings, or numbers when is_number. */
+struct mk_web_err_field {
+	const char *name;
+	const char *text;
+	bool is_number;
+	uint64_t number;
+};
+void mk_web_error_fields(struct mk_web_reply *p, unsigned status, const char *code,
+                         const struct mk_web_err_field *f, size_t n, const char *en,
+                         const char *ja);
 /* A JSON body being built: open_memstream. */
 struct mk_web_out {
 	char *buf;
