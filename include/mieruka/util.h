@@ -21,6 +21,12 @@ void mk_log(enum mk_log_level level, const char *fmt, ...) __attribute__((format
  * then the install prefix.  Writes the path to out; false if not found. */
 bool mk_data_path(const char *rel, char *out, size_t outlen);
 
+/* Writes path through "path.tmp" renamed into place, so a failed write never
+ * leaves half a file: fill writes the content (0, or -1 on failure).  0, or
+ * -1 with "PATH: reason" in err (the temporary file removed). */
+int mk_write_file_atomic(const char *path, int (*fill)(FILE *f, void *ctx), void *ctx, char *err,
+                         size_t errlen);
+
 /* ---- time ---- */
 /* "2023-05-01T09:30:00.123456Z" (UTC, microseconds); buf >= 32 bytes. */
 char *mk_time_rfc3339(uint64_t ts_ns, char *buf, size_t buflen);

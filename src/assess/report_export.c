@@ -447,6 +447,20 @@ int mk_assess_csv(FILE *f, const char *name, const struct mk_assessment *as,
 	return -1;
 }
 
+struct csv_job {
+	const char *name;
+	const struct mk_assessment *as;
+	const struct mk_answers *a;
+	enum mk_lang lang;
+};
+
+static int csv_fill(FILE *f, void *ctx)
+{
+	const struct csv_job *job = ctx;
+
+	return mk_assess_csv(f, job->name, job->as, job->a, job->lang);
+}
+
 int mk_assess_export_csv(const char *dir, const struct mk_assessment *as,
                          const struct mk_answers *a, enum mk_lang lang, char *err, size_t errlen)
 {
@@ -457,28 +471,12 @@ int mk_assess_export_csv(const char *dir, const struct mk_assessment *as,
 	if (mk_report_csv_mkdir(dir, err, errlen) != 0)
 		return -1;
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		char path[4200], tmp[4210];
-		FILE *f;
-		int bad;
+		char path[4200];
+		struct csv_job job = {files[i].name, as, a, lang};
 
 		snprintf(path, sizeof(path), "%s/%s", dir, files[i].name);
-		snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-		if ((f = fopen(tmp, "wb")) == NULL) {
-			snprintf(err, errlen, "%s: cannot write: %s", tmp, strerror(errno));
+		if (mk_write_file_atomic(path, csv_fill, &job, err, errlen) != 0)
 			return -1;
-		}
-		bad = mk_assess_csv(f, files[i].name, as, a, lang);
-		bad = bad != 0 || ferror(f);
-		if (fclose(f) != 0 || bad) {
-			snprintf(err, errlen, "%s: write failed: %s", tmp, strerror(errno));
-			remove(tmp);
-			return -1;
-		}
-		if (rename(tmp, path) != 0) {
-			snprintf(err, errlen, "%s: cannot rename into place: %s", path, strerror(errno));
-			remove(tmp);
-			return -1;
-		}
 	}
 	return 0;
 }

@@ -370,29 +370,15 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= k && !strcmp(s + n - k, suffix);
 }
 
-/* Writes through a temporary file renamed into place, so a failed run never
- * leaves half a report. */
 static int write_file(const char *path, int (*fn)(FILE *, void *), void *ctx)
 {
-	char tmp[4200];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	FILE *f = fopen(tmp, "wb");
-	if (!f) {
-		mk_error("%s: %s: %s", path, mk_msg("assess.cannot_write"), strerror(errno));
+	char err[4400];
+
+	if (mk_write_file_atomic(path, fn, ctx, err, sizeof(err)) != 0) {
+		mk_error("%s", err);
 		return -1;
 	}
-	int rc = fn(f, ctx);
-	if (ferror(f))
-		rc = -1;
-	if (fclose(f) != 0)
-		rc = -1;
-	if (rc == 0 && rename(tmp, path) != 0)
-		rc = -1;
-	if (rc) {
-		mk_error("%s: %s: %s", path, mk_msg("assess.cannot_write"), strerror(errno));
-		remove(tmp);
-	}
-	return rc;
+	return 0;
 }
 
 struct out_ctx {

@@ -95,22 +95,26 @@ static int write_json(FILE *out, const struct mk_report *r, struct filter *f)
 	return fflush(out) != 0 || ferror(out) ? -1 : 0;
 }
 
+struct csv_job {
+	const struct mk_report *r;
+	struct filter *f;
+};
+
+static int csv_fill(FILE *out, void *ctx)
+{
+	struct csv_job *job = ctx;
+
+	mk_report_csv_changes(out, job->r, keep, job->f);
+	return 0;
+}
+
 static int write_csv(const char *path, const struct mk_report *r, struct filter *f)
 {
-	char tmp[4200];
-	FILE *out;
-	int bad;
+	struct csv_job job = {r, f};
+	char err[4400];
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if ((out = fopen(tmp, "wb")) == NULL) {
-		mk_error("%s: cannot write: %s", tmp, strerror(errno));
-		return -1;
-	}
-	mk_report_csv_changes(out, r, keep, f);
-	bad = ferror(out);
-	if (fclose(out) != 0 || bad || rename(tmp, path) != 0) {
-		mk_error("%s: write failed: %s", path, strerror(errno));
-		remove(tmp);
+	if (mk_write_file_atomic(path, csv_fill, &job, err, sizeof(err)) != 0) {
+		mk_error("%s", err);
 		return -1;
 	}
 	return 0;

@@ -466,33 +466,28 @@ static int make_dirs(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
+struct csv_job {
+	void (*fill)(FILE *, const struct mk_report *);
+	const struct mk_report *r;
+};
+
+static int fill_with_bom(FILE *f, void *ctx)
+{
+	const struct csv_job *job = ctx;
+
+	fputs("\xef\xbb\xbf", f); /* BOM: Excel then reads UTF-8 */
+	job->fill(f, job->r);
+	return 0;
+}
+
 static int write_file(const char *dir, const char *name, void (*fill)(FILE *, const struct mk_report *),
                       const struct mk_report *r, char *err, size_t errlen)
 {
-	char path[4200], tmp[4210];
-	FILE *f;
-	int bad;
+	char path[4200];
+	struct csv_job job = {fill, r};
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if ((f = fopen(tmp, "wb")) == NULL) {
-		snprintf(err, errlen, "%s: cannot write: %s", tmp, strerror(errno));
-		return -1;
-	}
-	fputs("\xef\xbb\xbf", f); /* BOM: Excel then reads UTF-8 */
-	fill(f, r);
-	bad = ferror(f);
-	if (fclose(f) != 0 || bad) {
-		snprintf(err, errlen, "%s: write failed: %s", tmp, strerror(errno));
-		remove(tmp);
-		return -1;
-	}
-	if (rename(tmp, path) != 0) {
-		snprintf(err, errlen, "%s: cannot rename into place: %s", path, strerror(errno));
-		remove(tmp);
-		return -1;
-	}
-	return 0;
+	return mk_write_file_atomic(path, fill_with_bom, &job, err, errlen);
 }
 
 int mk_report_csv(const char *dir, const struct mk_report *r, char *err, size_t errlen)
