@@ -11,6 +11,8 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +24,18 @@ struct rd {
 };
 
 /* Replaces the first {name} in the message of key by value. */
+/* Formats display text (member paths, numbers in messages) into a fixed
+ * buffer; cutting a very long path short is fine, so no caller checks. */
+__attribute__((format(printf, 3, 4))) static void fmt(char *out, size_t outlen, const char *f,
+                                                      ...)
+{
+	va_list ap;
+
+	va_start(ap, f);
+	vsnprintf(out, outlen, f, ap);
+	va_end(ap);
+}
+
 static void msg_fill(char *out, size_t outlen, const char *key, const char *name, const char *value)
 {
 	const char *msg = mk_msg(key);
@@ -30,10 +44,10 @@ static void msg_fill(char *out, size_t outlen, const char *key, const char *name
 
 	snprintf(ph, sizeof(ph), "{%s}", name != NULL ? name : "");
 	if (name == NULL || (at = strstr(msg, ph)) == NULL) {
-		snprintf(out, outlen, "%s", msg);
+		fmt(out, outlen, "%s", msg);
 		return;
 	}
-	snprintf(out, outlen, "%.*s%s%s", (int)(at - msg), msg, value, at + strlen(ph));
+	fmt(out, outlen, "%.*s%s%s", (int)(at - msg), msg, value, at + strlen(ph));
 }
 
 static int fail(struct rd *r, const char *path, const char *key, const char *name,
@@ -60,7 +74,7 @@ static void sub_path(char *out, size_t outlen, const char *path, const char *key
 	char safe[48];
 
 	mk_text_sanitize(safe, sizeof(safe), key, strlen(key));
-	snprintf(out, outlen, "%s.%s", path, safe);
+	fmt(out, outlen, "%s.%s", path, safe);
 }
 
 /* The entries' path of a member ("systems.backups.what") from the display
@@ -77,7 +91,7 @@ static int check_members(struct rd *r, json_t *obj, const char *prefix, const ch
 		bool ok = false;
 
 		(void)val;
-		snprintf(want, sizeof(want), "%s%s%s", prefix, plen > 0 ? "." : "", key);
+		fmt(want, sizeof(want), "%s%s%s", prefix, plen > 0 ? "." : "", key);
 		ok = strlen(key) < 64 && mk_bcp_member_find(want) != NULL;
 		if (ok)
 			continue;
@@ -103,7 +117,7 @@ static const struct mk_bcp_member *member(const char *prefix, const char *name)
 {
 	char want[96];
 
-	snprintf(want, sizeof(want), "%s%s%s", prefix, prefix[0] != '\0' ? "." : "", name);
+	fmt(want, sizeof(want), "%s%s%s", prefix, prefix[0] != '\0' ? "." : "", name);
 	return mk_bcp_member_find(want);
 }
 
@@ -123,7 +137,7 @@ static int get_text(struct rd *r, json_t *obj, const char *prefix, const char *n
 	if (!json_is_string(v))
 		return fail(r, sp, "bcp.err.text", NULL, NULL);
 	if (m != NULL && json_string_length(v) > m->max) {
-		snprintf(n, sizeof(n), "%zu", m->max);
+		fmt(n, sizeof(n), "%zu", m->max);
 		return fail(r, sp, "bcp.err.too_long", "n", n);
 	}
 	*out = mk_bcp_doc_strdup(r->doc, json_string_value(v));
@@ -253,7 +267,7 @@ static int get_table(struct rd *r, json_t *obj, const char *prefix, const char *
 	if (!json_is_array(v))
 		return fail(r, sp, "bcp.err.array", NULL, NULL);
 	if (m != NULL && json_array_size(v) > m->max) {
-		snprintf(n, sizeof(n), "%zu", m->max);
+		fmt(n, sizeof(n), "%zu", m->max);
 		return fail(r, sp, "bcp.err.too_many", "n", n);
 	}
 	json_array_foreach(v, i, row)
@@ -261,7 +275,7 @@ static int get_table(struct rd *r, json_t *obj, const char *prefix, const char *
 		if (!json_is_object(row)) {
 			char rp[192];
 
-			snprintf(rp, sizeof(rp), "%s[%zu]", sp, i);
+			fmt(rp, sizeof(rp), "%s[%zu]", sp, i);
 			return fail(r, rp, "bcp.err.object", NULL, NULL);
 		}
 	}
@@ -293,7 +307,7 @@ static int read_backups(struct rd *r, json_t *arr, const char *path, struct mk_b
 		struct mk_bcp_backup *b = &s->backups[i];
 		char rp[176];
 
-		snprintf(rp, sizeof(rp), "%s.backups[%zu]", path, i);
+		fmt(rp, sizeof(rp), "%s.backups[%zu]", path, i);
 		if (check_members(r, row, "systems.backups", rp) != 0 ||
 		    get_choice(r, row, "what", rp, MK_BCP_CH_BACKUP, &b->what) != 0 ||
 		    get_text(r, row, "systems.backups", "where", rp, &b->where) != 0 ||
@@ -322,7 +336,7 @@ static int read_systems(struct rd *r, json_t *arr)
 		json_t *asset = json_object_get(row, "asset"), *backups;
 		char rp[176];
 
-		snprintf(rp, sizeof(rp), "bcp.systems[%zu]", i);
+		fmt(rp, sizeof(rp), "bcp.systems[%zu]", i);
 		s->entered = true;
 		s->entry = i;
 		s->role = -1;
@@ -332,7 +346,7 @@ static int read_systems(struct rd *r, json_t *arr)
 		if (asset != NULL && !json_is_null(asset)) {
 			char sp[192];
 
-			snprintf(sp, sizeof(sp), "%s.asset", rp);
+			fmt(sp, sizeof(sp), "%s.asset", rp);
 			if (!json_is_string(asset) || !asset_id_ok(json_string_value(asset)))
 				return fail(r, sp, "bcp.err.asset", NULL, NULL);
 			for (size_t k = 0; k < i; k++)
@@ -340,7 +354,7 @@ static int read_systems(struct rd *r, json_t *arr)
 				    strcmp(d->systems[k].asset, json_string_value(asset)) == 0) {
 					char other[48];
 
-					snprintf(other, sizeof(other), "bcp.systems[%zu]", k);
+					fmt(other, sizeof(other), "bcp.systems[%zu]", k);
 					return fail(r, sp, "bcp.err.dup_asset", "path", other);
 				}
 			if ((s->asset = mk_bcp_doc_strdup(d, json_string_value(asset))) == NULL)
@@ -379,7 +393,7 @@ static int read_rows(struct rd *r, json_t *top)
 		{
 			struct mk_bcp_isolation *p = &d->isolation[i];
 
-			snprintf(rp, sizeof(rp), "bcp.isolation_points[%zu]", i);
+			fmt(rp, sizeof(rp), "bcp.isolation_points[%zu]", i);
 			p->kind = MK_BCP_ISO_ENTERED;
 			p->role = -1;
 			if (check_members(r, row, "isolation_points", rp) != 0 ||
@@ -400,7 +414,7 @@ static int read_rows(struct rd *r, json_t *top)
 		{
 			struct mk_bcp_role *p = &d->roles[i];
 
-			snprintf(rp, sizeof(rp), "bcp.roles[%zu]", i);
+			fmt(rp, sizeof(rp), "bcp.roles[%zu]", i);
 			if (check_members(r, row, "roles", rp) != 0 ||
 			    get_text(r, row, "roles", "role", rp, &p->role) != 0 ||
 			    get_text(r, row, "roles", "name", rp, &p->name) != 0 ||
@@ -420,7 +434,7 @@ static int read_rows(struct rd *r, json_t *top)
 		{
 			struct mk_bcp_contact_entry *p = &d->contacts[i];
 
-			snprintf(rp, sizeof(rp), "bcp.contacts[%zu]", i);
+			fmt(rp, sizeof(rp), "bcp.contacts[%zu]", i);
 			if (check_members(r, row, "contacts", rp) != 0 ||
 			    get_choice(r, row, "category", rp, MK_BCP_CH_CONTACT, &p->category) !=
 			        0 ||
@@ -443,7 +457,7 @@ static int read_rows(struct rd *r, json_t *top)
 		{
 			struct mk_bcp_drill_entry *p = &d->drills[i];
 
-			snprintf(rp, sizeof(rp), "bcp.drills[%zu]", i);
+			fmt(rp, sizeof(rp), "bcp.drills[%zu]", i);
 			if (check_members(r, row, "drills", rp) != 0 ||
 			    get_choice(r, row, "type", rp, MK_BCP_CH_DRILL, &p->type) != 0 ||
 			    get_months(r, row, "every_months", rp, &p->every_given,
@@ -469,7 +483,7 @@ int mk_bcp_entries_read(struct mk_bcp_doc *doc, const char *text, size_t len, ch
 	if (len > MK_BCP_MAX_JSON) {
 		char n[16];
 
-		snprintf(n, sizeof(n), "%u", MK_BCP_MAX_JSON);
+		fmt(n, sizeof(n), "%u", MK_BCP_MAX_JSON);
 		return fail(&r, "bcp", "bcp.err.too_long", "n", n);
 	}
 	top = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);

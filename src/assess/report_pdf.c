@@ -136,10 +136,9 @@ static void last_line(const char *buf, size_t n, char *out, size_t len)
 /* Appends chunk to the kept tail of stderr (the last STDERR_KEEP bytes). */
 static void keep(char *said, size_t *n_said, const char *chunk, size_t r)
 {
-	if (r >= STDERR_KEEP) {
-		memcpy(said, chunk + r - STDERR_KEEP, STDERR_KEEP);
-		*n_said = STDERR_KEEP;
-		return;
+	if (r > STDERR_KEEP) { /* only the end of a long chunk can be kept */
+		chunk += r - STDERR_KEEP;
+		r = STDERR_KEEP;
 	}
 	if (*n_said + r > STDERR_KEEP) {
 		size_t drop = *n_said + r - STDERR_KEEP;

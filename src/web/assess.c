@@ -877,7 +877,10 @@ static void rm_dir(const char *dir)
 		while ((e = readdir(d)) != NULL) {
 			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 				continue;
-			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			/* a cut path could name another file: skip it */
+			if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >=
+			    sizeof(path))
+				continue;
 			unlink(path);
 		}
 		closedir(d);
