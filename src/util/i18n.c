@@ -46,13 +46,15 @@ static size_t cat_cap;
 
 static void catalogue_load_file(const char *rel)
 {
-	char path[1024], line[4096];
+	char path[1024], *line = NULL;
+	size_t line_cap = 0;
 	FILE *f;
 	size_t cap = cat_cap;
 
 	if (!mk_data_path(rel, path, sizeof(path)) || (f = fopen(path, "r")) == NULL)
 		return;
-	while (fgets(line, sizeof(line), f) != NULL) {
+	/* getline: help texts are longer than any fixed line buffer would be */
+	while (getline(&line, &line_cap, f) != -1) {
 		char *key = line, *en, *ja, *nl;
 
 		if ((nl = strpbrk(line, "\r\n")) != NULL)
@@ -82,6 +84,7 @@ static void catalogue_load_file(const char *rel)
 		unescape(cat.v[cat.n].text[1]);
 		cat.n++;
 	}
+	free(line);
 	fclose(f);
 	cat_cap = cap;
 }

@@ -11,14 +11,31 @@
 
 #include <cmocka.h>
 
+#include "mieruka/util.h"
+
 #define MAX_KEYS 4096
 
 static char *keys[MAX_KEYS];
 static size_t n_keys;
+static size_t longest; /* the longest line seen (bytes) */
+
+/* The text as the catalogue gives it: \n and \t unescaped. */
+static void unescaped(const char *in, char *out)
+{
+	for (; *in != '\0'; in++) {
+		if (in[0] == '\\' && (in[1] == 'n' || in[1] == 't')) {
+			*out++ = in[1] == 'n' ? '\n' : '\t';
+			in++;
+		} else {
+			*out++ = *in;
+		}
+	}
+	*out = '\0';
+}
 
 static void read_catalogue(const char *name)
 {
-	char path[1024], line[8192];
+	char path[1024], line[16384];
 	FILE *f;
 	unsigned no = 0;
 
@@ -36,7 +53,21 @@ static void read_catalogue(const char *name)
 		tab2 = tab1 != NULL ? strchr(tab1 + 1, '\t') : NULL;
 		if (tab1 == NULL || tab2 == NULL || tab2[1] == '\0')
 			fail_msg("%s:%u: a line needs key<TAB>English<TAB>Japanese", name, no);
+		if (strlen(line) > longest)
+			longest = strlen(line);
 		*tab1 = '\0';
+		*tab2 = '\0';
+		/* the loaded catalogue holds both texts whole, however long the line */
+		{
+			static char want[8192];
+
+			unescaped(tab1 + 1, want);
+			if (strcmp(mk_msg_lang(line, MK_LANG_EN), want) != 0)
+				fail_msg("%s:%u: %s: the English text is not loaded whole", name, no, line);
+			unescaped(tab2 + 1, want);
+			if (strcmp(mk_msg_lang(line, MK_LANG_JA), want) != 0)
+				fail_msg("%s:%u: %s: the Japanese text is not loaded whole", name, no, line);
+		}
 		for (size_t i = 0; i < n_keys; i++)
 			if (strcmp(keys[i], line) == 0)
 				fail_msg("%s:%u: key %s is defined twice", name, no, line);
@@ -55,6 +86,7 @@ static void test_keys_unique(void **state)
 	read_catalogue("cli.tsv");
 	read_catalogue("report.tsv");
 	assert_true(n_keys > 300);
+	assert_true(longest > 4096); /* lines longer than a page are among them (help.analyze) */
 	for (size_t i = 0; i < n_keys; i++)
 		free(keys[i]);
 }
