@@ -330,6 +330,10 @@ int mk_assess_json(FILE *f, const struct mk_assessment *as, const struct mk_answ
 /* key: {"ja": .., "en": ..}, the form every text of the documents takes (a
  * missing language is written as ""). */
 void mk_kb_json_text(struct mk_json *j, const char *key, const struct mk_kb_text *t);
+/* key: [ids of the countermeasures kb->cms[cms[0..n)]] (an entry point's, a
+ * checklist item's). */
+void mk_kb_json_cm_ids(struct mk_json *j, const char *key, const struct mk_kb *kb,
+                       const size_t *cms, size_t n);
 /* The BCP part of the document ("bcp": object) as the next value of j. */
 void mk_bcp_json(struct mk_json *j, const struct mk_assessment *as);
 /* Frees the BCP document of an assessment (bcp.c; NULL is fine):

@@ -83,6 +83,17 @@ static void suggestion(struct mk_json *j, const struct mk_assessment *as,
 	mk_json_end_object(j);
 }
 
+void mk_kb_json_cm_ids(struct mk_json *j, const char *key, const struct mk_kb *kb,
+                       const size_t *cms, size_t n)
+{
+	mk_json_key(j, key);
+	mk_json_begin_array(j);
+	for (size_t k = 0; k < n; k++)
+		if (cms[k] < kb->n_cms)
+			mk_json_string(j, kb->cms[cms[k]].id);
+	mk_json_end_array(j);
+}
+
 /* ---- entry points ---- */
 
 static void entry(struct mk_json *j, const struct mk_assessment *as, const struct mk_answers *a,
@@ -141,11 +152,7 @@ static void entry(struct mk_json *j, const struct mk_assessment *as, const struc
 		if (as->suggestions[k].entry == i)
 			suggestion(j, as, &as->suggestions[k], a);
 	mk_json_end_array(j);
-	mk_json_key(j, "countermeasures");
-	mk_json_begin_array(j);
-	for (size_t k = 0; k < e->n_cms; k++)
-		mk_json_string(j, kb->cms[e->cms[k]].id);
-	mk_json_end_array(j);
+	mk_kb_json_cm_ids(j, "countermeasures", kb, e->cms, e->n_cms);
 	mk_json_end_object(j);
 }
 
@@ -315,11 +322,7 @@ static void meti(struct mk_json *j, const struct mk_assessment *as)
 		mk_json_string(j, ans >= 0 ? kb->answers[ans].id : NULL);
 		mk_json_key(j, "flagged");
 		mk_json_bool(j, m->item_flagged != NULL && m->item_flagged[i]);
-		mk_json_key(j, "countermeasures");
-		mk_json_begin_array(j);
-		for (size_t k = 0; k < it->n_cms; k++)
-			mk_json_string(j, kb->cms[it->cms[k]].id);
-		mk_json_end_array(j);
+		mk_kb_json_cm_ids(j, "countermeasures", kb, it->cms, it->n_cms);
 		mk_json_end_object(j);
 	}
 	mk_json_end_array(j);
@@ -354,11 +357,7 @@ static void ipa(struct mk_json *j, const struct mk_assessment *as, int unknown_p
 		mk_json_int(j, points);
 		mk_json_key(j, "na");
 		mk_json_bool(j, na);
-		mk_json_key(j, "countermeasures");
-		mk_json_begin_array(j);
-		for (size_t k = 0; k < it->n_cms; k++)
-			mk_json_string(j, kb->cms[it->cms[k]].id);
-		mk_json_end_array(j);
+		mk_kb_json_cm_ids(j, "countermeasures", kb, it->cms, it->n_cms);
 		mk_json_end_object(j);
 	}
 	mk_json_end_array(j);

@@ -218,24 +218,20 @@ static int put_run_rows(struct mk_store *st, const struct mk_assess_run_rec *r)
 		return rc;
 	/* The bound: keep the latest MK_ASSESS_MAX_RUNS runs (children first,
 	 * as foreign keys may be off). */
-	if (prepare(st,
-	            "DELETE FROM assess_run_items WHERE run_ns NOT IN "
-	            "(SELECT at_ns FROM assess_runs ORDER BY at_ns DESC LIMIT ?)",
-	            &s) != 0)
-		return -1;
-	sqlite3_bind_int(s, 1, MK_ASSESS_MAX_RUNS);
-	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : mk_sqlite_fail(st, "forget old assessment runs");
-	sqlite3_finalize(s);
-	if (rc != 0)
-		return rc;
-	if (prepare(st,
-	            "DELETE FROM assess_runs WHERE at_ns NOT IN "
-	            "(SELECT at_ns FROM assess_runs ORDER BY at_ns DESC LIMIT ?)",
-	            &s) != 0)
-		return -1;
-	sqlite3_bind_int(s, 1, MK_ASSESS_MAX_RUNS);
-	rc = sqlite3_step(s) == SQLITE_DONE ? 0 : mk_sqlite_fail(st, "forget old assessment runs");
-	sqlite3_finalize(s);
+	static const char *const forget[] = {
+	    "DELETE FROM assess_run_items WHERE run_ns NOT IN "
+	    "(SELECT at_ns FROM assess_runs ORDER BY at_ns DESC LIMIT ?)",
+	    "DELETE FROM assess_runs WHERE at_ns NOT IN "
+	    "(SELECT at_ns FROM assess_runs ORDER BY at_ns DESC LIMIT ?)",
+	};
+	for (size_t k = 0; k < sizeof(forget) / sizeof(*forget) && rc == 0; k++) {
+		if (prepare(st, forget[k], &s) != 0)
+			return -1;
+		sqlite3_bind_int(s, 1, MK_ASSESS_MAX_RUNS);
+		rc = sqlite3_step(s) == SQLITE_DONE ? 0
+		                                    : mk_sqlite_fail(st, "forget old assessment runs");
+		sqlite3_finalize(s);
+	}
 	return rc;
 }
 

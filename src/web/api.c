@@ -943,7 +943,10 @@ static void api_changes(struct mk_web_req *q, struct mk_web_reply *p, struct mk_
 	mk_web_out_reply(&o, p, 200);
 }
 
-static void api_windows(struct mk_web_req *q, struct mk_web_reply *p, struct mk_web_snap *s)
+/* {"items": [...]} of every record of a list the snapshot holds whole
+ * (maintenance windows, captures: a handful, no paging). */
+static void whole_list(struct mk_web_reply *p, const struct mk_report *r, size_t n,
+                       void (*one)(struct mk_json *j, const struct mk_report *r, size_t i))
 {
 	struct mk_web_out o;
 
@@ -954,31 +957,33 @@ static void api_windows(struct mk_web_req *q, struct mk_web_reply *p, struct mk_
 	mk_json_begin_object(&o.j);
 	mk_json_key(&o.j, "items");
 	mk_json_begin_array(&o.j);
-	for (size_t i = 0; i < s->r.n_windows; i++)
-		mk_report_json_window(&o.j, &s->r.windows[i]);
+	for (size_t i = 0; i < n; i++)
+		one(&o.j, r, i);
 	mk_json_end_array(&o.j);
 	mk_json_end_object(&o.j);
 	mk_web_out_reply(&o, p, 200);
 }
 
+static void window_json(struct mk_json *j, const struct mk_report *r, size_t i)
+{
+	mk_report_json_window(j, &r->windows[i]);
+}
+
+static void api_windows(struct mk_web_req *q, struct mk_web_reply *p, struct mk_web_snap *s)
+{
+	whole_list(p, &s->r, s->r.n_windows, window_json);
+}
+
 /* ---- captures, zones ---- */
+
+static void capture_json(struct mk_json *j, const struct mk_report *r, size_t i)
+{
+	mk_report_json_capture(j, &r->captures[i]);
+}
 
 static void api_captures(struct mk_web_req *q, struct mk_web_reply *p, struct mk_web_snap *s)
 {
-	struct mk_web_out o;
-
-	if (mk_web_out_open(&o) != 0) {
-		mk_web_error(p, 500, "internal");
-		return;
-	}
-	mk_json_begin_object(&o.j);
-	mk_json_key(&o.j, "items");
-	mk_json_begin_array(&o.j);
-	for (size_t i = 0; i < s->r.n_captures; i++)
-		mk_report_json_capture(&o.j, &s->r.captures[i]);
-	mk_json_end_array(&o.j);
-	mk_json_end_object(&o.j);
-	mk_web_out_reply(&o, p, 200);
+	whole_list(p, &s->r, s->r.n_captures, capture_json);
 }
 
 void mk_web_api_zones(struct mk_web_req *q, struct mk_web_reply *p, struct mk_web_snap *s)

@@ -125,12 +125,7 @@ static void kb_entries_json(struct mk_json *j, const struct mk_kb *kb)
 			mk_json_int(j, e->impact[r]);
 		}
 		mk_json_end_object(j);
-		mk_json_key(j, "countermeasures");
-		mk_json_begin_array(j);
-		for (size_t k = 0; k < e->n_cms; k++)
-			if (e->cms[k] < kb->n_cms)
-				mk_json_string(j, kb->cms[e->cms[k]].id);
-		mk_json_end_array(j);
+		mk_kb_json_cm_ids(j, "countermeasures", kb, e->cms, e->n_cms);
 		origin_json(j, &e->origin);
 		mk_json_end_object(j);
 	}
@@ -224,12 +219,7 @@ static void kb_checklists_json(struct mk_json *j, const struct mk_kb *kb)
 		mk_json_key(j, "priority");
 		mk_json_int(j, m->priority);
 		mk_kb_json_text(j, "title", &m->title);
-		mk_json_key(j, "countermeasures");
-		mk_json_begin_array(j);
-		for (size_t k = 0; k < m->n_cms; k++)
-			if (m->cms[k] < kb->n_cms)
-				mk_json_string(j, kb->cms[m->cms[k]].id);
-		mk_json_end_array(j);
+		mk_kb_json_cm_ids(j, "countermeasures", kb, m->cms, m->n_cms);
 		mk_json_end_object(j);
 	}
 	mk_json_end_array(j);
@@ -261,12 +251,7 @@ static void kb_checklists_json(struct mk_json *j, const struct mk_kb *kb)
 		mk_json_key(j, "part");
 		mk_json_string(j, m->part < kb->n_ipa_parts ? kb->ipa_parts[m->part].id : NULL);
 		mk_kb_json_text(j, "title", &m->title);
-		mk_json_key(j, "countermeasures");
-		mk_json_begin_array(j);
-		for (size_t k = 0; k < m->n_cms; k++)
-			if (m->cms[k] < kb->n_cms)
-				mk_json_string(j, kb->cms[m->cms[k]].id);
-		mk_json_end_array(j);
+		mk_kb_json_cm_ids(j, "countermeasures", kb, m->cms, m->n_cms);
 		mk_json_end_object(j);
 	}
 	mk_json_end_array(j);
